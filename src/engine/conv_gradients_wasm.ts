@@ -59,7 +59,7 @@ export function dilateSpatial(t: tf.Tensor4D, strideH: number, strideW: number):
   const expanded = tf.reshape(t, [n, h, 1, w, 1, c]);
   const padded = tf.pad(expanded, [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]]);
   const flat = tf.reshape(padded, [n, h * strideH, w * strideW, c]);
-  return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]);
+  return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]) as tf.Tensor4D;
 }
 
 /** dW of a 2-D convolution as one forward conv. Pure tf ops: usable on any backend. */
@@ -121,8 +121,8 @@ export function conv2dInputGrad(
 
 function conv2DBackpropFilterKernel(args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap }): TensorInfo {
   const attrs = args.attrs as unknown as ConvAttrs;
-  const x = asTensor(args.inputs.x) as tf.Tensor4D;
-  const dy = asTensor(args.inputs.dy) as tf.Tensor4D;
+  const x = asTensor(args.inputs.x!) as tf.Tensor4D;
+  const dy = asTensor(args.inputs.dy!) as tf.Tensor4D;
   try {
     return conv2dFilterGrad(x, dy, attrs.filterShape!, attrs);
   } finally {
@@ -133,8 +133,8 @@ function conv2DBackpropFilterKernel(args: { inputs: NamedTensorInfoMap; attrs?: 
 
 function conv2DBackpropInputKernel(args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap }): TensorInfo {
   const attrs = args.attrs as unknown as ConvAttrs;
-  const dy = asTensor(args.inputs.dy) as tf.Tensor4D;
-  const filter = asTensor(args.inputs.filter) as tf.Tensor4D;
+  const dy = asTensor(args.inputs.dy!) as tf.Tensor4D;
+  const filter = asTensor(args.inputs.filter!) as tf.Tensor4D;
   try {
     return conv2dInputGrad(dy, filter, attrs.inputShape!, attrs);
   } finally {

@@ -1,0 +1,39 @@
+/**
+ * Atomic file output: write to a temporary file in the same directory, then rename over the
+ * target. A reader (or a run killed half-way) sees the old file or the new one, never a torn one.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Appends one line; a line is small enough to land in one write. */
+export function appendLine(file: string, line: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.appendFileSync(file, line.endsWith('\n') ? line : line + '\n');
+}
+
+export function readJson<T>(file: string, what = 'JSON file'): T {
+  if (!fs.existsSync(file)) throw new Error(`${file}: ${what} not found`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw new Error(`${file}: expected a valid ${what} (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,5 @@
+export { MaskGenerator, maskGenerator, defaultHidden } from './mask_generator.js';
+export type { MaskGeneratorArgs } from './mask_generator.js';
+export { ApplyMask, applyMask } from './apply_mask.js';
+export { ChannelPad, channelPad } from './channel_pad.js';
+export type { ChannelPadArgs } from './channel_pad.js';

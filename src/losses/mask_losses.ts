@@ -1,0 +1,89 @@
+/**
+ * Cohesion and coupling losses on mask matrices (paper Eq. 4-6).
+ *
+ * For one masked layer with masks M [batch, kernels]: rows are L2-normalised and
+ * S = M M^T holds the cosine similarity of every pair of samples. With Y the one-hot class
+ * indicator [batch, classes], P = Y^T S Y [classes, classes] sums S over the sample pairs of each
+ * pair of classes, so both losses are a few matrix products, with no per-pair loop:
+ *
+ *   cohesion loss = 1 - mean over classes c with n_c >= 2 of
+ *                   (P[c,c] - sum_{i in c} S[i,i]) / (n_c (n_c - 1))      (Eq. 4)
+ *   coupling loss = mean over class pairs h < i present in the batch of
+ *                   P[h,i] / (n_h n_i)                                     (Eq. 5)
+ *
+ * Classes are averaged class by class, as the paper writes it, so a class with many samples in a
+ * batch does not outweigh a rare one. Classes absent from the batch are skipped. A batch with no
+ * class of two samples has no cohesion term (loss 0, zero gradient); a batch of one class has no
+ * coupling term. Both layer-wise values are averaged over the masked layers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Keeps zero rows (a sample that uses no kernel) at similarity 0 instead of NaN. */
+const NORM_EPSILON = 1e-12;
+
+export interface MaskLosses {
+  cohesion: tf.Scalar;
+  coupling: tf.Scalar;
+}
+
+function strictUpperTriangle(n: number): tf.Tensor2D {
+  const values = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) values[i * n + j] = 1;
+  return tf.tensor2d(values, [n, n]);
+}
+
+/** Row-wise cosine-similarity matrix of masks [batch, kernels] -> [batch, batch]. */
+export function cosineSimilarityMatrix(masks: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const norms = tf.sqrt(tf.add(tf.sum(tf.square(masks), 1, true), NORM_EPSILON));
+    const unit = tf.div(masks, norms);
+    return tf.matMul(unit, unit, false, true) as tf.Tensor2D;
+  });
+}
+
+/** Both losses for one layer; `onehot` is [batch, classes] float32. */
+export function layerMaskLosses(masks: tf.Tensor2D, onehot: tf.Tensor2D): MaskLosses {
+  return tf.tidy(() => {
+    const s = cosineSimilarityMatrix(masks);
+    const pairSums = tf.matMul(tf.matMul(onehot, s, true, false), onehot); // [classes, classes]
+    const counts = tf.sum(onehot, 0); // [classes]
+    const numClasses = onehot.shape[1];
+
+    // Cohesion: within-class sums without the i == j terms.
+    const batch = masks.shape[0];
+    const sampleSelf = tf.sum(tf.mul(s, tf.eye(batch)), 1, true); // [batch, 1]: 1, or 0 for a zero mask
+    const selfSims = tf.sum(tf.mul(onehot, sampleSelf), 0); // [classes]
+    const within = tf.sub(tf.sum(tf.mul(pairSums, tf.eye(numClasses)), 1), selfSims);
+    const withinPairs = tf.mul(counts, tf.sub(counts, 1));
+    const hasPairs = tf.cast(tf.greater(withinPairs, 0), 'float32');
+    const classCohesion = tf.div(within, tf.maximum(withinPairs, 1));
+    const nCohesive = tf.sum(hasPairs);
+    const meanCohesion = tf.div(tf.sum(tf.mul(classCohesion, hasPairs)), tf.maximum(nCohesive, 1));
+    const cohesion = tf.mul(tf.sub(1, meanCohesion), tf.cast(tf.greater(nCohesive, 0), 'float32'));
+
+    // Coupling: each unordered pair of distinct classes once (upper triangle).
+    const crossPairs = tf.outerProduct(counts as tf.Tensor1D, counts as tf.Tensor1D);
+    const upper = strictUpperTriangle(numClasses);
+    const valid = tf.mul(tf.cast(tf.greater(crossPairs, 0), 'float32'), upper);
+    const pairMeans = tf.div(pairSums, tf.maximum(crossPairs, 1));
+    const coupling = tf.div(tf.sum(tf.mul(pairMeans, valid)), tf.maximum(tf.sum(valid), 1));
+
+    return { cohesion: cohesion as tf.Scalar, coupling: coupling as tf.Scalar };
+  });
+}
+
+/** Losses averaged over masked layers. `labels` are int32 class ids. */
+export function maskLosses(masks: tf.Tensor2D[], labels: tf.Tensor1D, numClasses: number): MaskLosses {
+  return tf.tidy(() => {
+    const onehot = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), numClasses), 'float32') as tf.Tensor2D;
+    const perLayer = masks.map((m) => layerMaskLosses(m, onehot));
+    const cohesion = tf.div(tf.addN(perLayer.map((l) => l.cohesion)), masks.length) as tf.Scalar;
+    const coupling = tf.div(tf.addN(perLayer.map((l) => l.coupling)), masks.length) as tf.Scalar;
+    return { cohesion, coupling };
+  });
+}
+
+/** Paper Eq. 6: CE + alpha * cohesion + beta * coupling. */
+export function totalLoss(ce: tf.Scalar, losses: MaskLosses, alpha: number, beta: number): tf.Scalar {
+  return tf.tidy(() => tf.addN([ce, tf.mul(alpha, losses.cohesion), tf.mul(beta, losses.coupling)]) as tf.Scalar);
+}

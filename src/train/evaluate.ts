@@ -1,0 +1,33 @@
+/** Batched inference (eval-mode BN, no dropout): accuracy and mask statistics. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Dataset } from '../data/dataset.js';
+import { BatchIterator } from '../data/batches.js';
+import { splitOutputs } from './step.js';
+
+export interface Evaluation {
+  accuracy: number;
+  /** Fraction of mask entries > 0 over all masked layers and samples; null for a standard model. */
+  kernelRate: number | null;
+  samples: number;
+}
+
+export function evaluate(model: LayersModel, ds: Dataset, batchSize = 256): Evaluation {
+  let correct = 0;
+  let active = 0;
+  let entries = 0;
+  const it = new BatchIterator(ds, { batchSize, shuffle: false });
+  for (const batch of it.epoch(0)) {
+    const [c, a, e] = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
+      const { logits, masks } = splitOutputs(model.predict(x) as tf.Tensor | tf.Tensor[]);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(batch.y, 'int32')), 'float32'));
+      const on = masks.length ? tf.addN(masks.map((m) => tf.sum(tf.cast(tf.greater(m, 0), 'float32')))) : tf.scalar(0);
+      return [hits.dataSync()[0]!, on.dataSync()[0]!, masks.reduce((n, m) => n + m.size, 0)];
+    });
+    correct += c;
+    active += a;
+    entries += e;
+  }
+  return { accuracy: correct / ds.count, kernelRate: entries > 0 ? active / entries : null, samples: ds.count };
+}

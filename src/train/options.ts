@@ -1,0 +1,55 @@
+/**
+ * Options of a training run, validated before any work starts (the CLI and the library share
+ * this schema, so both reject bad input with the same one-line message).
+ */
+import { z } from 'zod';
+import { MODEL_NAMES } from '../../models/registry.js';
+import { DATASET_NAMES } from '../data/load.js';
+import { BACKENDS } from '../engine/backend.js';
+
+export const trainOptionsSchema = z.object({
+  model: z.enum(MODEL_NAMES as [string, ...string[]]),
+  dataset: z.enum(DATASET_NAMES),
+  dataDir: z.string().min(1),
+  out: z.string().min(1),
+  /** Paper section 4.1: 200 epochs on CIFAR-10/SVHN. */
+  epochs: z.number().int().positive().default(200),
+  batchSize: z.number().int().positive().default(128),
+  lr: z.number().positive().default(0.05),
+  momentum: z.number().min(0).max(1).default(0.9),
+  /** Weights of the cohesion and coupling losses (paper Table 1 uses 0.5 / 1.5 for most pairs). */
+  alpha: z.number().min(0).default(0.5),
+  beta: z.number().min(0).default(1.5),
+  width: z.number().positive().default(1),
+  /** Class-balanced subset of the training set. */
+  limit: z.number().int().positive().optional(),
+  seed: z.number().int().default(0),
+  backend: z.enum(BACKENDS).optional(),
+  /** Plain model with cross-entropy only, for comparison. */
+  standard: z.boolean().default(false),
+  resume: z.boolean().default(false),
+  /** Random crop + flip; defaults to on for 32x32 colour sets, off for 28x28 grey ones. */
+  augment: z.boolean().optional(),
+  quiet: z.boolean().default(false),
+});
+
+export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
+export type TrainOptions = z.output<typeof trainOptionsSchema>;
+
+/** One line naming the first bad option and what was expected. */
+export function formatZodError(error: z.ZodError, optionName: (key: string) => string = (k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`): string {
+  const issue = error.issues[0]!;
+  const key = issue.path.join('.');
+  return `${key ? optionName(key) : 'options'}: ${issue.message}`;
+}
+
+export function parseTrainOptions(input: TrainOptionsInput): TrainOptions {
+  const result = trainOptionsSchema.safeParse(input);
+  if (!result.success) throw new UsageError(formatZodError(result.error));
+  return result.data;
+}
+
+/** A problem with how a command was called (exit code 2), as opposed to a data or run error (1). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

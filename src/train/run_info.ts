@@ -1,0 +1,34 @@
+/**
+ * `OUT/run.json`: everything later commands need to use a trained run (model spec, dataset,
+ * normalisation statistics, options), so modularize and reuse never ask for them again.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import type { ModelSpec } from '../../models/registry.js';
+import type { ChannelStats } from '../data/dataset.js';
+import type { DatasetName } from '../data/load.js';
+import { readJson, writeJsonAtomic } from '../io/atomic.js';
+import type { TrainOptions } from './options.js';
+
+export interface RunInfo {
+  spec: ModelSpec;
+  standard: boolean;
+  dataset: DatasetName;
+  dataDir: string;
+  limit?: number;
+  normalization: ChannelStats;
+  classNames?: string[];
+  options: TrainOptions;
+}
+
+export const RUN_FILE = 'run.json';
+export const MODEL_DIR = 'model';
+
+export function writeRunInfo(runDir: string, info: RunInfo): void {
+  writeJsonAtomic(path.join(runDir, RUN_FILE), info);
+}
+
+export function readRunInfo(runDir: string): RunInfo {
+  if (!fs.existsSync(runDir)) throw new Error(`--run: directory ${runDir} does not exist`);
+  return readJson<RunInfo>(path.join(runDir, RUN_FILE), 'run description (written by mwt train)');
+}

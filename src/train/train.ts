@@ -1,0 +1,201 @@
+/**
+ * Modular (or standard) training, top to bottom: setup, data, model, resume-or-scratch, then
+ * the epoch loop with schedule, steps, evaluation, metrics and checkpoints.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { initBackend, type BackendName } from '../engine/backend.js';
+import { buildModel } from '../../models/registry.js';
+import { loadDataset, DATASETS } from '../data/load.js';
+import { balancedSubset, channelStats, normalize, type Dataset } from '../data/dataset.js';
+import { BatchIterator } from '../data/batches.js';
+import { appendLine, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { saveModel } from '../io/model_io.js';
+import { parseTrainOptions, type TrainOptions, type TrainOptionsInput } from './options.js';
+import { makeTrainStep, STAT, STAT_LENGTH } from './step.js';
+import { evaluate } from './evaluate.js';
+import { cosineLearningRate } from './schedule.js';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { seedGlobalRandom } from './random.js';
+import { MODEL_DIR, writeRunInfo, type RunInfo } from './run_info.js';
+import { createProgress, type Logger } from '../cli/progress.js';
+
+export interface EpochMetrics {
+  epoch: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  ceLoss: number;
+  cohesionLoss: number | null;
+  couplingLoss: number | null;
+  kernelRate: number | null;
+  seconds: number;
+  imagesPerSecond: number;
+  learningRate: number;
+}
+
+export interface TrainSummary {
+  model: string;
+  dataset: string;
+  standard: boolean;
+  epochs: number;
+  backend: BackendName;
+  testAccuracy: number;
+  kernelRate: number | null;
+  secondsPerEpoch: number;
+  imagesPerSecond: number;
+  options: TrainOptions;
+}
+
+export interface TrainHooks {
+  log?: Logger;
+  /** Polled after every step; true stops the run after a checkpoint (SIGINT handling). */
+  shouldStop?: () => boolean;
+}
+
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
+/** Loads train/test data, applies --limit, normalises both with the training statistics. */
+export function prepareData(opts: Pick<TrainOptions, 'dataset' | 'dataDir' | 'limit' | 'seed'>): { train: Dataset; test: Dataset; stats: ReturnType<typeof channelStats> } {
+  let train = loadDataset(opts.dataset, opts.dataDir, 'train');
+  const test = loadDataset(opts.dataset, opts.dataDir, 'test');
+  if (opts.limit != null && opts.limit < train.count) train = balancedSubset(train, opts.limit, opts.seed);
+  const stats = channelStats(train);
+  return { train: normalize(train, stats), test: normalize(test, stats), stats };
+}
+
+function toMetrics(sums: number[], modular: boolean) {
+  const n = Math.max(sums[STAT.samples]!, 1);
+  return {
+    trainAccuracy: sums[STAT.correct]! / n,
+    // Per-step means weighted by batch size.
+    ceLoss: sums[STAT.ce]! / n,
+    cohesionLoss: modular ? sums[STAT.cohesion]! / n : null,
+    couplingLoss: modular ? sums[STAT.coupling]! / n : null,
+    kernelRate: modular && sums[STAT.maskEntries]! > 0 ? sums[STAT.activeMask]! / sums[STAT.maskEntries]! : null,
+  };
+}
+
+export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  const opts = parseTrainOptions(input);
+  const log = hooks.log ?? createProgress({ quiet: opts.quiet });
+  const backend = await initBackend(opts.backend);
+  log.info(`backend: ${backend}`);
+
+  // --- data
+  const { train: trainSet, test: testSet, stats } = prepareData(opts);
+  const info = DATASETS[opts.dataset];
+  const augment = opts.augment ?? (trainSet.shape[0] === 32 && trainSet.shape[2] === 3);
+  log.info(`data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`);
+
+  // --- model, optimizer, resume-or-scratch
+  fs.mkdirSync(opts.out, { recursive: true });
+  const resuming = opts.resume && hasCheckpoint(opts.out);
+  if (opts.resume && !resuming) log.info(`--resume: no checkpoint in ${opts.out}, starting from scratch`);
+  const rng = seedGlobalRandom(opts.seed);
+  const spec = { name: opts.model as RunInfo['spec']['name'], numClasses: trainSet.numClasses, inputShape: trainSet.shape, width: opts.width };
+  const optimizer = tf.train.momentum(opts.lr, opts.momentum, true);
+  let model: LayersModel;
+  let state = { epoch: 0, step: 0, partial: null as number[] | null };
+  if (resuming) {
+    const ckpt = await loadCheckpoint(opts.out, optimizer);
+    model = ckpt.model;
+    state = { epoch: ckpt.state.epoch, step: ckpt.state.step, partial: ckpt.state.partial };
+    seedGlobalRandom(opts.seed, ckpt.state.rngState);
+    keepMetricsUpTo(path.join(opts.out, 'metrics.jsonl'), state.epoch);
+    log.info(`resumed from ${path.relative(process.cwd(), ckpt.dir) || ckpt.dir} (epoch ${state.epoch + 1}, step ${state.step})`);
+  } else {
+    model = buildModel(opts.model, { ...spec, form: opts.standard ? 'standard' : 'modular' }).model;
+    fs.rmSync(path.join(opts.out, 'metrics.jsonl'), { force: true });
+  }
+  const modular = model.outputs.length > 1;
+  writeRunInfo(opts.out, { spec, standard: opts.standard, dataset: opts.dataset, dataDir: opts.dataDir, limit: opts.limit, normalization: stats, classNames: info.classNames, options: opts });
+  log.info(`model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`);
+
+  const step = makeTrainStep(model, optimizer, { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta });
+  const batches = new BatchIterator(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment, lastBatch: 'drop' });
+  const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
+  if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
+  const metricsFile = path.join(opts.out, 'metrics.jsonl');
+  const history: EpochMetrics[] = [];
+
+  for (let epoch = state.epoch; epoch < opts.epochs; epoch++) {
+    const lr = cosineLearningRate(opts.lr, epoch, opts.epochs);
+    optimizer.setLearningRate(lr);
+    const skip = epoch === state.epoch ? state.step : 0;
+    let sums = tf.tensor1d(epoch === state.epoch && state.partial ? state.partial : new Array(STAT_LENGTH).fill(0));
+    const bar = log.epochProgress(epoch + 1, opts.epochs, stepsPerEpoch, opts.batchSize);
+    const started = performance.now();
+    let stepIndex = 0;
+    for (const batch of batches.epoch(epoch)) {
+      if (stepIndex < skip) { stepIndex++; continue; } // resumed mid-epoch: same order, same augmentation
+      const stats = tf.tidy(() => step(tf.tensor4d(batch.x, [batch.size, ...trainSet.shape]), tf.tensor1d(batch.y, 'int32')));
+      const next = tf.add(sums, stats);
+      tf.dispose([sums, stats]);
+      sums = next as tf.Tensor1D;
+      stepIndex++;
+      if (stepIndex % 10 === 0 || stepIndex === stepsPerEpoch) {
+        const s = Array.from(sums.dataSync());
+        if (!Number.isFinite(s[STAT.ce]!) || !Number.isFinite(s[STAT.cohesion]!) || !Number.isFinite(s[STAT.coupling]!)) {
+          sums.dispose();
+          throw new Error(`training diverged: loss is not finite at epoch ${epoch + 1}, step ${stepIndex}; the last good checkpoint in ${opts.out} is kept (try a lower --lr)`);
+        }
+        bar.update(stepIndex, toMetrics(s, modular));
+      }
+      if (hooks.shouldStop?.()) {
+        const partial = Array.from(sums.dataSync());
+        sums.dispose();
+        await saveCheckpoint(opts.out, model, optimizer, { epoch, step: stepIndex, rngState: rng.state(), partial });
+        bar.stop();
+        throw new InterruptedError(`interrupted at epoch ${epoch + 1}, step ${stepIndex}; checkpoint written, continue with --resume`);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const trainStats = toMetrics(Array.from(sums.dataSync()), modular);
+    sums.dispose();
+    const test = evaluate(model, testSet);
+    const trained = (stepsPerEpoch - skip) * opts.batchSize;
+    const metrics: EpochMetrics = { epoch: epoch + 1, ...trainStats, testAccuracy: test.accuracy, seconds, imagesPerSecond: trained / seconds, learningRate: lr };
+    history.push(metrics);
+    appendLine(metricsFile, JSON.stringify(metrics));
+    bar.stop();
+    log.epochDone(metrics);
+    await saveCheckpoint(opts.out, model, optimizer, { epoch: epoch + 1, step: 0, rngState: rng.state(), partial: null });
+  }
+
+  await saveModel(model, path.join(opts.out, MODEL_DIR));
+  const all = readMetrics(metricsFile);
+  const last = all[all.length - 1];
+  const final = last ?? { testAccuracy: evaluate(model, testSet).accuracy, kernelRate: null };
+  const summary: TrainSummary = {
+    model: opts.model,
+    dataset: opts.dataset,
+    standard: opts.standard,
+    epochs: opts.epochs,
+    backend,
+    testAccuracy: final.testAccuracy,
+    kernelRate: modular ? (last?.kernelRate ?? null) : null,
+    secondsPerEpoch: mean(all.map((m) => m.seconds)),
+    imagesPerSecond: mean(all.map((m) => m.imagesPerSecond)),
+    options: opts,
+  };
+  writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+  log.info(`done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`);
+  return summary;
+}
+
+/** Drops metric lines of epochs after the checkpoint, so a resumed epoch is not logged twice. */
+function keepMetricsUpTo(file: string, epochsDone: number): void {
+  const kept = readMetrics(file).filter((m) => m.epoch <= epochsDone);
+  writeFileAtomic(file, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+}
+
+export function readMetrics(file: string): EpochMetrics[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochMetrics);
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
