@@ -27,7 +27,7 @@ export interface ModelSpec {
 const REGISTRY = { vgg16, resnet18, simcnn, rescnn } satisfies Record<string, (b: ModelBuilder, c: ModelConfig) => LayersModel>;
 
 export type ModelName = keyof typeof REGISTRY;
-export const MODEL_NAMES = Object.keys(REGISTRY) as ModelName[];
+export const MODEL_NAMES: readonly ModelName[] = Object.freeze(Object.keys(REGISTRY) as ModelName[]);
 
 export function isModelName(name: string): name is ModelName {
   return Object.hasOwn(REGISTRY, name);

@@ -82,17 +82,17 @@ function toMetrics(sums: number[], modular: boolean) {
 export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const opts = parseTrainOptions(input);
   const log = hooks.log ?? createProgress({ quiet: opts.quiet });
+  ensureWritableDir(opts.out, '--out');
+
+  // --- data (before the backend: a wrong path fails fast)
+  const { train: trainSet, test: testSet, stats } = prepareData(opts);
   const backend = await initBackend(opts.backend);
   log.info(`backend: ${backend}`);
-
-  // --- data
-  const { train: trainSet, test: testSet, stats } = prepareData(opts);
   const info = DATASETS[opts.dataset];
   const augment = opts.augment ?? (trainSet.shape[0] === 32 && trainSet.shape[2] === 3);
   log.info(`data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`);
 
   // --- model, optimizer, resume-or-scratch
-  fs.mkdirSync(opts.out, { recursive: true });
   const resuming = opts.resume && hasCheckpoint(opts.out);
   if (opts.resume && !resuming) log.info(`--resume: no checkpoint in ${opts.out}, starting from scratch`);
   const rng = seedGlobalRandom(opts.seed);
@@ -116,7 +116,9 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   log.info(`model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`);
 
   const step = makeTrainStep(model, optimizer, { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta });
-  const batches = new BatchIterator(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment, lastBatch: 'drop' });
+  // Pad crops with black pixels as torchvision does before normalising: raw 0 -> -mean/std.
+  const padValue = stats.mean.map((m, c) => -m / stats.std[c]!);
+  const batches = new BatchIterator(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: augment ? { padValue } : false, lastBatch: 'drop' });
   const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
   if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
   const metricsFile = path.join(opts.out, 'metrics.jsonl');
@@ -185,6 +187,16 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
   log.info(`done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`);
   return summary;
+}
+
+/** Creates `dir` if needed and checks that files can be written there. */
+export function ensureWritableDir(dir: string, option: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    throw new Error(`${option}: cannot write to ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 /** Drops metric lines of epochs after the checkpoint, so a resumed epoch is not logged twice. */

@@ -1,0 +1,73 @@
+/**
+ * `mwt modularize --run DIR [--threshold 0.9 | 0.1,0.3,0.5,0.7,0.9] [--keep-generators] [--json]`:
+ * turns a trained modular run into per-class modules (RUN/modules/) and prints how modular they are.
+ */
+import { z } from 'zod';
+import { BACKENDS } from '../engine/backend.js';
+import type { Logger } from '../cli/progress.js';
+import { formatZodError, UsageError } from '../train/options.js';
+import { DEFAULT_THRESHOLD, modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
+
+export { modularizeRun, loadModules, loadModule } from '../modularize/run.js';
+export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from '../modularize/run.js';
+
+const threshold = z.number().gt(0, 'expected a number in (0, 1]').max(1, 'expected a number in (0, 1]');
+
+export const modularizeOptionsSchema = z.object({
+  run: z.string().min(1, 'expected a run directory'),
+  /** One threshold, or a list to sweep (paper RQ4). */
+  threshold: z.union([threshold, z.array(threshold).min(1, 'expected at least one threshold')]).default(DEFAULT_THRESHOLD),
+  keepGenerators: z.boolean().default(false),
+  /** Print the report as JSON on stdout instead of the table. */
+  json: z.boolean().default(false),
+  backend: z.enum(BACKENDS).optional(),
+  batchSize: z.number().int().positive().default(256),
+});
+
+export type ModularizeOptionsInput = z.input<typeof modularizeOptionsSchema>;
+export type ModularizeOptions = z.output<typeof modularizeOptionsSchema>;
+
+/** "0.9" or "0.1,0.3,0.5" -> numbers (for the CLI's --threshold). */
+export function parseThresholds(text: string): number | number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const values = parts.map(Number);
+  const bad = parts.find((p, i) => p === '' || !Number.isFinite(values[i]!));
+  if (bad != null) throw new UsageError(`--threshold: expected a number or a comma-separated list of numbers in (0, 1], got '${text}'`);
+  return values.length === 1 ? values[0]! : values;
+}
+
+const f4 = (x: number) => x.toFixed(4);
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** The modules table: one row per module, then the totals (and the sweep when there is one). */
+export function formatModulesTable(report: ModulesReport, sweep?: SweepEntry[]): string {
+  const rows = [['class', 'name', 'kernels', 'KRR', 'cohesion', 'coupling', 'params']];
+  for (const m of report.modules) rows.push([String(m.class), m.className, String(m.kernels), pct(m.kernelRate), f4(m.cohesion), f4(m.coupling), m.parameters.toLocaleString('en')]);
+  rows.push(['all', '', `/${report.maskedKernels}`, pct(report.kernelRetentionRate), f4(report.cohesion), f4(report.coupling), `/${report.modelParametersWithoutGenerators.toLocaleString('en')}`]);
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  const out = [`modules of ${report.model} (${report.dataset}) at threshold ${report.threshold}${report.keepGenerators ? ', with generators' : ''}:`, ...rows.map(line)];
+  if (sweep && sweep.length > 1) {
+    out.push('', 'threshold      KRR  cohesion  coupling');
+    for (const s of sweep) out.push(`${String(s.threshold).padStart(9)}  ${pct(s.kernelRetentionRate).padStart(7)}  ${f4(s.cohesion).padStart(8)}  ${f4(s.coupling).padStart(8)}`);
+  }
+  out.push(`${report.seconds.toFixed(1)} s (inference ${report.timings.inference.toFixed(1)} s, metrics ${report.timings.metrics.toFixed(1)} s, modules ${report.timings.modules.toFixed(1)} s)`);
+  return out.join('\n');
+}
+
+export async function modularizeCommand(input: ModularizeOptionsInput, log: Logger): Promise<ModulesReport & { sweep?: SweepEntry[] }> {
+  const parsed = modularizeOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
+  const opts = parsed.data;
+  let report;
+  try {
+    report = await modularizeRun(opts.run, { threshold: opts.threshold, keepGenerators: opts.keepGenerators, backend: opts.backend, batchSize: opts.batchSize, log });
+  } catch (e) {
+    // A bad --run directory is a usage problem; anything else (data, I/O) is a run error.
+    if (e instanceof Error && e.message.startsWith('--run:')) throw new UsageError(e.message);
+    throw e;
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else log.info(formatModulesTable(report, report.sweep));
+  return report;
+}

@@ -1,0 +1,48 @@
+/**
+ * `mwt report --run DIR [--standard-run DIR] [--reuse PATH...] [--out FILE]`: writes a
+ * self-contained HTML page (charts inline, viewable offline) about a training run, its modules
+ * and any reuse results. Missing inputs leave their section out with a note; only a missing
+ * run directory is an error.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../cli/progress.js';
+import { formatZodError, UsageError } from '../train/options.js';
+import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';
+
+export const reportOptionsSchema = z.object({
+  /** Run directory written by `mwt train` (modular run, usually). */
+  run: z.string().min(1),
+  /** A standard run of the same model and data, drawn beside the modular curves. */
+  standardRun: z.string().min(1).optional(),
+  /** Reuse results besides RUN/reuse*: directories holding summary.json / reuse.json, or JSON files. */
+  reuse: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  /** Output file (default RUN/report.html); an existing directory gets report.html inside. */
+  out: z.string().min(1).optional(),
+});
+
+export type ReportOptionsInput = z.input<typeof reportOptionsSchema>;
+export type ReportOptions = z.output<typeof reportOptionsSchema>;
+
+function requireDir(option: string, dir: string): void {
+  if (!fs.existsSync(dir)) throw new UsageError(`${option}: directory ${dir} does not exist`);
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${option}: ${dir} is not a directory (expected a run directory written by mwt train)`);
+}
+
+export async function reportCommand(input: ReportOptionsInput, log: Logger): Promise<WrittenReport> {
+  const parsed = reportOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
+  const opts = parsed.data;
+  requireDir('--run', opts.run);
+  if (opts.standardRun) requireDir('--standard-run', opts.standardRun);
+  const reuse = opts.reuse == null ? [] : Array.isArray(opts.reuse) ? opts.reuse : [opts.reuse];
+  for (const p of reuse) if (!fs.existsSync(p)) throw new UsageError(`--reuse: ${p} does not exist (expected a reuse directory or JSON file)`);
+  let out = opts.out;
+  if (out && fs.existsSync(out) && fs.statSync(out).isDirectory()) out = path.join(out, REPORT_FILE);
+
+  const written = writeReport({ run: opts.run, standardRun: opts.standardRun, reuse, out });
+  for (const text of Object.values(written.data.notes)) log.info(`report: ${text}`);
+  log.info(`report: ${written.charts} charts, written to ${written.file}`);
+  return written;
+}

@@ -1,0 +1,242 @@
+/**
+ * Modularizing a trained run, end to end: load the run's modular model and training set, one
+ * inference pass for the sample masks, module masks and metrics for each threshold asked for,
+ * then the modules of the chosen threshold built as real (pruned) networks and saved.
+ *
+ * Output, under RUN/modules/:
+ *   modules.json      the report (ModulesReport); written last, so its presence means complete
+ *   sweep.json        one SweepEntry per threshold, when several were given
+ *   class-<k>/        module k as a tfjs LayersModel (model.json + weights.bin)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { initBackend } from '../engine/backend.js';
+import { loadDataset } from '../data/load.js';
+import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
+import { loadModel, saveModel } from '../io/model_io.js';
+import { readJson, writeJsonAtomic } from '../io/atomic.js';
+import { MODEL_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
+import { silentLogger, type Logger } from '../cli/progress.js';
+import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
+import { selectModuleMasks, type ModuleMask } from './module_masks.js';
+import { modularityMetrics, type LayerBreakdown, type LayerMetrics } from './metrics.js';
+import { buildPrunedModel } from './prune.js';
+
+export const MODULES_DIR = 'modules';
+export const MODULES_FILE = 'modules.json';
+export const SWEEP_FILE = 'sweep.json';
+export const DEFAULT_THRESHOLD = 0.9;
+
+export interface ModuleEntry {
+  class: number;
+  className: string;
+  /** Kept kernels / masked kernels of the model. */
+  kernelRate: number;
+  cohesion: number;
+  /** Mean JI with each other module. */
+  coupling: number;
+  /** Kept kernels over all masked convs. */
+  kernels: number;
+  /** Kept kernel count per masked conv. */
+  kernelsPerLayer: Record<string, number>;
+  /** Kept kernel indices per masked conv (full-model numbering): the module's mask. */
+  mask: Record<string, number[]>;
+  /** Per masked conv, the threshold used where the fallback lowered it below `threshold`. */
+  loweredThresholds: Record<string, number>;
+  /** Per masked conv: kernel rate and cohesion of this module on that layer alone. */
+  layers: Record<string, LayerBreakdown>;
+  parameters: number;
+  /** The module's directory, relative to RUN/modules. */
+  dir: string;
+}
+
+export interface ModulesReport {
+  run: string;
+  model: string;
+  dataset: string;
+  threshold: number;
+  keepGenerators: boolean;
+  kernelRetentionRate: number;
+  cohesion: number;
+  coupling: number;
+  /** Wall time of the whole modularization, loading included. */
+  seconds: number;
+  timings: { load: number; inference: number; metrics: number; modules: number };
+  /** Training samples the masks came from. */
+  samples: number;
+  /** Accuracy of the modular model on those samples (from the same pass). */
+  trainAccuracy: number;
+  /** The modular model's parameters, and without its mask generators. */
+  modelParameters: number;
+  modelParametersWithoutGenerators: number;
+  maskedKernels: number;
+  /** Per masked conv, averaged over modules. */
+  layers: LayerMetrics[];
+  modules: ModuleEntry[];
+}
+
+export interface SweepEntry {
+  threshold: number;
+  kernelRetentionRate: number;
+  cohesion: number;
+  coupling: number;
+  /** Module-layer pairs where the fallback lowered the threshold. */
+  loweredLayers: number;
+  seconds: number;
+}
+
+export interface ModularizeRunOptions {
+  /** One threshold, or several to sweep (metrics for each; modules built for 0.9 if listed, else the last). */
+  threshold?: number | number[];
+  keepGenerators?: boolean;
+  /** Backend to initialise; default: the one already in use, else the best available. */
+  backend?: string;
+  /** Images per inference batch. */
+  batchSize?: number;
+  log?: Logger;
+}
+
+/** The threshold the modules are built for: 0.9 when swept, else the last one given. */
+export function chosenThreshold(thresholds: number[]): number {
+  if (thresholds.length === 0) throw new Error('--threshold: expected at least one value');
+  return thresholds.includes(DEFAULT_THRESHOLD) ? DEFAULT_THRESHOLD : thresholds[thresholds.length - 1]!;
+}
+
+export function checkThreshold(t: number): void {
+  if (!(Number.isFinite(t) && t > 0 && t <= 1)) throw new Error(`--threshold: expected numbers in (0, 1], got ${t}`);
+}
+
+/** Checks that `runDir` holds a finished modular run; returns its description. */
+export function readModularRun(runDir: string): RunInfo {
+  if (!fs.existsSync(runDir)) throw new Error(`--run: directory ${runDir} does not exist`);
+  if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new Error(`--run: ${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`);
+  const info = readRunInfo(runDir);
+  if (info.standard) throw new Error(`--run: ${runDir} is a standard run (trained with --standard); modularize needs a modular run`);
+  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json'))) {
+    throw new Error(`--run: ${runDir} has no ${MODEL_DIR}/model.json (training has not finished; finish it with mwt train --resume)`);
+  }
+  return info;
+}
+
+/** The run's training set as it was trained on: same subset (--limit, seed), same normalisation. */
+export function loadTrainingSet(info: RunInfo): Dataset {
+  let ds = loadDataset(info.dataset, info.dataDir, 'train');
+  if (info.limit != null && info.limit < ds.count) ds = balancedSubset(ds, info.limit, info.options.seed);
+  return normalize(ds, info.normalization);
+}
+
+function parametersWithoutGenerators(model: LayersModel): number {
+  return model.layers.filter((l) => l.getClassName() !== 'MwtMaskGenerator').reduce((n, l) => n + l.countParams(), 0);
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+export async function modularizeRun(runDir: string, opts: ModularizeRunOptions = {}): Promise<ModulesReport & { sweep?: SweepEntry[] }> {
+  const started = performance.now();
+  const log = opts.log ?? silentLogger;
+  const thresholds = Array.isArray(opts.threshold) ? opts.threshold : [opts.threshold ?? DEFAULT_THRESHOLD];
+  thresholds.forEach(checkThreshold);
+  const tau = chosenThreshold(thresholds);
+  const info = readModularRun(runDir);
+  if (opts.backend != null || !tf.engine().backendName) await initBackend(opts.backend);
+
+  // --- load
+  const trained = await loadModel(path.join(runDir, MODEL_DIR));
+  try {
+    const layers = maskedLayersOf(trained);
+    const trainSet = loadTrainingSet(info);
+    const loadSeconds = seconds(started);
+    log.info(`modularize: ${info.spec.name} on ${trainSet.count} ${info.dataset} training samples, ${layers.length} masked convs, threshold ${thresholds.join(', ')}`);
+
+    // --- one inference pass: sample masks
+    const masks = collectSampleMasks(trained, trainSet, { batchSize: opts.batchSize });
+    log.info(`sample masks: ${masks.seconds.toFixed(1)} s (${(trainSet.count / masks.seconds).toFixed(0)} img/s), modular model train accuracy ${(masks.accuracy * 100).toFixed(2)}%`);
+
+    // --- module masks and metrics per threshold
+    const metricsStarted = performance.now();
+    const sweep: SweepEntry[] = [];
+    let chosen: { modules: ModuleMask[]; metrics: ReturnType<typeof modularityMetrics> } | null = null;
+    for (const t of thresholds) {
+      const t0 = performance.now();
+      const modules = selectModuleMasks(layers, masks.usage, masks.samples, t);
+      const isChosen = t === tau && chosen == null;
+      const metrics = modularityMetrics(masks, modules, { perLayer: isChosen });
+      const loweredLayers = modules.reduce((n, m) => n + Object.values(m.thresholds).filter((x) => x < t).length, 0);
+      sweep.push({ threshold: t, kernelRetentionRate: metrics.kernelRetentionRate, cohesion: metrics.cohesion, coupling: metrics.coupling, loweredLayers, seconds: seconds(t0) });
+      if (isChosen) chosen = { modules, metrics };
+    }
+    const metricsSeconds = seconds(metricsStarted);
+    masks.bits = null; // the bit rows can be large; nothing needs them any more
+
+    // --- modules as networks
+    const modulesStarted = performance.now();
+    const outDir = path.join(runDir, MODULES_DIR);
+    fs.mkdirSync(outDir, { recursive: true });
+    const entries: ModuleEntry[] = [];
+    for (const [i, m] of chosen!.modules.entries()) {
+      const built = buildPrunedModel(info.spec, trained, m.keep, { keepGenerators: opts.keepGenerators === true });
+      const dir = `class-${m.class}`;
+      await saveModel(built.model, path.join(outDir, dir));
+      const mm = chosen!.metrics.modules[i]!;
+      entries.push({
+        class: m.class,
+        className: info.classNames?.[m.class] ?? String(m.class),
+        kernelRate: mm.kernelRate,
+        cohesion: mm.cohesion,
+        coupling: mm.coupling,
+        kernels: Object.values(m.keep).reduce((n, k) => n + k.length, 0),
+        kernelsPerLayer: Object.fromEntries(Object.entries(m.keep).map(([conv, k]) => [conv, k.length])),
+        mask: m.keep,
+        loweredThresholds: Object.fromEntries(Object.entries(m.thresholds).filter(([, x]) => x < tau)),
+        layers: mm.layers ?? {},
+        parameters: built.model.countParams(),
+        dir,
+      });
+      built.model.dispose();
+    }
+    const modulesSeconds = seconds(modulesStarted);
+
+    const report: ModulesReport = {
+      run: runDir,
+      model: info.spec.name,
+      dataset: info.dataset,
+      threshold: tau,
+      keepGenerators: opts.keepGenerators === true,
+      kernelRetentionRate: chosen!.metrics.kernelRetentionRate,
+      cohesion: chosen!.metrics.cohesion,
+      coupling: chosen!.metrics.coupling,
+      seconds: seconds(started),
+      timings: { load: loadSeconds, inference: masks.seconds, metrics: metricsSeconds, modules: modulesSeconds },
+      samples: trainSet.count,
+      trainAccuracy: masks.accuracy,
+      modelParameters: trained.countParams(),
+      modelParametersWithoutGenerators: parametersWithoutGenerators(trained),
+      maskedKernels: masks.totalKernels,
+      layers: chosen!.metrics.layers ?? [],
+      modules: entries,
+    };
+    if (thresholds.length > 1) writeJsonAtomic(path.join(outDir, SWEEP_FILE), sweep);
+    writeJsonAtomic(path.join(outDir, MODULES_FILE), report);
+    log.info(`modules: ${entries.length} written to ${outDir} in ${report.seconds.toFixed(1)} s`);
+    return thresholds.length > 1 ? { ...report, sweep } : report;
+  } finally {
+    trained.dispose();
+  }
+}
+
+/** Reads RUN/modules/modules.json. */
+export function loadModules(runDir: string): ModulesReport {
+  const file = path.join(runDir, MODULES_DIR, MODULES_FILE);
+  if (!fs.existsSync(file)) throw new Error(`${file} not found: run \`mwt modularize --run ${runDir}\` first`);
+  return readJson<ModulesReport>(file, 'modules report (written by mwt modularize)');
+}
+
+/** Loads module `k` of a modularized run as a LayersModel. */
+export async function loadModule(runDir: string, k: number): Promise<LayersModel> {
+  const report = loadModules(runDir);
+  const entry = report.modules.find((m) => m.class === k);
+  if (!entry) throw new Error(`--class: run ${runDir} has no module for class ${k} (classes 0..${report.modules.length - 1})`);
+  return loadModel(path.join(runDir, MODULES_DIR, entry.dir));
+}

@@ -1,0 +1,82 @@
+/**
+ * Masks for samples (paper Sec. 3.3): one inference pass of the trained modular model over the
+ * training set (eval mode: BN running statistics, no dropout, no augmentation, no gradients),
+ * each sample's masks binarised (value > 0 = kernel used).
+ *
+ * Memory stays bounded: per-class usage counts are accumulated batch by batch, and the binary
+ * sample masks, which cohesion needs once the module masks are known, are kept as bits.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Dataset } from '../data/dataset.js';
+import { BatchIterator } from '../data/batches.js';
+import { BitMatrix } from './bit_matrix.js';
+import type { MaskedLayer } from './module_masks.js';
+
+export interface SampleMasks {
+  /** Masked convs in the order of the model's mask outputs. */
+  layers: MaskedLayer[];
+  /** Sum of the layers' kernel counts: the width of a concatenated mask. */
+  totalKernels: number;
+  numClasses: number;
+  /** Samples per class. */
+  samples: number[];
+  /** usage[k][j]: how many samples of class k use kernel j (all layers concatenated). */
+  usage: Int32Array[];
+  /** Per class, one bit row per sample (null when not requested). */
+  bits: BitMatrix[] | null;
+  /** Fraction of samples the modular model classifies correctly (from the same pass). */
+  accuracy: number;
+  /** Wall time of the pass. */
+  seconds: number;
+}
+
+const MASK_SUFFIX = '_mask';
+
+/** The masked convs of a modular model, read from its mask outputs (`conv3_mask` -> `conv3`). */
+export function maskedLayersOf(model: LayersModel): MaskedLayer[] {
+  if (model.outputs.length < 2) throw new Error(`model '${model.name}' has no mask outputs: it is not a modular model`);
+  return model.outputs.slice(1).map((out) => {
+    const layerName = out.sourceLayer.name;
+    const name = layerName.endsWith(MASK_SUFFIX) ? layerName.slice(0, -MASK_SUFFIX.length) : layerName;
+    const kernels = out.shape[out.shape.length - 1];
+    if (kernels == null) throw new Error(`mask output '${layerName}' has no fixed kernel count`);
+    return { name, kernels };
+  });
+}
+
+export interface CollectOptions {
+  batchSize?: number;
+  /** Keep the per-sample bit rows (needed for cohesion). Default true. */
+  keepBits?: boolean;
+}
+
+export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: CollectOptions = {}): SampleMasks {
+  const started = performance.now();
+  const layers = maskedLayersOf(model);
+  const totalKernels = layers.reduce((n, l) => n + l.kernels, 0);
+  const { numClasses } = ds;
+  const samples = new Array<number>(numClasses).fill(0);
+  const usage = Array.from({ length: numClasses }, () => new Int32Array(totalKernels));
+  const bits = opts.keepBits === false ? null : Array.from({ length: numClasses }, () => new BitMatrix(totalKernels));
+  let correct = 0;
+  const it = new BatchIterator(ds, { batchSize: opts.batchSize ?? 256, shuffle: false });
+  for (const batch of it.epoch(0)) {
+    const [binary, predicted] = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
+      const outputs = model.predict(x, { batchSize: batch.size }) as tf.Tensor[];
+      const masks = tf.concat(outputs.slice(1) as tf.Tensor2D[], 1);
+      return [tf.cast(tf.greater(masks, 0), 'int32').dataSync(), tf.argMax(outputs[0]!, 1).dataSync()];
+    });
+    for (let i = 0; i < batch.size; i++) {
+      const k = batch.y[i]!;
+      if (predicted[i] === k) correct++;
+      samples[k]!++;
+      const counts = usage[k]!;
+      const base = i * totalKernels;
+      for (let j = 0; j < totalKernels; j++) counts[j]! += binary[base + j]!;
+      bits?.[k]!.appendRow(binary, base);
+    }
+  }
+  return { layers, totalKernels, numClasses, samples, usage, bits, accuracy: correct / Math.max(ds.count, 1), seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,329 @@
+/**
+ * Everything the report page shows, read from a run directory (and optional standard run and
+ * reuse results) into one plain object that is embedded in the page as JSON.
+ *
+ * Reading never throws for a missing or malformed file: the section that needed it is left
+ * null and a one-line note says why, so a half-finished run still gets a report.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { RUN_FILE, MODEL_DIR } from '../train/run_info.js';
+
+// --- shapes of the files we read (loose: unknown extra keys are kept, so the embedded copy
+// equals the file)
+
+const nullableNumber = z.number().nullable();
+
+export const epochMetricsSchema = z.looseObject({
+  epoch: z.number(),
+  trainAccuracy: z.number(),
+  testAccuracy: z.number(),
+  ceLoss: z.number(),
+  cohesionLoss: nullableNumber.optional(),
+  couplingLoss: nullableNumber.optional(),
+  kernelRate: nullableNumber.optional(),
+  seconds: z.number().optional(),
+  imagesPerSecond: z.number().optional(),
+});
+export type EpochPoint = z.infer<typeof epochMetricsSchema>;
+
+export const trainSummarySchema = z.looseObject({
+  model: z.string(),
+  dataset: z.string(),
+  standard: z.boolean().optional(),
+  epochs: z.number().optional(),
+  backend: z.string().optional(),
+  testAccuracy: z.number(),
+  kernelRate: nullableNumber.optional(),
+  secondsPerEpoch: z.number().optional(),
+  imagesPerSecond: z.number().optional(),
+});
+export type TrainSummaryFile = z.infer<typeof trainSummarySchema>;
+
+export const runInfoSchema = z.looseObject({
+  spec: z.looseObject({ name: z.string(), numClasses: z.number(), inputShape: z.array(z.number()), width: z.number() }),
+  standard: z.boolean(),
+  dataset: z.string(),
+  classNames: z.array(z.string()).optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+export type RunInfoFile = z.infer<typeof runInfoSchema>;
+
+export const moduleEntrySchema = z.looseObject({
+  class: z.number(),
+  className: z.string().optional(),
+  kernelRate: z.number(),
+  kernelsPerLayer: z.record(z.string(), z.number()),
+});
+export const modulesFileSchema = z.looseObject({
+  threshold: z.number(),
+  kernelRetentionRate: z.number(),
+  cohesion: z.number(),
+  coupling: z.number(),
+  seconds: z.number().optional(),
+  /** Full kernel count per masked conv; optional, otherwise read from the run's model.json. */
+  maskedKernels: z.record(z.string(), z.number()).optional(),
+  modules: z.array(moduleEntrySchema),
+});
+export type ModulesFile = z.infer<typeof modulesFileSchema>;
+
+export const sweepPointSchema = z.looseObject({
+  threshold: z.number(),
+  kernelRetentionRate: z.number(),
+  cohesion: z.number(),
+  coupling: z.number(),
+});
+export const sweepFileSchema = z.array(sweepPointSchema).min(1);
+export type SweepPoint = z.infer<typeof sweepPointSchema>;
+
+const latencySchema = z.looseObject({ batch1: z.number().optional(), batch128: z.number().optional() });
+export const reuseSummarySchema = z.looseObject({
+  classes: z.array(z.union([z.number(), z.string()])),
+  kernelRate: z.number().optional(),
+  flops: z.number().optional(),
+  modelFlops: z.number().optional(),
+  flopReduction: z.number().optional(),
+  parameters: z.number().optional(),
+  modelParameters: z.number().optional(),
+  accuracyBeforeFineTune: z.number().optional(),
+  accuracy: z.number(),
+  standardModelAccuracy: z.number().optional(),
+  latencyMs: z.looseObject({ module: latencySchema.optional(), model: latencySchema.optional() }).optional(),
+});
+export type ReuseSummary = z.infer<typeof reuseSummarySchema>;
+
+// --- what the page gets
+
+/** Kept kernels per module (row) and masked layer (column). */
+export interface KernelHeatmap {
+  layers: string[];
+  /** Full kernel count per layer, or null where unknown (then fractions are null too). */
+  totals: (number | null)[];
+  /** Where `totals` came from, for the page's caption. */
+  totalsSource: 'modules.json' | 'model.json' | null;
+  rows: { class: number; className: string; kernelRate: number; kept: number[]; fraction: (number | null)[] }[];
+}
+
+export interface ReuseEntry {
+  /** Directory or file name, shown as the entry's title. */
+  name: string;
+  path: string;
+  summary: ReuseSummary | null;
+  /** Contents of a reuse.json experiment table (any JSON), shown as tables. */
+  experiments: unknown;
+}
+
+export type SectionName = 'summary' | 'curves' | 'standard' | 'modules' | 'heatmap' | 'sweep' | 'reuse';
+
+export interface ReportData {
+  generatedAt: string;
+  run: { dir: string; name: string; info: RunInfoFile | null; summary: TrainSummaryFile | null };
+  /** Per-epoch metrics of RUN (modular unless run.json says standard) and the standard run. */
+  curves: { run: EpochPoint[] | null; runLabel: 'modular' | 'standard'; standard: EpochPoint[] | null; standardDir: string | null; standardSummary: TrainSummaryFile | null };
+  /** modules.json without the per-module `mask` arrays (large, and the page does not use them). */
+  modules: ModulesFile | null;
+  heatmap: KernelHeatmap | null;
+  sweep: SweepPoint[] | null;
+  reuse: ReuseEntry[];
+  /** Why a section is missing or partial, by section. */
+  notes: Partial<Record<SectionName, string>>;
+}
+
+export interface CollectOptions {
+  run: string;
+  standardRun?: string;
+  /** Extra reuse results: directories (summary.json / reuse.json inside) or JSON files. */
+  reuse?: string[];
+}
+
+// --- reading helpers
+
+type Read<T> = { value: T; problem?: undefined } | { value: null; problem: string };
+
+function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): Read<T> {
+  if (!fs.existsSync(file)) return { value: null, problem: `${file} not found` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    return { value: null, problem: `${file}: not valid JSON (${(e as Error).message})` };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) return { value: null, problem: `${file}: not a valid ${what} (${describeIssue(parsed.error)})` };
+  return { value: parsed.data };
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return `${issue.path.length ? issue.path.join('.') + ': ' : ''}${issue.message}`;
+}
+
+/** metrics.jsonl: one JSON object per line, blank lines ignored. */
+export function readMetricsFile(file: string): Read<EpochPoint[]> {
+  if (!fs.existsSync(file)) return { value: null, problem: `${file} not found` };
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const points: EpochPoint[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      return { value: null, problem: `${file}: line ${i + 1} is not valid JSON` };
+    }
+    const parsed = epochMetricsSchema.safeParse(raw);
+    if (!parsed.success) return { value: null, problem: `${file}: line ${i + 1} is not an epoch record (${describeIssue(parsed.error)})` };
+    points.push(parsed.data);
+  }
+  if (points.length === 0) return { value: null, problem: `${file} has no epochs yet` };
+  return { value: points };
+}
+
+/**
+ * Kernel count of every Conv2D in a saved model's topology, in layer order. Reading the JSON is
+ * enough (no tfjs): the masked convs keep their full filter count in the modular model.
+ */
+export function convFiltersFromModelJson(file: string): Map<string, number> | null {
+  if (!fs.existsSync(file)) return null;
+  try {
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { modelTopology?: Record<string, unknown> };
+    const topology = (json.modelTopology ?? {}) as { model_config?: { config?: { layers?: unknown[] } }; config?: { layers?: unknown[] } };
+    const layers = topology.model_config?.config?.layers ?? topology.config?.layers ?? [];
+    const filters = new Map<string, number>();
+    for (const layer of layers as { class_name?: string; name?: string; config?: { name?: string; filters?: number } }[]) {
+      const name = layer.name ?? layer.config?.name;
+      if (layer.class_name === 'Conv2D' && name && typeof layer.config?.filters === 'number') filters.set(name, layer.config.filters);
+    }
+    return filters;
+  } catch {
+    return null;
+  }
+}
+
+/** Rows = modules, columns = masked layers in model order; fraction = kept / full count. */
+export function buildKernelHeatmap(modules: ModulesFile, modelFilters: Map<string, number> | null, classNames?: string[]): KernelHeatmap {
+  const seen = new Set<string>();
+  for (const m of modules.modules) for (const layer of Object.keys(m.kernelsPerLayer)) seen.add(layer);
+  // Model order when the topology knows the layers; otherwise the order modules.json lists them.
+  const modelOrder = modelFilters ? [...modelFilters.keys()].filter((l) => seen.has(l)) : [];
+  const layers = [...modelOrder, ...[...seen].filter((l) => !modelOrder.includes(l))];
+  let totalsSource: KernelHeatmap['totalsSource'] = null;
+  let totals: (number | null)[] = layers.map(() => null);
+  if (modules.maskedKernels && layers.every((l) => typeof modules.maskedKernels![l] === 'number')) {
+    totals = layers.map((l) => modules.maskedKernels![l]!);
+    totalsSource = 'modules.json';
+  } else if (modelFilters && layers.every((l) => modelFilters.has(l))) {
+    totals = layers.map((l) => modelFilters.get(l)!);
+    totalsSource = 'model.json';
+  }
+  const rows = modules.modules.map((m) => {
+    const kept = layers.map((l) => m.kernelsPerLayer[l] ?? 0);
+    return {
+      class: m.class,
+      className: m.className ?? classNames?.[m.class] ?? `class ${m.class}`,
+      kernelRate: m.kernelRate,
+      kept,
+      fraction: kept.map((k, i) => (totals[i] ? k / totals[i]! : null)),
+    };
+  });
+  return { layers, totals, totalsSource, rows };
+}
+
+function withoutMasks(modules: ModulesFile): ModulesFile {
+  return { ...modules, modules: modules.modules.map(({ mask: _mask, ...rest }) => rest as ModulesFile['modules'][number]) };
+}
+
+function readReuseEntry(target: string): ReuseEntry | { problem: string } {
+  if (!fs.existsSync(target)) return { problem: `${target} not found` };
+  const name = path.basename(target);
+  if (fs.statSync(target).isDirectory()) {
+    const summaryFile = path.join(target, 'summary.json');
+    const experimentsFile = path.join(target, 'reuse.json');
+    const summary = fs.existsSync(summaryFile) ? readJsonFile(summaryFile, reuseSummarySchema, 'reuse summary') : null;
+    const experiments = fs.existsSync(experimentsFile) ? readJsonFile(experimentsFile, z.unknown(), 'JSON file') : null;
+    if (!summary?.value && experiments?.value == null) {
+      return { problem: summary?.problem ?? experiments?.problem ?? `${target}: no summary.json or reuse.json` };
+    }
+    return { name, path: target, summary: summary?.value ?? null, experiments: experiments?.value ?? null };
+  }
+  // A single JSON file: a reuse summary if it has that shape, otherwise an experiment table.
+  const any = readJsonFile(target, z.unknown(), 'JSON file');
+  if (any.value == null) return { problem: any.problem ?? `${target} is empty` };
+  const asSummary = reuseSummarySchema.safeParse(any.value);
+  return asSummary.success ? { name, path: target, summary: asSummary.data, experiments: null } : { name, path: target, summary: null, experiments: any.value };
+}
+
+/** RUN/reuse* directories, then RUN/reuse.json, then the explicitly given paths (no duplicates). */
+function reuseTargets(runDir: string, extra: string[]): string[] {
+  const found = fs
+    .readdirSync(runDir, { withFileTypes: true })
+    .filter((e) => e.name.startsWith('reuse') && (e.isDirectory() || e.name === 'reuse.json'))
+    .map((e) => path.join(runDir, e.name))
+    .sort();
+  const all = [...found, ...extra];
+  return all.filter((p, i) => all.findIndex((q) => path.resolve(q) === path.resolve(p)) === i);
+}
+
+export function collectReportData(opts: CollectOptions): ReportData {
+  const runDir = opts.run;
+  const notes: ReportData['notes'] = {};
+
+  const info = readJsonFile(path.join(runDir, RUN_FILE), runInfoSchema, 'run description');
+  const summary = readJsonFile(path.join(runDir, 'summary.json'), trainSummarySchema, 'training summary');
+  if (summary.problem) notes.summary = `No training summary: ${summary.problem} (the run may still be training).`;
+
+  const metrics = readMetricsFile(path.join(runDir, 'metrics.jsonl'));
+  if (metrics.problem) notes.curves = `No training curves: ${metrics.problem}.`;
+  const isStandard = info.value?.standard ?? summary.value?.standard ?? false;
+
+  let standard: Read<EpochPoint[]> | null = null;
+  let standardSummary: TrainSummaryFile | null = null;
+  if (opts.standardRun) {
+    standard = readMetricsFile(path.join(opts.standardRun, 'metrics.jsonl'));
+    standardSummary = readJsonFile(path.join(opts.standardRun, 'summary.json'), trainSummarySchema, 'training summary').value;
+    if (standard.problem) notes.standard = `No standard-run curves: ${standard.problem}.`;
+  } else if (!isStandard) {
+    notes.standard = 'No standard run given (--standard-run DIR), so the curves show the modular run alone.';
+  }
+
+  const modulesRead = readJsonFile(path.join(runDir, 'modules', 'modules.json'), modulesFileSchema, 'modules file');
+  let heatmap: KernelHeatmap | null = null;
+  if (modulesRead.value) {
+    heatmap = buildKernelHeatmap(modulesRead.value, convFiltersFromModelJson(path.join(runDir, MODEL_DIR, 'model.json')), info.value?.classNames);
+    if (!heatmap.totalsSource) notes.heatmap = 'The full kernel count of each layer is unknown (no maskedKernels in modules.json and no model/model.json), so cells show kept counts only.';
+  } else {
+    notes.modules = `No modules yet: ${modulesRead.problem} (run mwt modularize).`;
+  }
+
+  const sweep = readJsonFile(path.join(runDir, 'modules', 'sweep.json'), sweepFileSchema, 'threshold sweep');
+  if (sweep.problem) notes.sweep = `No threshold sweep: ${sweep.problem}.`;
+
+  const reuse: ReuseEntry[] = [];
+  const reuseProblems: string[] = [];
+  for (const target of reuseTargets(runDir, opts.reuse ?? [])) {
+    const entry = readReuseEntry(target);
+    if ('problem' in entry) reuseProblems.push(entry.problem);
+    else reuse.push(entry);
+  }
+  if (reuseProblems.length) notes.reuse = `Skipped: ${reuseProblems.join('; ')}.`;
+  else if (reuse.length === 0) notes.reuse = 'No reuse results (no RUN/reuse*/summary.json and no --reuse given).';
+
+  return {
+    generatedAt: new Date().toISOString(),
+    run: { dir: runDir, name: path.basename(path.resolve(runDir)), info: info.value, summary: summary.value },
+    curves: {
+      run: metrics.value,
+      runLabel: isStandard ? 'standard' : 'modular',
+      standard: standard?.value ?? null,
+      standardDir: opts.standardRun ?? null,
+      standardSummary,
+    },
+    modules: modulesRead.value ? withoutMasks(modulesRead.value) : null,
+    heatmap,
+    sweep: sweep.value,
+    reuse,
+    notes,
+  };
+}

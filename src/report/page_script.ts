@@ -1,0 +1,185 @@
+/**
+ * The report page's own script (browser JavaScript, kept as a string so it is inlined verbatim:
+ * compiling it as a TS module would let the bundler add helpers that do not exist in the page).
+ *
+ * It reads the embedded run data (#mwt-data), creates one Chart.js chart per
+ * `<canvas data-chart=KIND data-key=KEY>` the server-side HTML placed, and records on <body>:
+ *   data-rendered="N"  charts created;  data-errors="N" (+ a visible message) when any failed.
+ * With `#dump-charts` in the URL it also writes every chart's datasets into
+ * <pre id="mwt-chart-dump"> so a headless browser's DOM dump shows what was drawn (tests).
+ */
+export const PAGE_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var body = document.body;
+  var errors = 0;
+  function fail(message) {
+    errors += 1;
+    body.setAttribute('data-errors', String(errors));
+    var box = document.getElementById('mwt-errors');
+    if (box) {
+      box.hidden = false;
+      var line = document.createElement('p');
+      line.textContent = 'Chart error: ' + message;
+      box.appendChild(line);
+    }
+  }
+  window.addEventListener('error', function (e) { fail(e.message || String(e)); });
+
+  var data = JSON.parse(document.getElementById('mwt-data').textContent);
+  if (typeof Chart === 'undefined') { fail('Chart.js did not load'); return; }
+
+  var BLUE = '#1f77b4', ORANGE = '#ff7f0e', GREEN = '#2ca02c', RED = '#d62728', PURPLE = '#9467bd', GREY = '#7f7f7f';
+  var percent = function (v) { return (v * 100).toFixed(0) + '%'; };
+  var percent1 = function (v) { return (v * 100).toFixed(1) + '%'; };
+  var plain = function (v) { return Number(v).toPrecision(3); };
+  Chart.defaults.animation = false;
+  Chart.defaults.font.family = getComputedStyle(body).fontFamily;
+  Chart.defaults.color = '#333';
+  Chart.defaults.maintainAspectRatio = false;
+
+  // One line chart per metric: y is a fraction (accuracy, rates) or a loss value.
+  var CURVES = {
+    testAccuracy: { fmt: percent, tip: percent1 },
+    trainAccuracy: { fmt: percent, tip: percent1 },
+    couplingLoss: { fmt: plain, tip: plain, min: 0 },
+    cohesionLoss: { fmt: plain, tip: plain, min: 0 },
+    kernelRate: { fmt: percent, tip: percent1, min: 0, max: 1 },
+    ceLoss: { fmt: plain, tip: plain, min: 0 }
+  };
+
+  function series(points, key) {
+    return (points || []).filter(function (p) { return p[key] !== null && p[key] !== undefined; })
+      .map(function (p) { return { x: p.epoch, y: p[key] }; });
+  }
+
+  function curveChart(canvas, key) {
+    var spec = CURVES[key];
+    var datasets = [];
+    var runLine = series(data.curves.run, key);
+    if (runLine.length) {
+      var modular = data.curves.runLabel === 'modular';
+      datasets.push({ label: data.curves.runLabel, data: runLine, borderColor: modular ? BLUE : ORANGE, backgroundColor: modular ? BLUE : ORANGE,
+        borderDash: modular ? [] : [6, 4], pointRadius: runLine.length > 40 ? 0 : 3, tension: 0.1 });
+    }
+    var stdLine = series(data.curves.standard, key);
+    if (stdLine.length) {
+      datasets.push({ label: 'standard', data: stdLine, borderColor: ORANGE, backgroundColor: ORANGE, borderDash: [6, 4],
+        pointRadius: stdLine.length > 40 ? 0 : 3, tension: 0.1 });
+    }
+    return new Chart(canvas, {
+      type: 'line',
+      data: { datasets: datasets },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
+          y: { min: spec.min, max: spec.max, ticks: { callback: spec.fmt } }
+        },
+        plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + spec.tip(c.parsed.y); } } } }
+      }
+    });
+  }
+
+  // Threshold sweep: KRR, cohesion, coupling (and any other 0..1 measure in sweep.json).
+  var SWEEP_COLORS = { kernelRetentionRate: BLUE, cohesion: GREEN, coupling: RED };
+  var SWEEP_LABELS = { kernelRetentionRate: 'kernel retention rate (KRR)', cohesion: 'cohesion', coupling: 'coupling' };
+  function sweepChart(canvas) {
+    var points = data.sweep.slice().sort(function (a, b) { return a.threshold - b.threshold; });
+    var chosen = data.modules ? data.modules.threshold : null;
+    var keys = ['kernelRetentionRate', 'cohesion', 'coupling'];
+    Object.keys(points[0]).forEach(function (k) {
+      if (keys.indexOf(k) >= 0 || k === 'threshold') return;
+      var fractions = points.every(function (p) { return typeof p[k] === 'number' && p[k] >= 0 && p[k] <= 1; });
+      if (fractions) keys.push(k);
+    });
+    var extra = [PURPLE, GREY, ORANGE];
+    var datasets = keys.map(function (k, i) {
+      var color = SWEEP_COLORS[k] || extra[(i - 3) % extra.length];
+      return {
+        label: SWEEP_LABELS[k] || k, key: k, borderColor: color, backgroundColor: color, tension: 0.1,
+        data: points.map(function (p) { return { x: p.threshold, y: p[k] }; }),
+        pointRadius: points.map(function (p) { return p.threshold === chosen ? 7 : 3; }),
+        pointStyle: points.map(function (p) { return p.threshold === chosen ? 'rectRot' : 'circle'; })
+      };
+    });
+    return new Chart(canvas, {
+      type: 'line',
+      data: { datasets: datasets },
+      options: {
+        parsing: false,
+        scales: { x: { type: 'linear', title: { display: true, text: 'threshold \u03c4' } }, y: { min: 0, max: 1, ticks: { callback: plain } } },
+        plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { title: function (items) { return '\u03c4 = ' + items[0].parsed.x; } } } }
+      }
+    });
+  }
+
+  // Reuse: accuracy of the sub-task model against the whole standard model ...
+  function reuseAccuracyChart(canvas, index) {
+    var s = data.reuse[index].summary;
+    var labels = [], values = [], colors = [];
+    if (typeof s.accuracyBeforeFineTune === 'number') { labels.push('modules, before fine-tuning'); values.push(s.accuracyBeforeFineTune); colors.push('#9ecae1'); }
+    labels.push('modules' + (typeof s.accuracyBeforeFineTune === 'number' ? ', fine-tuned' : '')); values.push(s.accuracy); colors.push(BLUE);
+    if (typeof s.standardModelAccuracy === 'number') { labels.push('whole standard model'); values.push(s.standardModelAccuracy); colors.push(ORANGE); }
+    return new Chart(canvas, {
+      type: 'bar',
+      data: { labels: labels, datasets: [{ label: 'accuracy on the sub-task', data: values, backgroundColor: colors }] },
+      options: { indexAxis: 'y', scales: { x: { min: 0, max: 1, ticks: { callback: percent } } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return percent1(c.parsed.x); } } } } }
+    });
+  }
+
+  // ... and what it costs, as a share of the whole model (100% = as expensive as the model).
+  function reuseCostChart(canvas, index) {
+    var s = data.reuse[index].summary;
+    var labels = [], values = [];
+    function ratio(label, part, whole) {
+      if (typeof part === 'number' && typeof whole === 'number' && whole > 0) { labels.push(label); values.push(part / whole); }
+    }
+    ratio('FLOPs', s.flops, s.modelFlops);
+    ratio('parameters', s.parameters, s.modelParameters);
+    var lm = s.latencyMs || {}, mod = lm.module || {}, whole = lm.model || {};
+    ratio('latency, batch 1', mod.batch1, whole.batch1);
+    ratio('latency, batch 128', mod.batch128, whole.batch128);
+    var max = Math.max.apply(null, values.concat([1]));
+    return new Chart(canvas, {
+      type: 'bar',
+      data: { labels: labels, datasets: [{ label: 'share of the whole model', data: values, backgroundColor: BLUE }] },
+      options: { indexAxis: 'y', scales: { x: { min: 0, max: Math.ceil(max * 10) / 10, ticks: { callback: percent } } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return percent1(c.parsed.x) + ' of the whole model'; } } } } }
+    });
+  }
+
+  var builders = {
+    curve: function (canvas) { return curveChart(canvas, canvas.getAttribute('data-key')); },
+    sweep: sweepChart,
+    'reuse-accuracy': function (canvas) { return reuseAccuracyChart(canvas, Number(canvas.getAttribute('data-key'))); },
+    'reuse-cost': function (canvas) { return reuseCostChart(canvas, Number(canvas.getAttribute('data-key'))); }
+  };
+
+  var rendered = 0;
+  var dump = [];
+  var canvases = document.querySelectorAll('canvas[data-chart]');
+  for (var i = 0; i < canvases.length; i++) {
+    var canvas = canvases[i];
+    var kind = canvas.getAttribute('data-chart');
+    try {
+      if (!builders[kind]) throw new Error('unknown chart kind ' + kind);
+      var chart = builders[kind](canvas);
+      rendered += 1;
+      dump.push({ id: canvas.id, kind: kind, key: canvas.getAttribute('data-key'), labels: chart.data.labels || null,
+        datasets: chart.data.datasets.map(function (d) { return { label: d.label, data: d.data }; }) });
+    } catch (e) {
+      fail((canvas.id || kind) + ': ' + (e && e.message ? e.message : String(e)));
+    }
+  }
+  body.setAttribute('data-rendered', String(rendered));
+  if (location.hash === '#dump-charts') {
+    var pre = document.createElement('pre');
+    pre.id = 'mwt-chart-dump';
+    pre.hidden = true;
+    pre.textContent = JSON.stringify(dump);
+    body.appendChild(pre);
+  }
+})();
+`;

@@ -1,0 +1,91 @@
+/**
+ * Fine-tuning a sub-task model: cross-entropy only (the train step with alpha = beta = 0; the
+ * model has one output, so no mask losses are formed anyway), SGD with Nesterov momentum, cosine
+ * learning rate over the epochs (T_max = epochs, eta_min 0).
+ *
+ * The epoch kept is the one with the best accuracy on a validation split of the training data
+ * (ties go to the later epoch, which trained longer at a lower rate). The published
+ * implementation keeps the best epoch on the test set; selecting on test data would make the
+ * reported test accuracy optimistic, so the test set is never seen here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Dataset } from '../data/dataset.js';
+import { BatchIterator } from '../data/batches.js';
+import { makeTrainStep, STAT, STAT_LENGTH } from '../train/step.js';
+import { cosineLearningRate } from '../train/schedule.js';
+import { evaluate } from '../train/evaluate.js';
+import { silentLogger, type Logger } from '../cli/progress.js';
+
+export interface FineTuneOptions {
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  momentum: number;
+  seed: number;
+  /** Random crop + flip (the run's training setting). */
+  augment: boolean;
+  log?: Logger;
+}
+
+export interface FineTuneEpoch {
+  epoch: number;
+  learningRate: number;
+  trainAccuracy: number;
+  ceLoss: number;
+  validationAccuracy: number;
+  seconds: number;
+}
+
+export interface FineTuneResult {
+  history: FineTuneEpoch[];
+  /** 1-based epoch whose weights the model holds on return. */
+  bestEpoch: number;
+  bestValidationAccuracy: number;
+}
+
+/** Trains `model` in place on `train` (labels 0..M-1) and leaves it at the best validation epoch. */
+export function fineTune(model: LayersModel, train: Dataset, validation: Dataset, opts: FineTuneOptions): FineTuneResult {
+  const log = opts.log ?? silentLogger;
+  if (!(Number.isInteger(opts.epochs) && opts.epochs > 0)) throw new Error(`--epochs: expected a positive integer, got ${opts.epochs}`);
+  if (train.count === 0) throw new Error('fine-tune: no training samples for the chosen classes');
+  if (validation.count === 0) throw new Error('fine-tune: the validation split is empty (too few training samples for the chosen classes)');
+  const optimizer = tf.train.momentum(opts.lr, opts.momentum, true);
+  const step = makeTrainStep(model, optimizer, { numClasses: train.numClasses, alpha: 0, beta: 0 });
+  // 'keep' the short last batch: a small sub-task may have fewer samples than one batch.
+  const batches = new BatchIterator(train, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: opts.augment, lastBatch: 'keep' });
+  const history: FineTuneEpoch[] = [];
+  let best: { epoch: number; accuracy: number; weights: tf.Tensor[] } | null = null;
+  try {
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      const started = performance.now();
+      const lr = cosineLearningRate(opts.lr, epoch, opts.epochs);
+      optimizer.setLearningRate(lr);
+      let sums = tf.zeros([STAT_LENGTH]) as tf.Tensor1D;
+      for (const batch of batches.epoch(epoch)) {
+        const stats = tf.tidy(() => step(tf.tensor4d(batch.x, [batch.size, ...train.shape]), tf.tensor1d(batch.y, 'int32')));
+        const next = tf.add(sums, stats) as tf.Tensor1D;
+        tf.dispose([sums, stats]);
+        sums = next;
+      }
+      const s = sums.dataSync();
+      sums.dispose();
+      const n = Math.max(s[STAT.samples]!, 1);
+      if (!Number.isFinite(s[STAT.ce]!)) throw new Error(`fine-tune diverged: loss is not finite at epoch ${epoch + 1} (try a lower --lr)`);
+      const validationAccuracy = evaluate(model, validation).accuracy;
+      const record: FineTuneEpoch = { epoch: epoch + 1, learningRate: lr, trainAccuracy: s[STAT.correct]! / n, ceLoss: s[STAT.ce]! / n, validationAccuracy, seconds: (performance.now() - started) / 1000 };
+      history.push(record);
+      log.info(`fine-tune epoch ${record.epoch}/${opts.epochs}: train ${(record.trainAccuracy * 100).toFixed(2)}% ce ${record.ceLoss.toFixed(3)} validation ${(validationAccuracy * 100).toFixed(2)}% lr ${lr.toFixed(4)} | ${record.seconds.toFixed(1)} s`);
+      if (best == null || validationAccuracy >= best.accuracy) {
+        if (best) tf.dispose(best.weights);
+        // Clones share data with the variables until the optimizer assigns new values.
+        best = { epoch: epoch + 1, accuracy: validationAccuracy, weights: model.getWeights().map((w) => tf.clone(w)) };
+      }
+    }
+    if (best!.epoch !== opts.epochs) model.setWeights(best!.weights);
+    return { history, bestEpoch: best!.epoch, bestValidationAccuracy: best!.accuracy };
+  } finally {
+    if (best) tf.dispose(best.weights);
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,136 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { initBackend } from '../../src/engine/backend.js';
+import { maskLosses, cosineSimilarityMatrix, totalLoss } from '../../src/losses/mask_losses.js';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+function losses(masks: number[][], labels: number[], numClasses: number) {
+  return tf.tidy(() => {
+    const { cohesion, coupling } = maskLosses([tf.tensor2d(masks)], tf.tensor1d(labels, 'int32'), numClasses);
+    return { cohesion: cohesion.dataSync()[0]!, coupling: coupling.dataSync()[0]! };
+  });
+}
+
+const r2 = Math.SQRT1_2;
+
+describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
+  it('match values worked out by hand on a balanced batch', () => {
+    // masks: a=[1,0] b=[1,0] (class 0); c=[0,1] d=[1,1] (class 1)
+    // cos: ab=1, cd=1/sqrt2; cross: ac=0, ad=1/sqrt2, bc=0, bd=1/sqrt2
+    const { cohesion, coupling } = losses([[1, 0], [1, 0], [0, 1], [1, 1]], [0, 0, 1, 1], 2);
+    expect(cohesion).toBeCloseTo(1 - (1 + r2) / 2, 5); // 0.146447
+    expect(coupling).toBeCloseTo((2 * r2) / 4, 5); // 0.353553
+  });
+
+  it('average class by class, skipping classes with one sample', () => {
+    // class 0: a=[1,0] b=[1,0] c=[0,1] -> pairs ab=1, ac=0, bc=0 -> 1/3; class 1 has one sample.
+    // coupling (0,1): ad=1, bd=1, cd=0 -> 2/3
+    const { cohesion, coupling } = losses([[1, 0], [1, 0], [0, 1], [1, 0]], [0, 0, 0, 1], 2);
+    expect(cohesion).toBeCloseTo(1 - 1 / 3, 5);
+    expect(coupling).toBeCloseTo(2 / 3, 5);
+  });
+
+  it('weights classes equally, not pairs, in the coupling mean', () => {
+    // three classes: (0,1) pair mean 1, (0,2) pair mean 0, (1,2) pair mean 0 -> 1/3
+    const { coupling } = losses([[1, 0], [1, 0], [0, 1]], [0, 1, 2], 3);
+    expect(coupling).toBeCloseTo(1 / 3, 5);
+  });
+
+  it('give a finite loss when no class has two samples (no cohesion term)', () => {
+    const { cohesion, coupling } = losses([[1, 0], [0, 1], [1, 1]], [0, 1, 2], 3);
+    expect(cohesion).toBe(0);
+    expect(coupling).toBeCloseTo((0 + r2 + r2) / 3, 5);
+  });
+
+  it('give a finite loss when all samples share one class (no coupling term)', () => {
+    const { cohesion, coupling } = losses([[1, 0], [0, 1], [1, 1]], [2, 2, 2], 3);
+    expect(cohesion).toBeCloseTo(1 - (0 + r2 + r2) / 3, 5);
+    expect(coupling).toBe(0);
+  });
+
+  it('treat an all-zero mask as similar to nothing, without NaN', () => {
+    const { cohesion, coupling } = losses([[0, 0], [1, 0], [1, 0]], [0, 0, 1], 2);
+    expect(cohesion).toBeCloseTo(1, 5);
+    expect(coupling).toBeCloseTo(0.5, 5);
+    expect(Number.isFinite(cohesion + coupling)).toBe(true);
+  });
+
+  it('average over layers', () => {
+    const v = tf.tidy(() => {
+      const l1 = tf.tensor2d([[1, 0], [1, 0]]);
+      const l2 = tf.tensor2d([[1, 0, 0], [0, 1, 0]]);
+      const { cohesion } = maskLosses([l1, l2], tf.tensor1d([0, 0], 'int32'), 2);
+      return cohesion.dataSync()[0]!;
+    });
+    expect(v).toBeCloseTo((0 + 1) / 2, 5);
+  });
+
+  it('combine as CE + alpha cohesion + beta coupling (Eq. 6)', () => {
+    const t = tf.tidy(() => totalLoss(tf.scalar(2), { cohesion: tf.scalar(0.5), coupling: tf.scalar(0.25) }, 0.5, 1.5).dataSync()[0]!);
+    expect(t).toBeCloseTo(2 + 0.25 + 0.375, 6);
+  });
+
+  it('cosine matrix has ones on the diagonal for non-zero rows', () => {
+    const s = tf.tidy(() => Array.from(cosineSimilarityMatrix(tf.tensor2d([[3, 4], [4, 3]])).dataSync()));
+    expect(s[0]).toBeCloseTo(1, 6);
+    expect(s[1]).toBeCloseTo(24 / 25, 6);
+  });
+});
+
+describe('loss gradients', () => {
+  const masks = [
+    [0.9, 0.1, 0.5, 0.0],
+    [0.8, 0.2, 0.4, 0.3],
+    [0.1, 0.7, 0.6, 0.2],
+    [0.3, 0.9, 0.1, 0.5],
+    [0.5, 0.5, 0.5, 0.5],
+  ];
+  const labels = [0, 0, 1, 1, 2];
+  const objective = (m: tf.Tensor) => {
+    const { cohesion, coupling } = maskLosses([m as tf.Tensor2D], tf.tensor1d(labels, 'int32'), 3);
+    return tf.add(tf.mul(0.5, cohesion), tf.mul(1.5, coupling)) as tf.Scalar;
+  };
+
+  it('match central finite differences', () => {
+    const analytic = tf.tidy(() => Array.from(tf.grad(objective)(tf.tensor2d(masks)).dataSync()));
+    const h = 1e-2;
+    const flat = masks.flat();
+    for (let i = 0; i < flat.length; i++) {
+      const f = (delta: number) =>
+        tf.tidy(() => {
+          const v = flat.slice();
+          v[i]! += delta;
+          return objective(tf.tensor2d(v, [masks.length, 4])).dataSync()[0]!;
+        });
+      const numeric = (f(h) - f(-h)) / (2 * h);
+      expect(Math.abs(analytic[i]! - numeric)).toBeLessThan(2e-3);
+    }
+  });
+
+  it('are defined (finite) for degenerate batches', () => {
+    for (const lab of [[0, 1, 2, 3, 4], [1, 1, 1, 1, 1]]) {
+      const g = tf.tidy(() =>
+        Array.from(
+          tf.grad((m: tf.Tensor) => {
+            const { cohesion, coupling } = maskLosses([m as tf.Tensor2D], tf.tensor1d(lab, 'int32'), 5);
+            return tf.add(cohesion, coupling) as tf.Scalar;
+          })(tf.tensor2d([[0, 0, 0, 0], ...masks.slice(1)])).dataSync(),
+        ),
+      );
+      expect(g.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('leak no tensors', () => {
+    const m = tf.tensor2d(masks);
+    tf.grad(objective)(m).dispose(); // warm-up
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) tf.grad(objective)(m).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+});

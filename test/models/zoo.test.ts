@@ -1,0 +1,99 @@
+// Every registered model is tested the moment it is registered (timm's habit): build in both
+// forms, forward, backward (every trainable weight gets a gradient), save and load again.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { initBackend } from '../../src/engine/backend.js';
+import { buildModel, createModel, listModels, MODEL_NAMES } from '../../models/index.js';
+import { saveModel, loadModel } from '../../src/io/model_io.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const EXPECTED_MASKED: Record<string, number> = { vgg16: 12, simcnn: 12, rescnn: 11, resnet18: 19 };
+
+describe('registry', () => {
+  it('lists and filters models by name', () => {
+    expect([...MODEL_NAMES].sort()).toEqual(['rescnn', 'resnet18', 'simcnn', 'vgg16']);
+    expect(listModels('res*')).toEqual(['resnet18', 'rescnn']);
+  });
+
+  it('fails loudly on an unknown name or a bad width', () => {
+    expect(() => createModel('vgg19', { numClasses: 10, inputShape: [32, 32, 3] })).toThrow(/unknown model 'vgg19', expected one of/);
+    expect(() => createModel('vgg16', { numClasses: 10, inputShape: [32, 32, 3], width: 0 })).toThrow(/--width/);
+  });
+
+  it('builds the published full-width sizes (standard VGG16-BN 15.25 M, ResNet18 11.17 M parameters)', () => {
+    const vgg = createModel('vgg16', { numClasses: 10, inputShape: [32, 32, 3], form: 'standard' });
+    const res = createModel('resnet18', { numClasses: 10, inputShape: [32, 32, 3], form: 'standard' });
+    expect(vgg.countParams()).toBe(15257802); // includes BN moving statistics
+    expect(res.countParams()).toBe(11183562);
+    vgg.dispose();
+    res.dispose();
+  });
+});
+
+describe.each(MODEL_NAMES)('%s', (name) => {
+  for (const inputShape of [[32, 32, 3], [28, 28, 1]] as [number, number, number][]) {
+    it(`modular form on ${inputShape.join('x')}: logits, one mask per conv but the first, gradients everywhere`, () => {
+      const built = buildModel(name, { numClasses: 7, inputShape, width: 0.125 });
+      const { model, maskNames, maskedKernels } = built;
+      expect(maskNames.length).toBe(EXPECTED_MASKED[name]);
+      const x = tf.randomNormal([2, ...inputShape], 0, 1, 'float32', 1);
+      const outs = model.predict(x) as tf.Tensor[];
+      expect(outs[0]!.shape).toEqual([2, 7]);
+      maskNames.forEach((m, i) => {
+        const conv = m.replace(/_mask$/, '');
+        expect(outs[i + 1]!.shape).toEqual([2, maskedKernels[conv]]);
+        const v = outs[i + 1]!.dataSync();
+        expect(v.every((q) => q >= 0 && q < 1)).toBe(true);
+      });
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads } = tf.variableGrads(() => {
+        const [logits, ...masks] = model.apply(x, { training: true }) as tf.Tensor[];
+        return tf.add(tf.sum(tf.square(logits!)), tf.addN(masks.map((m) => tf.sum(m)))) as tf.Scalar;
+      }, vars);
+      for (const v of vars) {
+        const g = grads[v.name]!;
+        expect(g, v.name).toBeDefined();
+        expect(g.dataSync().every(Number.isFinite), v.name).toBe(true);
+      }
+      tf.dispose([x, ...outs, ...Object.values(grads)]);
+      model.dispose();
+    });
+  }
+
+  it('standard form has no generators and one output', () => {
+    const model = createModel(name, { numClasses: 3, inputShape: [32, 32, 3], width: 0.125, form: 'standard' });
+    expect(model.outputs.length).toBe(1);
+    expect(model.layers.some((l) => l.getClassName() === 'MwtMaskGenerator')).toBe(false);
+    model.dispose();
+  });
+
+  it('width scales channels', () => {
+    const quarter = buildModel(name, { numClasses: 10, inputShape: [32, 32, 3], width: 0.25 });
+    const full = buildModel(name, { numClasses: 10, inputShape: [32, 32, 3], width: 1 });
+    for (const [conv, n] of Object.entries(full.maskedKernels)) expect(quarter.maskedKernels[conv]).toBe(n / 4);
+    quarter.model.dispose();
+    full.model.dispose();
+  });
+
+  it('saves and loads again with identical predictions', async () => {
+    const model = createModel(name, { numClasses: 4, inputShape: [32, 32, 3], width: 0.125 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mwt-${name}-`));
+    await saveModel(model, dir);
+    const loaded = await loadModel(dir);
+    const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5);
+    const a = model.predict(x) as tf.Tensor[];
+    const b = loaded.predict(x) as tf.Tensor[];
+    expect(b.length).toBe(a.length);
+    a.forEach((t, i) => expect(Array.from(b[i]!.dataSync())).toEqual(Array.from(t.dataSync())));
+    fs.rmSync(dir, { recursive: true });
+    tf.dispose([x, ...a, ...b]);
+    model.dispose();
+    loaded.dispose();
+  });
+});
