@@ -34,6 +34,8 @@ export async function saveCheckpoint(runDir: string, model: LayersModel, optimiz
   await saveModel(model, dir);
   const slots = await optimizer.getWeights();
   const { data, specs } = await tf.io.encodeWeights(slots);
+  // getWeights() returns the slot variables themselves plus a fresh 'iter' scalar: free that one.
+  for (const slot of slots) if (slot.name === 'iter') slot.tensor.dispose();
   writeFileAtomic(path.join(dir, 'optimizer.bin'), new Uint8Array(data));
   writeJsonAtomic(path.join(dir, 'optimizer.json'), { specs });
   writeJsonAtomic(path.join(dir, 'state.json'), state);

@@ -52,6 +52,8 @@ export interface TrainHooks {
   log?: Logger;
   /** Polled after every step; true stops the run after a checkpoint (SIGINT handling). */
   shouldStop?: () => boolean;
+  /** Called after every step (epoch and step 1-based), e.g. to watch tf.memory(). */
+  onStep?: (epoch: number, step: number) => void;
 }
 
 export class InterruptedError extends Error {
@@ -139,15 +141,21 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       tf.dispose([sums, stats]);
       sums = next as tf.Tensor1D;
       stepIndex++;
-      if (stepIndex % 10 === 0 || stepIndex === stepsPerEpoch) {
+      // Steps are synchronous; yield to the event loop so signal handlers (SIGINT) can run.
+      await new Promise((resolve) => setImmediate(resolve));
+      const stopping = hooks.shouldStop?.() === true;
+      // Read back rarely (a sync point), but always before anything is saved.
+      if (stepIndex % 10 === 0 || stepIndex === stepsPerEpoch || stopping) {
         const s = Array.from(sums.dataSync());
-        if (!Number.isFinite(s[STAT.ce]!) || !Number.isFinite(s[STAT.cohesion]!) || !Number.isFinite(s[STAT.coupling]!)) {
+        if (![STAT.ce, STAT.cohesion, STAT.coupling].every((k) => Number.isFinite(s[k]!))) {
           sums.dispose();
+          bar.stop();
           throw new Error(`training diverged: loss is not finite at epoch ${epoch + 1}, step ${stepIndex}; the last good checkpoint in ${opts.out} is kept (try a lower --lr)`);
         }
         bar.update(stepIndex, toMetrics(s, modular));
       }
-      if (hooks.shouldStop?.()) {
+      hooks.onStep?.(epoch + 1, stepIndex);
+      if (stopping) {
         const partial = Array.from(sums.dataSync());
         sums.dispose();
         await saveCheckpoint(opts.out, model, optimizer, { epoch, step: stepIndex, rngState: rng.state(), partial });

@@ -1,0 +1,71 @@
+// Bad input gets one line naming the option or file and what was expected, exit 2 for usage
+// errors and 1 for data/run errors, and no stack trace unless --verbose.
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli, SAMPLE } from './cli.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-cli-'));
+const trainArgs = (extra: string[]) => ['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', path.join(tmp(), 'run'), '--epochs', '1', ...extra];
+
+function expectOneLine(stderr: string, pattern: RegExp) {
+  // Commander adds its hints on lines of their own: a suggestion and the pointer to --help.
+  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help') && !l.startsWith('(Did you mean'));
+  expect(lines.length, stderr).toBe(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe('CLI usage errors (exit 2)', () => {
+  it.each([
+    [['trian'], /unknown command 'trian'/],
+    [['train', '--model', 'vgg17', '--dataset', 'mnist', '--data-dir', '.', '--out', '.'], /'--model <name>' argument 'vgg17' is invalid/],
+    [trainArgs(['--width', '0']), /^mwt: --width: /],
+    [trainArgs(['--width', 'wide']), /^mwt: --width: expected a number, got 'wide'/],
+    [trainArgs(['--epochs', '1.5']), /^mwt: --epochs: expected an integer/],
+    [trainArgs(['--lrr', '0.1']), /unknown option '--lrr'/],
+    [['modularize', '--run', '/nonexistent/run'], /^mwt: --run: /],
+    [['modularize', '--run', '.', '--threshold', '1.5'], /^mwt: --threshold: /],
+  ])('%j', async (args, pattern) => {
+    const r = await runCli(args as string[]);
+    expect(r.code, r.stderr).toBe(2);
+    expectOneLine(r.stderr, pattern);
+  });
+
+  it('suggests the closest command or option', async () => {
+    const r = await runCli(['trian']);
+    expect(r.stderr).toMatch(/Did you mean train\?/);
+  });
+});
+
+describe('CLI data and run errors (exit 1)', () => {
+  it('names a missing data directory and the files it expected', async () => {
+    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm', '--out', path.join(tmp(), 'r'), '--epochs', '1']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /^mwt: fashion-mnist: data directory \/nonexistent\/fm does not exist \(expected it to hold train-images-idx3-ubyte\.gz/);
+  });
+
+  it('names an output directory that cannot be written', async () => {
+    const file = path.join(tmp(), 'a-file');
+    fs.writeFileSync(file, 'x');
+    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', path.join(file, 'run'), '--epochs', '1']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /^mwt: --out: cannot write to .*a-file\/run/);
+  });
+
+  it('names a corrupt dataset file', async () => {
+    const dir = tmp();
+    for (const f of fs.readdirSync(SAMPLE)) fs.copyFileSync(path.join(SAMPLE, f), path.join(dir, f));
+    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 5, 1, 2]));
+    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', dir, '--out', path.join(dir, 'run'), '--epochs', '1']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /^mwt: .*train-labels-idx1-ubyte\.gz: /);
+  });
+
+  it('prints a stack trace only with --verbose', async () => {
+    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm', '--out', path.join(tmp(), 'r'), '--epochs', '1', '--verbose']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
