@@ -10,27 +10,8 @@ import { exitCodeFor, formatError } from '../src/cli/errors.js';
 import { MODEL_NAMES } from '../models/registry.js';
 import { DATASET_NAMES } from '../src/data/load.js';
 import { BACKENDS } from '../src/engine/backend.js';
-import { UsageError } from '../src/train/options.js';
+import { parseInteger, parseNumber } from '../src/cli/parse.js';
 import { commandModules } from './cli_commands.js';
-
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`${name}: expected an integer, got '${v}'`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`${name}: expected a number, got '${v}'`);
-  return n;
-};
-export const intList = (name: string) => (v: string) => v.split(',').map((s) => int(name)(s.trim()));
-export const numList = (name: string) => (v: string) => v.split(',').map((s) => num(name)(s.trim()));
-
-interface Globals {
-  verbose?: boolean;
-  quiet?: boolean;
-  json?: boolean;
-}
 
 export function buildProgram(): Command {
   const program = new Command('mwt')
@@ -55,14 +36,14 @@ export function buildProgram(): Command {
       .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).makeOptionMandatory())
       .requiredOption('--data-dir <dir>', 'directory with the dataset files')
       .requiredOption('--out <dir>', 'run directory to write')
-      .option('--epochs <n>', 'epochs (paper: 200)', int('--epochs'), 200)
-      .option('--batch-size <n>', 'batch size', int('--batch-size'), 128)
-      .option('--lr <x>', 'initial learning rate (cosine-annealed)', num('--lr'), 0.05)
-      .option('--alpha <x>', 'cohesion loss weight', num('--alpha'), 0.5)
-      .option('--beta <x>', 'coupling loss weight', num('--beta'), 1.5)
-      .option('--width <x>', 'channel multiplier (0.25 = a quarter of the channels)', num('--width'), 1)
-      .option('--limit <n>', 'class-balanced subset of N training samples', int('--limit'))
-      .option('--seed <n>', 'random seed', int('--seed'), 0)
+      .option('--epochs <n>', 'epochs (paper: 200)', parseInteger('--epochs'), 200)
+      .option('--batch-size <n>', 'batch size', parseInteger('--batch-size'), 128)
+      .option('--lr <x>', 'initial learning rate (cosine-annealed)', parseNumber('--lr'), 0.05)
+      .option('--alpha <x>', 'cohesion loss weight', parseNumber('--alpha'), 0.5)
+      .option('--beta <x>', 'coupling loss weight', parseNumber('--beta'), 1.5)
+      .option('--width <x>', 'channel multiplier (0.25 = a quarter of the channels)', parseNumber('--width'), 1)
+      .option('--limit <n>', 'class-balanced subset of N training samples', parseInteger('--limit'))
+      .option('--seed <n>', 'random seed', parseInteger('--seed'), 0)
       .option('--standard', 'train the plain model with cross-entropy only')
       .option('--no-augment', 'no random crop/flip (on by default for 32x32 colour data)')
       .option('--resume', 'continue from the checkpoint in --out'),
@@ -114,8 +95,6 @@ export async function main(argv = process.argv): Promise<number> {
     return exitCodeFor(error);
   }
 }
-
-export type { Globals };
 
 /** Runs the CLI and ends the process with its exit code (after stdout has drained). */
 export async function run(argv = process.argv): Promise<void> {

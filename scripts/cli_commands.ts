@@ -3,9 +3,12 @@
  * forwards its parsed options to the library function of the same name in src/commands.
  */
 import type { Command } from 'commander';
+import { parseInteger, parseNumber } from '../src/cli/parse.js';
 import { createProgress } from '../src/cli/progress.js';
 import { modularizeCommand, parseThresholds } from '../src/commands/modularize.js';
 import { reportCommand } from '../src/commands/report.js';
+import { parseClassList, reuseCommand } from '../src/commands/reuse.js';
+import { experimentReuseCommand, parseSizeRange } from '../src/commands/experiment_reuse.js';
 
 export type AddCommand = (program: Command, common: (cmd: Command) => Command) => void;
 
@@ -19,7 +22,7 @@ const modularize: AddCommand = (program, common) =>
       .requiredOption('--run <dir>', 'run directory written by mwt train')
       .option('--threshold <tau>', 'kernel frequency threshold in (0,1], or a comma-separated list to sweep', parseThresholds, 0.9)
       .option('--keep-generators', 'keep the mask generators in the modules (exactly the modular computation)')
-      .option('--batch-size <n>', 'inference batch size', (v) => Number(v), 256),
+      .option('--batch-size <n>', 'inference batch size', parseInteger('--batch-size'), 256),
   ).action(async (o) => {
     const log = createProgress({ quiet: o.quiet || o.json });
     await modularizeCommand({ run: o.run, threshold: o.threshold, keepGenerators: o.keepGenerators === true, json: o.json === true, backend: o.backend, batchSize: o.batchSize }, log);
@@ -40,4 +43,54 @@ const report: AddCommand = (program, common) =>
     if (o.json) process.stdout.write(JSON.stringify({ file: written.file, charts: written.charts }) + '\n');
   });
 
-export const commandModules: AddCommand[] = [modularize, report];
+/** Options shared by `reuse` and `experiment reuse`. */
+const reuseOptions = (cmd: Command) =>
+  cmd
+    .requiredOption('--run <dir>', 'modular run directory written by mwt train')
+    .option('--epochs <n>', 'fine-tuning epochs', parseInteger('--epochs'), 5)
+    .option('--threshold <tau>', 'module threshold in (0,1]', parseNumber('--threshold'), 0.9)
+    .option('--lr <x>', 'fine-tuning learning rate (cosine-annealed)', parseNumber('--lr'), 0.01)
+    .option('--batch-size <n>', 'fine-tuning batch size', parseInteger('--batch-size'), 128)
+    .option('--seed <n>', 'random seed', parseInteger('--seed'), 0)
+    .option('--data-dir <dir>', 'dataset directory, when not the one recorded in the run')
+    .requiredOption('--out <dir>', 'output directory');
+
+const reuse: AddCommand = (program, common) =>
+  common(
+    reuseOptions(
+      program
+        .command('reuse')
+        .description('build a smaller model for some classes from their modules, fine-tune it, and compare it with the whole model')
+        .requiredOption('--classes <list>', 'target classes, e.g. 0,3', (v) => parseClassList(v)),
+    )
+      .option('--standard-run <dir>', 'a standard run, for its accuracy on the same classes (M-ACC)')
+      .option('--latency-repeats <n>', 'timed runs per batch size (0: skip latency)', parseInteger('--latency-repeats'), 10),
+  ).action(async (o) => {
+    const log = createProgress({ quiet: o.quiet || o.json });
+    await reuseCommand(
+      { run: o.run, classes: o.classes, out: o.out, epochs: o.epochs, threshold: o.threshold, standardRun: o.standardRun, seed: o.seed, lr: o.lr, batchSize: o.batchSize, latencyRepeats: o.latencyRepeats, dataDir: o.dataDir, backend: o.backend, json: o.json === true },
+      log,
+    );
+  });
+
+const experiment: AddCommand = (program, common) => {
+  const group = program.command('experiment').description('experiment runners that reproduce the paper\'s tables');
+  common(
+    reuseOptions(
+      group
+        .command('reuse')
+        .description('reuse sweeps: for each sub-task size, random class subsets; mean KRR, FLOPs, module vs model accuracy (paper Tables 5-7)')
+        .requiredOption('--standard-run <dir>', 'standard run for M-ACC')
+        .requiredOption('--sizes <min-max>', 'sub-task sizes, e.g. 2-9', (v) => parseSizeRange(v))
+        .option('--per-size <n>', 'random class subsets per size', parseInteger('--per-size'), 10),
+    ),
+  ).action(async (o) => {
+    const log = createProgress({ quiet: o.quiet || o.json });
+    await experimentReuseCommand(
+      { run: o.run, standardRun: o.standardRun, sizes: o.sizes, perSize: o.perSize, seed: o.seed, out: o.out, epochs: o.epochs, threshold: o.threshold, lr: o.lr, batchSize: o.batchSize, dataDir: o.dataDir, backend: o.backend, json: o.json === true },
+      log,
+    );
+  });
+};
+
+export const commandModules: AddCommand[] = [modularize, reuse, experiment, report];
