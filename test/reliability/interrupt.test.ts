@@ -36,26 +36,26 @@ describe('interruptions', () => {
 
   it('a run killed with SIGKILL mid-epoch resumes to the same final metrics as an uninterrupted run', async () => {
     const reference = path.join(tmp(), 'ref');
-    const ref = await runCli(args(reference, 3));
+    const ref = await runCli(args(reference, 2));
     expect(ref.code, ref.stderr).toBe(0);
 
     const out = path.join(tmp(), 'run');
-    const { child, done } = startCli(args(out, 3));
+    const { child, done } = startCli(args(out, 2));
     await waitForOutput(child, (t) => t.includes('epoch 1:'));
     await new Promise((r) => setTimeout(r, 800)); // mid-way through epoch 2
     child.kill('SIGKILL');
     const killed = await done;
     expect(killed.signal).toBe('SIGKILL');
-    expect(readMetrics(path.join(out, 'metrics.jsonl')).length).toBeLessThan(3);
+    expect(readMetrics(path.join(out, 'metrics.jsonl')).length).toBeLessThan(2);
 
-    const resumed = await runCli(args(out, 3, ['--resume']));
+    const resumed = await runCli(args(out, 2, ['--resume']));
     expect(resumed.code, resumed.stderr).toBe(0);
     const a = readMetrics(path.join(reference, 'metrics.jsonl'));
     const b = readMetrics(path.join(out, 'metrics.jsonl'));
-    expect(b.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(b.map((m) => m.epoch)).toEqual([1, 2]);
     // Same seed, same per-epoch batch order and augmentation, optimizer slots and RNG state
     // restored from the epoch checkpoint: the runs agree to float rounding.
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       expect(b[i]!.testAccuracy).toBeCloseTo(a[i]!.testAccuracy, 6);
       expect(b[i]!.ceLoss).toBeCloseTo(a[i]!.ceLoss, 5);
       expect(b[i]!.kernelRate!).toBeCloseTo(a[i]!.kernelRate!, 5);
