@@ -2,8 +2,7 @@
  * How the CLI ends: one line on stderr and an exit code — 2 for usage errors (bad options),
  * 1 for data or run errors, 130 after an interrupt. A stack trace only with --verbose.
  */
-import { UsageError } from '../train/options.js';
-import { InterruptedError } from '../train/train.js';
+import { InterruptedError, UsageError } from '../errors.js';
 
 export const EXIT = { ok: 0, runError: 1, usage: 2, interrupted: 130 } as const;
 

@@ -1,5 +1,5 @@
 /** Option-value parsers for the CLI: bad values become one-line usage errors naming the option. */
-import { UsageError } from '../train/options.js';
+import { UsageError } from '../errors.js';
 
 export const parseInteger = (option: string) => (v: string): number => {
   const n = Number(v);

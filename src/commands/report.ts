@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../cli/progress.js';
-import { formatZodError, UsageError } from '../train/options.js';
+import { formatZodError, UsageError } from '../errors.js';
 import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';
 
 export const reportOptionsSchema = z.object({

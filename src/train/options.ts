@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { MODEL_NAMES } from '../../models/registry.js';
 import { DATASET_NAMES } from '../data/load.js';
 import { BACKENDS } from '../engine/backend.js';
+import { formatZodError, UsageError } from '../errors.js';
+
+export { formatZodError, UsageError } from '../errors.js';
 
 export const trainOptionsSchema = z.object({
   model: z.enum(MODEL_NAMES as [string, ...string[]]),
@@ -36,20 +39,8 @@ export const trainOptionsSchema = z.object({
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 export type TrainOptions = z.output<typeof trainOptionsSchema>;
 
-/** One line naming the first bad option and what was expected. */
-export function formatZodError(error: z.ZodError, optionName: (key: string) => string = (k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`): string {
-  const issue = error.issues[0]!;
-  const key = issue.path.join('.');
-  return `${key ? optionName(key) : 'options'}: ${issue.message}`;
-}
-
 export function parseTrainOptions(input: TrainOptionsInput): TrainOptions {
   const result = trainOptionsSchema.safeParse(input);
   if (!result.success) throw new UsageError(formatZodError(result.error));
   return result.data;
-}
-
-/** A problem with how a command was called (exit code 2), as opposed to a data or run error (1). */
-export class UsageError extends Error {
-  override name = 'UsageError';
 }

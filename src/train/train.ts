@@ -21,6 +21,7 @@ import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, writeRunInfo, type RunInfo } from './run_info.js';
 import { createProgress, type Logger } from '../cli/progress.js';
+import { InterruptedError } from '../errors.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -56,9 +57,7 @@ export interface TrainHooks {
   onStep?: (epoch: number, step: number) => void;
 }
 
-export class InterruptedError extends Error {
-  override name = 'InterruptedError';
-}
+export { InterruptedError } from '../errors.js';
 
 /** Loads train/test data, applies --limit, normalises both with the training statistics. */
 export function prepareData(opts: Pick<TrainOptions, 'dataset' | 'dataDir' | 'limit' | 'seed'>): { train: Dataset; test: Dataset; stats: ReturnType<typeof channelStats> } {
