@@ -21,8 +21,8 @@ const program = new Command('demo')
   .option('--out <dir>', 'where the runs go', 'runs/demo')
   .option('--model <name>', 'zoo model', 'simcnn')
   .option('--width <x>', 'channel multiplier', parseNumber('--width'), 0.25)
-  .option('--epochs <n>', 'modular training epochs', parseInteger('--epochs'), 5)
-  .option('--standard-epochs <n>', 'standard training epochs', parseInteger('--standard-epochs'), 3)
+  .option('--epochs <n>', 'training epochs', parseInteger('--epochs'), 4)
+  .option('--standard-epochs <n>', 'standard training epochs (default: --epochs)', parseInteger('--standard-epochs'))
   .option('--classes <list>', 'the 2-class sub-task', '5,9')
   .option('--data-dir <dir>', 'Fashion-MNIST IDX files', 'data/fashion-mnist-sample')
   .option('--backend <name>', 'tfjs backend (default: best available)')
@@ -36,9 +36,10 @@ async function demo() {
   const common = { model: o.model, dataset: 'fashion-mnist' as const, dataDir: o.dataDir, width: o.width, batchSize: 64, backend: o.backend };
   const names = DATASETS['fashion-mnist'].classNames;
   const classes = String(o.classes).split(',').map(Number);
+  const standardEpochs: number = o.standardEpochs ?? o.epochs;
 
-  log.info(`\n== 1/5 standard training (${o.standardEpochs} epochs, cross-entropy only)`);
-  const standard = await train({ ...common, out: dir('standard'), epochs: o.standardEpochs, standard: true }, { log });
+  log.info(`\n== 1/5 standard training (${standardEpochs} epochs, cross-entropy only)`);
+  const standard = await train({ ...common, out: dir('standard'), epochs: standardEpochs, standard: true }, { log });
   log.info(`\n== 2/5 modular training (${o.epochs} epochs, CE + 0.5 cohesion + 1.5 coupling)`);
   const modular = await train({ ...common, out: dir('modular'), epochs: o.epochs }, { log });
   log.info('\n== 3/5 modularizing: one module per class (kernels used by >= 90% of its samples)');
