@@ -9,4 +9,5 @@ export { modularityMetrics } from './metrics.js';
 export type { ModularityMetrics, ModuleMetrics, LayerMetrics, LayerBreakdown } from './metrics.js';
 export { modularizeRun, loadModules, loadModule, loadTrainingSet, readModularRun, chosenThreshold, DEFAULT_THRESHOLD, MODULES_DIR, MODULES_FILE, SWEEP_FILE } from './run.js';
 export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from './run.js';
-export { jaccard, distinctRows, meanPairwiseJaccard, weightedMeanPairwiseJaccard, meanPairJaccard } from '../losses/jaccard.js';
+// jaccard, meanPairwiseJaccard, meanPairJaccard are exported by src/losses; these two are new.
+export { distinctRows, weightedMeanPairwiseJaccard } from '../losses/jaccard.js';

@@ -23,6 +23,7 @@ import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
 import { modularityMetrics, type LayerBreakdown, type LayerMetrics } from './metrics.js';
 import { buildPrunedModel } from './prune.js';
+import { countFlops } from '../reuse/flops.js';
 
 export const MODULES_DIR = 'modules';
 export const MODULES_FILE = 'modules.json';
@@ -48,6 +49,8 @@ export interface ModuleEntry {
   /** Per masked conv: kernel rate and cohesion of this module on that layer alone. */
   layers: Record<string, LayerBreakdown>;
   parameters: number;
+  /** Multiply-accumulates per sample (src/reuse/flops.ts convention). */
+  flops: number;
   /** The module's directory, relative to RUN/modules. */
   dir: string;
 }
@@ -71,6 +74,9 @@ export interface ModulesReport {
   /** The modular model's parameters, and without its mask generators. */
   modelParameters: number;
   modelParametersWithoutGenerators: number;
+  /** The modular model's MACs per sample, and without its mask generators. */
+  modelFlops: number;
+  modelFlopsWithoutGenerators: number;
   maskedKernels: number;
   /** Per masked conv, averaged over modules. */
   layers: LayerMetrics[];
@@ -192,12 +198,14 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
         loweredThresholds: Object.fromEntries(Object.entries(m.thresholds).filter(([, x]) => x < tau)),
         layers: mm.layers ?? {},
         parameters: built.model.countParams(),
+        flops: countFlops(built.model).total,
         dir,
       });
       built.model.dispose();
     }
     const modulesSeconds = seconds(modulesStarted);
 
+    const modelFlops = countFlops(trained);
     const report: ModulesReport = {
       run: runDir,
       model: info.spec.name,
@@ -213,6 +221,8 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       trainAccuracy: masks.accuracy,
       modelParameters: trained.countParams(),
       modelParametersWithoutGenerators: parametersWithoutGenerators(trained),
+      modelFlops: modelFlops.total,
+      modelFlopsWithoutGenerators: modelFlops.withoutGenerators,
       maskedKernels: masks.totalKernels,
       layers: chosen!.metrics.layers ?? [],
       modules: entries,

@@ -62,12 +62,16 @@ export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: Collec
   let correct = 0;
   const it = new BatchIterator(ds, { batchSize: opts.batchSize ?? 256, shuffle: false });
   for (const batch of it.epoch(0)) {
-    const [binary, predicted] = tf.tidy(() => {
+    // Tensors out of tidy, data read after: tidy walks every element of a returned typed array.
+    const [onTensor, predictedTensor] = tf.tidy(() => {
       const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
       const outputs = model.predict(x, { batchSize: batch.size }) as tf.Tensor[];
       const masks = tf.concat(outputs.slice(1) as tf.Tensor2D[], 1);
-      return [tf.cast(tf.greater(masks, 0), 'int32').dataSync(), tf.argMax(outputs[0]!, 1).dataSync()];
+      return [tf.cast(tf.greater(masks, 0), 'int32'), tf.argMax(outputs[0]!, 1)];
     });
+    const binary = onTensor.dataSync();
+    const predicted = predictedTensor.dataSync();
+    tf.dispose([onTensor, predictedTensor]);
     for (let i = 0; i < batch.size; i++) {
       const k = batch.y[i]!;
       if (predicted[i] === k) correct++;

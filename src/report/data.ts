@@ -54,16 +54,25 @@ export const moduleEntrySchema = z.looseObject({
   class: z.number(),
   className: z.string().optional(),
   kernelRate: z.number(),
+  cohesion: z.number().optional(),
+  coupling: z.number().optional(),
   kernelsPerLayer: z.record(z.string(), z.number()),
+  /** Kept kernel indices per masked conv (read only for the module-overlap table). */
+  mask: z.unknown().optional(),
+  /** Masked convs where modularize lowered the threshold to keep at least one kernel. */
+  loweredThresholds: z.record(z.string(), z.number()).optional(),
 });
+/** RUN/modules/modules.json as `mwt modularize` writes it (src/modularize/run.ts ModulesReport). */
 export const modulesFileSchema = z.looseObject({
   threshold: z.number(),
   kernelRetentionRate: z.number(),
   cohesion: z.number(),
   coupling: z.number(),
   seconds: z.number().optional(),
-  /** Full kernel count per masked conv; optional, otherwise read from the run's model.json. */
-  maskedKernels: z.record(z.string(), z.number()).optional(),
+  /** All masked kernels of the model (a number), or per masked conv. */
+  maskedKernels: z.union([z.number(), z.record(z.string(), z.number())]).optional(),
+  /** Per masked conv in model order, with its full kernel count. */
+  layers: z.array(z.looseObject({ name: z.string(), kernels: z.number() })).optional(),
   modules: z.array(moduleEntrySchema),
 });
 export type ModulesFile = z.infer<typeof modulesFileSchema>;
@@ -78,14 +87,17 @@ export const sweepFileSchema = z.array(sweepPointSchema).min(1);
 export type SweepPoint = z.infer<typeof sweepPointSchema>;
 
 const latencySchema = z.looseObject({ batch1: z.number().optional(), batch128: z.number().optional() });
+/** summary.json of `mwt reuse` (src/reuse/reuse.ts ReuseSummary); only what the page uses is required. */
 export const reuseSummarySchema = z.looseObject({
   classes: z.array(z.union([z.number(), z.string()])),
+  classNames: z.array(z.string()).optional(),
   kernelRate: z.number().optional(),
   flops: z.number().optional(),
   modelFlops: z.number().optional(),
   flopReduction: z.number().optional(),
   parameters: z.number().optional(),
   modelParameters: z.number().optional(),
+  restrictedAccuracy: z.number().optional(),
   accuracyBeforeFineTune: z.number().optional(),
   accuracy: z.number(),
   standardModelAccuracy: z.number().optional(),
@@ -102,9 +114,24 @@ export interface KernelHeatmap {
   totals: (number | null)[];
   /** Where `totals` came from, for the page's caption. */
   totalsSource: 'modules.json' | 'model.json' | null;
-  rows: { class: number; className: string; kernelRate: number; kept: number[]; fraction: (number | null)[] }[];
+  rows: {
+    class: number;
+    className: string;
+    kernelRate: number;
+    cohesion: number | null;
+    coupling: number | null;
+    kept: number[];
+    fraction: (number | null)[];
+    /** Per layer: modularize lowered the threshold there (too few kernels passed it). */
+    lowered: boolean[];
+  }[];
 }
 
+/** Jaccard index of the kept-kernel sets of every pair of modules (1 on the diagonal). */
+export interface ModuleOverlap {
+  classNames: string[];
+  jaccard: number[][];
+}
 export interface ReuseEntry {
   /** Directory or file name, shown as the entry's title. */
   name: string;
@@ -124,6 +151,7 @@ export interface ReportData {
   /** modules.json without the per-module `mask` arrays (large, and the page does not use them). */
   modules: ModulesFile | null;
   heatmap: KernelHeatmap | null;
+  overlap: ModuleOverlap | null;
   sweep: SweepPoint[] | null;
   reuse: ReuseEntry[];
   /** Why a section is missing or partial, by section. */
@@ -202,17 +230,27 @@ export function convFiltersFromModelJson(file: string): Map<string, number> | nu
   }
 }
 
-/** Rows = modules, columns = masked layers in model order; fraction = kept / full count. */
+/**
+ * Rows = modules, columns = masked layers in model order; fraction = kept / full count. Layer
+ * order and counts come from modules.json's `layers` (or a per-layer `maskedKernels`), else from
+ * the run's model.json, else the order the modules list them in (counts unknown).
+ */
 export function buildKernelHeatmap(modules: ModulesFile, modelFilters: Map<string, number> | null, classNames?: string[]): KernelHeatmap {
   const seen = new Set<string>();
   for (const m of modules.modules) for (const layer of Object.keys(m.kernelsPerLayer)) seen.add(layer);
-  // Model order when the topology knows the layers; otherwise the order modules.json lists them.
-  const modelOrder = modelFilters ? [...modelFilters.keys()].filter((l) => seen.has(l)) : [];
-  const layers = [...modelOrder, ...[...seen].filter((l) => !modelOrder.includes(l))];
+  const listed = modules.layers?.map((l) => l.name) ?? (modelFilters ? [...modelFilters.keys()] : []);
+  const ordered = listed.filter((l) => seen.has(l));
+  const layers = [...ordered, ...[...seen].filter((l) => !ordered.includes(l))];
+
+  const perLayer = typeof modules.maskedKernels === 'object' ? modules.maskedKernels : undefined;
+  const fromLayers = new Map((modules.layers ?? []).map((l) => [l.name, l.kernels]));
   let totalsSource: KernelHeatmap['totalsSource'] = null;
   let totals: (number | null)[] = layers.map(() => null);
-  if (modules.maskedKernels && layers.every((l) => typeof modules.maskedKernels![l] === 'number')) {
-    totals = layers.map((l) => modules.maskedKernels![l]!);
+  if (layers.every((l) => fromLayers.has(l))) {
+    totals = layers.map((l) => fromLayers.get(l)!);
+    totalsSource = 'modules.json';
+  } else if (perLayer && layers.every((l) => typeof perLayer[l] === 'number')) {
+    totals = layers.map((l) => perLayer[l]!);
     totalsSource = 'modules.json';
   } else if (modelFilters && layers.every((l) => modelFilters.has(l))) {
     totals = layers.map((l) => modelFilters.get(l)!);
@@ -224,11 +262,44 @@ export function buildKernelHeatmap(modules: ModulesFile, modelFilters: Map<strin
       class: m.class,
       className: m.className ?? classNames?.[m.class] ?? `class ${m.class}`,
       kernelRate: m.kernelRate,
+      cohesion: m.cohesion ?? null,
+      coupling: m.coupling ?? null,
       kept,
       fraction: kept.map((k, i) => (totals[i] ? k / totals[i]! : null)),
+      lowered: layers.map((l) => m.loweredThresholds?.[l] !== undefined),
     };
   });
   return { layers, totals, totalsSource, rows };
+}
+
+/** Kept kernels of a module as "conv:index" keys, when `mask` is {conv: [kept indices]}. */
+function keptKernelKeys(mask: unknown): Set<string> | null {
+  if (!mask || typeof mask !== 'object' || Array.isArray(mask)) return null;
+  const keys = new Set<string>();
+  for (const [conv, indices] of Object.entries(mask as Record<string, unknown>)) {
+    if (!Array.isArray(indices) || !indices.every((i) => Number.isInteger(i))) return null;
+    for (const i of indices) keys.add(`${conv}:${i}`);
+  }
+  return keys;
+}
+
+/**
+ * Jaccard index |A n B| / |A u B| of the kept-kernel sets of each pair of modules (paper Eq. 1;
+ * two empty sets count as identical, as in src/losses/jaccard.ts). Null when masks are absent
+ * or not in the {conv: [kept indices]} form.
+ */
+export function moduleOverlap(modules: ModulesFile, heatmap: KernelHeatmap): ModuleOverlap | null {
+  const sets = modules.modules.map((m) => keptKernelKeys(m.mask));
+  if (sets.length < 2 || sets.some((s) => s === null)) return null;
+  const jaccard = sets.map((a) =>
+    sets.map((b) => {
+      let inter = 0;
+      for (const k of a!) if (b!.has(k)) inter++;
+      const union = a!.size + b!.size - inter;
+      return union === 0 ? 1 : inter / union;
+    }),
+  );
+  return { classNames: heatmap.rows.map((r) => r.className), jaccard };
 }
 
 function withoutMasks(modules: ModulesFile): ModulesFile {
@@ -290,9 +361,11 @@ export function collectReportData(opts: CollectOptions): ReportData {
 
   const modulesRead = readJsonFile(path.join(runDir, 'modules', 'modules.json'), modulesFileSchema, 'modules file');
   let heatmap: KernelHeatmap | null = null;
+  let overlap: ModuleOverlap | null = null;
   if (modulesRead.value) {
     heatmap = buildKernelHeatmap(modulesRead.value, convFiltersFromModelJson(path.join(runDir, MODEL_DIR, 'model.json')), info.value?.classNames);
-    if (!heatmap.totalsSource) notes.heatmap = 'The full kernel count of each layer is unknown (no maskedKernels in modules.json and no model/model.json), so cells show kept counts only.';
+    overlap = moduleOverlap(modulesRead.value, heatmap);
+    if (!heatmap.totalsSource) notes.heatmap = 'The full kernel count of each layer is unknown (no layers in modules.json and no model/model.json), so cells show kept counts only.';
   } else {
     notes.modules = `No modules yet: ${modulesRead.problem} (run mwt modularize).`;
   }
@@ -322,6 +395,7 @@ export function collectReportData(opts: CollectOptions): ReportData {
     },
     modules: modulesRead.value ? withoutMasks(modulesRead.value) : null,
     heatmap,
+    overlap,
     sweep: sweep.value,
     reuse,
     notes,

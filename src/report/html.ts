@@ -8,7 +8,7 @@
  */
 import { escapeHtml as esc, inlineScriptSource, jsonForScript } from './escape.js';
 import { PAGE_SCRIPT } from './page_script.js';
-import type { EpochPoint, KernelHeatmap, ReportData, ReuseEntry, SectionName } from './data.js';
+import type { EpochPoint, KernelHeatmap, ModuleOverlap, ReportData, ReuseEntry, SectionName } from './data.js';
 import { STYLE } from './style.js';
 
 // --- number formatting (null/undefined shows as an en dash)
@@ -131,8 +131,19 @@ function heatColor(fraction: number): { bg: string; fg: string } {
   return { bg: `rgb(${c.join(',')})`, fg: f > 0.5 ? '#fff' : '#111' };
 }
 
+function legend(label: string): string {
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const { bg, fg } = heatColor(f);
+    return `<span style="background:${bg};color:${fg}">${f * 100}%</span>`;
+  });
+  return `<p class="legend" aria-hidden="true">${esc(label)}: ${stops.join('')}</p>`;
+}
+
 function heatmapTable(h: KernelHeatmap): string {
   const maxKept = Math.max(1, ...h.rows.flatMap((r) => r.kept));
+  const withCohesion = h.rows.some((r) => r.cohesion != null);
+  const withCoupling = h.rows.some((r) => r.coupling != null);
+  const anyLowered = h.rows.some((r) => r.lowered.some(Boolean));
   const head = h.layers
     .map((l, i) => `<th scope="col"><span class="layer">${esc(l)}</span>${h.totals[i] != null ? `<span class="cnt">${esc(h.totals[i])} kernels</span>` : ''}</th>`)
     .join('');
@@ -142,25 +153,54 @@ function heatmapTable(h: KernelHeatmap): string {
         .map((k, i) => {
           const f = r.fraction[i];
           const { bg, fg } = heatColor(f ?? k / maxKept);
-          const title = f != null ? `${r.className}, ${h.layers[i]}: ${k} of ${h.totals[i]} kernels kept (${pct(f, 1)})` : `${r.className}, ${h.layers[i]}: ${k} kernels kept`;
-          const text = f != null ? `<span class="pct">${esc(pct(f, 0))}</span><span class="cnt">${esc(k)}/${esc(h.totals[i])}</span>` : `<span class="pct">${esc(k)}</span>`;
+          const mark = r.lowered[i] ? '*' : '';
+          const lowered = r.lowered[i] ? '; threshold lowered to keep at least one kernel' : '';
+          const title = f != null ? `${r.className}, ${h.layers[i]}: ${k} of ${h.totals[i]} kernels kept (${pct(f, 1)})${lowered}` : `${r.className}, ${h.layers[i]}: ${k} kernels kept${lowered}`;
+          const text = f != null ? `<span class="pct">${esc(pct(f, 0))}${mark}</span><span class="cnt">${esc(k)}/${esc(h.totals[i])}</span>` : `<span class="pct">${esc(k)}${mark}</span>`;
           return `<td style="background:${bg};color:${fg}" title="${esc(title)}">${text}</td>`;
         })
         .join('');
-      return `<tr><th scope="row">${esc(r.className)}</th>${cells}<td class="rate">${esc(pct(r.kernelRate, 1))}</td></tr>`;
+      const extra = (withCohesion ? `<td class="rate">${esc(num(r.cohesion, 3))}</td>` : '') + (withCoupling ? `<td class="rate">${esc(num(r.coupling, 3))}</td>` : '');
+      return `<tr><th scope="row">${esc(r.className)}</th>${cells}<td class="rate">${esc(pct(r.kernelRate, 1))}</td>${extra}</tr>`;
     })
     .join('\n');
-  const legendStops = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const { bg, fg } = heatColor(f);
-    return `<span style="background:${bg};color:${fg}">${f * 100}%</span>`;
+  // Mean over modules per layer: which layers the modules thin out most.
+  const means = h.layers.map((_, i) => {
+    const fs = h.rows.map((r) => r.fraction[i]).filter(isNum);
+    return fs.length === h.rows.length && fs.length ? fs.reduce((a, b) => a + b, 0) / fs.length : null;
   });
+  const foot = means.some((m) => m != null)
+    ? `<tfoot><tr><th scope="row">mean of modules</th>${means.map((m) => `<td>${esc(pct(m, 0))}</td>`).join('')}<td class="rate">${esc(pct(h.rows.reduce((a, r) => a + r.kernelRate, 0) / Math.max(1, h.rows.length), 1))}</td>${withCohesion ? '<td></td>' : ''}${withCoupling ? '<td></td>' : ''}</tr></tfoot>`
+    : '';
   return `<div class="scroll"><table class="heatmap">
 <caption>Share of each layer's kernels kept by each class's module</caption>
-<thead><tr><th scope="col">module (class)</th>${head}<th scope="col">whole module</th></tr></thead>
+<thead><tr><th scope="col">module (class)</th>${head}<th scope="col">whole module</th>${withCohesion ? '<th scope="col">cohesion</th>' : ''}${withCoupling ? '<th scope="col">coupling</th>' : ''}</tr></thead>
 <tbody>
 ${body}
+</tbody>${foot}</table></div>
+${legend('kept')}${anyLowered ? '<p class="caption">* No kernel of this layer passed the threshold for this class, so modularize lowered the threshold there to keep the module connected.</p>' : ''}`;
+}
+
+function overlapTable(o: ModuleOverlap): string {
+  const head = o.classNames.map((c) => `<th scope="col">${esc(c)}</th>`).join('');
+  const body = o.jaccard
+    .map((row, i) => `<tr><th scope="row">${esc(o.classNames[i])}</th>${row
+      .map((v, j) => {
+        // The diagonal (a module with itself) is always 1: greyed so the pairs stand out.
+        const { bg, fg } = i === j ? { bg: '#eaeef2', fg: '#57606a' } : heatColor(v);
+        return `<td style="background:${bg};color:${fg}" title="${esc(`${o.classNames[i]} and ${o.classNames[j]} share ${pct(v, 1)} of their kernels (Jaccard index)`)}">${esc(v.toFixed(2))}</td>`;
+      })
+      .join('')}</tr>`)
+    .join('\n');
+  return `<h3 class="block">Overlap between modules</h3>
+<p>For each pair of modules, the share of kernels they have in common: the number of kernels both keep divided by the number
+either keeps (the Jaccard index). 1 means the two modules are the same network; 0 means they share nothing. The average over all
+pairs is the coupling; MwT tries to keep it low.</p>
+<div class="scroll"><table class="heatmap overlap"><caption>Jaccard index of the kept kernels of each pair of modules</caption>
+<thead><tr><th scope="col"></th>${head}</tr></thead><tbody>
+${body}
 </tbody></table></div>
-<p class="legend" aria-hidden="true">kept: ${legendStops.join('')}</p>`;
+${legend('shared')}`;
 }
 
 function modulesSection(data: ReportData): string {
@@ -176,7 +216,8 @@ of the layer's kernels the module keeps: light cells mean a small module. Rows t
 kernels (low coupling). The last column is the module's share of all masked kernels; their mean is the kernel retention rate,
 ${esc(pct(m.kernelRetentionRate, 1))} here${isNum(m.seconds) ? `, found in ${esc(secs(m.seconds))}` : ''}.</p>
 ${note(data, 'heatmap')}
-${heatmapTable(h)}`
+${heatmapTable(h)}
+${data.overlap ? overlapTable(data.overlap) : ''}`
     : ''}
 </section>`;
 }
@@ -222,17 +263,46 @@ function genericTables(value: unknown, title?: string): string {
   return `${heading}<p>${cell(value)}</p>`;
 }
 
+interface SizeRow { size: number; subtasks?: number; moduleAccuracy: number; modelAccuracy: number; kernelRate: number; flopReduction: number }
+
+/** The rows of `bySize` when the table is `mwt experiment reuse`'s reuse.json, else null. */
+export function reuseBySize(experiments: unknown): SizeRow[] | null {
+  const rows = (experiments as { bySize?: unknown } | null)?.bySize;
+  if (!Array.isArray(rows) || rows.length === 0) return null;
+  const ok = rows.every((r) => r && ['size', 'moduleAccuracy', 'modelAccuracy', 'kernelRate', 'flopReduction'].every((k) => isNum((r as Record<string, unknown>)[k])));
+  return ok ? (rows as SizeRow[]) : null;
+}
+
+/** A reuse experiment: the per-size chart and table, the settings, every sub-task folded away. */
+function experimentsBlock(experiments: unknown, index: number): string {
+  const bySize = reuseBySize(experiments);
+  if (!bySize) return `<div class="card"><h3>Experiments</h3>${genericTables(experiments)}</div>`;
+  const { bySize: _sizes, subtasks, ...rest } = experiments as Record<string, unknown>;
+  const table = `<table class="numbers"><thead><tr><th scope="col">classes</th><th scope="col">sub-tasks</th><th scope="col">module accuracy</th><th scope="col">model accuracy</th><th scope="col">kernels kept</th><th scope="col">FLOPs saved</th></tr></thead><tbody>
+${[...bySize].sort((a, b) => a.size - b.size).map((r) => `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${esc(pct(r.modelAccuracy))}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td></tr>`).join('\n')}
+</tbody></table>`;
+  return `<div class="grid halves">
+${chartCard(`chart-reuse-sizes-${index}`, 'reuse-sizes', String(index), 'Sub-tasks by number of classes', 'Each point averages the sub-tasks with that many classes. Module accuracy is the fine-tuned sub-task model, model accuracy the whole standard model on the same classes. More classes need more kernels, so the savings shrink.', 'reuse experiment results by number of classes')}
+<div class="card"><h3>Averages by number of classes</h3><div class="scroll">${table}</div></div>
+</div>
+<details class="card"><summary>Settings and every sub-task</summary>${genericTables(rest)}${subtasks != null ? genericTables(subtasks, 'sub-tasks') : ''}</details>`;
+}
+
 function reuseEntry(entry: ReuseEntry, index: number, classNames?: string[]): string {
   const s = entry.summary;
   let inner = '';
   if (s) {
-    const names = s.classes.map((c) => (typeof c === 'number' && classNames?.[c] ? `${classNames[c]} (${c})` : String(c)));
+    const names = s.classes.map((c, i) => {
+      const name = s.classNames?.[i] ?? (typeof c === 'number' ? classNames?.[c] : undefined);
+      return name ? `${name} (${c})` : String(c);
+    });
     const lm = s.latencyMs;
     const rows: [string, string][] = [
       ['classes', names.join(', ')],
       ['accuracy of the combined modules', pct(s.accuracy)],
     ];
     if (isNum(s.accuracyBeforeFineTune)) rows.push(['before fine-tuning', pct(s.accuracyBeforeFineTune)]);
+    if (isNum(s.restrictedAccuracy)) rows.push(["modules' own outputs, no new head", pct(s.restrictedAccuracy)]);
     if (isNum(s.standardModelAccuracy)) rows.push(['whole standard model on this sub-task', pct(s.standardModelAccuracy)]);
     if (isNum(s.kernelRate)) rows.push(['kernels kept', pct(s.kernelRate, 1)]);
     if (isNum(s.flops)) rows.push(['FLOPs per image', `${bigNumber(s.flops)}${isNum(s.modelFlops) ? ` of ${bigNumber(s.modelFlops)}` : ''}${isNum(s.flopReduction) ? ` (${pct(s.flopReduction, 1)} fewer)` : ''}`]);
@@ -244,11 +314,11 @@ function reuseEntry(entry: ReuseEntry, index: number, classNames?: string[]): st
     const hasCost = (isNum(s.flops) && isNum(s.modelFlops)) || (isNum(s.parameters) && isNum(s.modelParameters)) || lm?.module != null;
     inner += `<div class="grid three">
 <div class="card"><h3>Numbers</h3><table class="kv">${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n')}</table></div>
-${chartCard(`chart-reuse-accuracy-${index}`, 'reuse-accuracy', String(index), 'Accuracy on the sub-task', 'The modules of the chosen classes, combined into one small model, against the whole standard model asked the same question (restricted to those classes).', 'accuracy of the reused modules and of the whole model')}
+${chartCard(`chart-reuse-accuracy-${index}`, 'reuse-accuracy', String(index), 'Accuracy on the sub-task', 'The modules of the chosen classes combined into one small model: its own outputs for those classes (no training), then with a new output layer before and after fine-tuning, against the whole standard model asked the same question.', 'accuracy of the reused modules and of the whole model')}
 ${hasCost ? chartCard(`chart-reuse-cost-${index}`, 'reuse-cost', String(index), 'Cost compared with the whole model', 'Compute (FLOPs), size (parameters) and measured time per batch of the sub-task model, as a share of the whole model: below 100% means cheaper.', 'cost of the reused modules as a share of the whole model') : ''}
 </div>`;
   }
-  if (entry.experiments != null) inner += `<div class="card"><h3>Experiments</h3>${genericTables(entry.experiments)}</div>`;
+  if (entry.experiments != null) inner += experimentsBlock(entry.experiments, index);
   return `<article class="reuse"><h3 class="entry">${esc(entry.name)}</h3>${inner}</article>`;
 }
 

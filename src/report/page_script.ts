@@ -32,11 +32,21 @@ export const PAGE_SCRIPT = String.raw`
   var BLUE = '#1f77b4', ORANGE = '#ff7f0e', GREEN = '#2ca02c', RED = '#d62728', PURPLE = '#9467bd', GREY = '#7f7f7f';
   var percent = function (v) { return (v * 100).toFixed(0) + '%'; };
   var percent1 = function (v) { return (v * 100).toFixed(1) + '%'; };
-  var plain = function (v) { return Number(v).toPrecision(3); };
+  // Three significant digits without trailing zeros (0.05, not 0.0500).
+  var plain = function (v) { return String(Number(Number(v).toPrecision(3))); };
   Chart.defaults.animation = false;
   Chart.defaults.font.family = getComputedStyle(body).fontFamily;
   Chart.defaults.color = '#333';
   Chart.defaults.maintainAspectRatio = false;
+  // Legend entries drawn as short unfilled flat boxes, i.e. lines that keep the dataset's dash
+  // pattern, so the dashed standard curve looks dashed in the legend too.
+  var LEGEND = { position: 'bottom', labels: { boxWidth: 36, boxHeight: 2, generateLabels: function (chart) {
+    return Chart.defaults.plugins.legend.labels.generateLabels(chart).map(function (item) {
+      item.fillStyle = 'rgba(0,0,0,0)';
+      item.lineWidth = 2;
+      return item;
+    });
+  } } };
 
   // One line chart per metric: y is a fraction (accuracy, rates) or a loss value.
   var CURVES = {
@@ -76,7 +86,7 @@ export const PAGE_SCRIPT = String.raw`
           x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
           y: { min: spec.min, max: spec.max, ticks: { callback: spec.fmt } }
         },
-        plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + spec.tip(c.parsed.y); } } } }
+        plugins: { legend: LEGEND, tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + spec.tip(c.parsed.y); } } } }
       }
     });
   }
@@ -89,7 +99,8 @@ export const PAGE_SCRIPT = String.raw`
     var chosen = data.modules ? data.modules.threshold : null;
     var keys = ['kernelRetentionRate', 'cohesion', 'coupling'];
     Object.keys(points[0]).forEach(function (k) {
-      if (keys.indexOf(k) >= 0 || k === 'threshold') return;
+      // Other rates on the same 0..1 scale (e.g. a module accuracy); not counts or timings.
+      if (keys.indexOf(k) >= 0 || !/accuracy|rate|ratio/i.test(k)) return;
       var fractions = points.every(function (p) { return typeof p[k] === 'number' && p[k] >= 0 && p[k] <= 1; });
       if (fractions) keys.push(k);
     });
@@ -103,13 +114,16 @@ export const PAGE_SCRIPT = String.raw`
         pointStyle: points.map(function (p) { return p.threshold === chosen ? 'rectRot' : 'circle'; })
       };
     });
+    // The y axis starts a step below the lowest value, so close lines stay apart.
+    var lowest = Math.min.apply(null, datasets.map(function (d) { return Math.min.apply(null, d.data.map(function (p) { return p.y; })); }));
+    var yMin = Math.max(0, Math.floor(lowest * 10) / 10 - 0.1);
     return new Chart(canvas, {
       type: 'line',
       data: { datasets: datasets },
       options: {
         parsing: false,
-        scales: { x: { type: 'linear', title: { display: true, text: 'threshold \u03c4' } }, y: { min: 0, max: 1, ticks: { callback: plain } } },
-        plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { title: function (items) { return '\u03c4 = ' + items[0].parsed.x; } } } }
+        scales: { x: { type: 'linear', title: { display: true, text: 'threshold \u03c4' } }, y: { min: yMin, max: 1, ticks: { callback: plain } } },
+        plugins: { legend: LEGEND, tooltip: { callbacks: { title: function (items) { return '\u03c4 = ' + items[0].parsed.x; } } } }
       }
     });
   }
@@ -118,9 +132,14 @@ export const PAGE_SCRIPT = String.raw`
   function reuseAccuracyChart(canvas, index) {
     var s = data.reuse[index].summary;
     var labels = [], values = [], colors = [];
-    if (typeof s.accuracyBeforeFineTune === 'number') { labels.push('modules, before fine-tuning'); values.push(s.accuracyBeforeFineTune); colors.push('#9ecae1'); }
-    labels.push('modules' + (typeof s.accuracyBeforeFineTune === 'number' ? ', fine-tuned' : '')); values.push(s.accuracy); colors.push(BLUE);
-    if (typeof s.standardModelAccuracy === 'number') { labels.push('whole standard model'); values.push(s.standardModelAccuracy); colors.push(ORANGE); }
+    // The value goes into the label too: bars of 97% and 98% are hard to tell apart by length.
+    // (Two-line labels: Chart.js cuts long single-line category labels.)
+    function bar(label, value, color) { labels.push([label, percent1(value)]); values.push(value); colors.push(color); }
+    var tuned = typeof s.accuracyBeforeFineTune === 'number';
+    if (typeof s.restrictedAccuracy === 'number') bar("modules' own outputs", s.restrictedAccuracy, '#c6dbef');
+    if (tuned) bar('new head, not fine-tuned', s.accuracyBeforeFineTune, '#9ecae1');
+    bar(tuned ? 'modules, fine-tuned' : 'reused modules', s.accuracy, BLUE);
+    if (typeof s.standardModelAccuracy === 'number') bar('whole standard model', s.standardModelAccuracy, ORANGE);
     return new Chart(canvas, {
       type: 'bar',
       data: { labels: labels, datasets: [{ label: 'accuracy on the sub-task', data: values, backgroundColor: colors }] },
@@ -134,23 +153,50 @@ export const PAGE_SCRIPT = String.raw`
     var s = data.reuse[index].summary;
     var labels = [], values = [];
     function ratio(label, part, whole) {
-      if (typeof part === 'number' && typeof whole === 'number' && whole > 0) { labels.push(label); values.push(part / whole); }
+      if (typeof part === 'number' && typeof whole === 'number' && whole > 0) { labels.push(label + ' (' + percent(part / whole) + ')'); values.push(part / whole); }
     }
     ratio('FLOPs', s.flops, s.modelFlops);
     ratio('parameters', s.parameters, s.modelParameters);
     var lm = s.latencyMs || {}, mod = lm.module || {}, whole = lm.model || {};
     ratio('latency, batch 1', mod.batch1, whole.batch1);
     ratio('latency, batch 128', mod.batch128, whole.batch128);
-    var max = Math.max.apply(null, values.concat([1]));
+    // Axis to the next whole multiple of the model (at least 100%), with the 100% line dark.
+    var max = Math.ceil(Math.max.apply(null, values.concat([1])));
+    var step = max <= 1 ? 0.2 : max <= 2 ? 0.5 : 1;
     return new Chart(canvas, {
       type: 'bar',
       data: { labels: labels, datasets: [{ label: 'share of the whole model', data: values, backgroundColor: BLUE }] },
-      options: { indexAxis: 'y', scales: { x: { min: 0, max: Math.ceil(max * 10) / 10, ticks: { callback: percent } } },
+      options: { indexAxis: 'y', scales: { x: { min: 0, max: max, ticks: { callback: percent, stepSize: step },
+          grid: { color: function (c) { return c.tick && c.tick.value === 1 ? '#57606a' : 'rgba(0,0,0,0.1)'; } } } },
         plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return percent1(c.parsed.x) + ' of the whole model'; } } } } }
     });
   }
 
+  // Reuse experiment: averages per sub-task size (number of classes reused).
+  function reuseSizesChart(canvas, index) {
+    var rows = data.reuse[index].experiments.bySize.slice().sort(function (a, b) { return a.size - b.size; });
+    function line(label, key, color, dash) {
+      return { label: label, borderColor: color, backgroundColor: color, borderDash: dash || [], tension: 0.1,
+        data: rows.map(function (r) { return { x: r.size, y: r[key] }; }) };
+    }
+    return new Chart(canvas, {
+      type: 'line',
+      data: { datasets: [
+        line('module accuracy', 'moduleAccuracy', BLUE),
+        line('whole model accuracy', 'modelAccuracy', ORANGE, [6, 4]),
+        line('kernels kept', 'kernelRate', GREEN),
+        line('FLOPs saved', 'flopReduction', PURPLE)
+      ] },
+      options: {
+        parsing: false,
+        scales: { x: { type: 'linear', title: { display: true, text: 'classes in the sub-task' }, ticks: { precision: 0 } }, y: { min: 0, max: 1, ticks: { callback: percent } } },
+        plugins: { legend: LEGEND, tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + percent1(c.parsed.y); } } } }
+      }
+    });
+  }
+
   var builders = {
+    'reuse-sizes': function (canvas) { return reuseSizesChart(canvas, Number(canvas.getAttribute('data-key'))); },
     curve: function (canvas) { return curveChart(canvas, canvas.getAttribute('data-key')); },
     sweep: sweepChart,
     'reuse-accuracy': function (canvas) { return reuseAccuracyChart(canvas, Number(canvas.getAttribute('data-key'))); },

@@ -28,17 +28,24 @@ table.numbers th, table.numbers td { padding: 3px 10px; border-bottom: 1px solid
 table.numbers tr.chosen td { font-weight: 700; background: #ddf4ff; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 16px; margin-top: 12px; }
 .grid.two { grid-template-columns: minmax(360px, 2fr) minmax(260px, 1fr); }
+.grid.halves { grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); }
+h3.block { margin-top: 22px; font-size: 16px; }
 .grid.three { grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); }
+article.reuse > .card { margin-top: 16px; }
 .card { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px; background: #fff; min-width: 0; }
 .chart { position: relative; height: 240px; }
 .caption { color: var(--muted); font-size: 12.5px; line-height: 1.4; margin-top: 8px; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table.heatmap { margin-top: 10px; }
 table.heatmap caption { text-align: left; color: var(--muted); font-size: 12px; padding-bottom: 4px; }
-table.heatmap th { font-weight: 600; padding: 4px 6px; white-space: nowrap; }
+table.heatmap th { font-weight: 600; padding: 3px 5px; white-space: nowrap; }
 table.heatmap thead th { vertical-align: bottom; text-align: center; }
 table.heatmap tbody th { text-align: left; }
-table.heatmap td { min-width: 54px; padding: 4px 6px; text-align: center; border: 1px solid #fff; }
+table.heatmap td { min-width: 46px; padding: 3px 4px; text-align: center; border: 1px solid #fff; }
+table.heatmap tfoot td, table.heatmap tfoot th { font-size: 12px; color: var(--muted); text-align: center; border-top: 2px solid var(--line); }
+table.heatmap.overlap td { min-width: 44px; }
+details.card { margin-top: 16px; }
+details summary { cursor: pointer; font-weight: 600; }
 table.heatmap td.rate { font-weight: 600; background: var(--bg); }
 table.heatmap .layer, table.heatmap .pct { display: block; }
 table.heatmap .pct { font-weight: 600; }
@@ -46,5 +53,11 @@ table.heatmap .cnt { display: block; font-size: 10.5px; opacity: 0.8; font-weigh
 .legend { font-size: 12px; color: var(--muted); }
 .legend span { display: inline-block; padding: 1px 8px; margin-left: 2px; border: 1px solid var(--line); }
 code { font-size: 12.5px; background: var(--bg); padding: 1px 4px; border-radius: 4px; }
+@media (max-width: 760px) {
+  header, main, footer { padding-left: 12px; padding-right: 12px; }
+  .grid, .grid.two, .grid.halves { grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); }
+h3.block { margin-top: 22px; font-size: 16px; }
+.grid.three { grid-template-columns: minmax(0, 1fr); }
+}
 footer { padding: 16px 32px 32px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); }
 `;

@@ -7,7 +7,7 @@ import { selectModuleMasks } from '../../src/modularize/module_masks.js';
 import type { SampleMasks } from '../../src/modularize/sample_masks.js';
 
 beforeAll(async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
 });
 
 /**

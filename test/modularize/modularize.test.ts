@@ -1,0 +1,111 @@
+/**
+ * End to end: a tiny modular run trained for one epoch on the bundled Fashion-MNIST sample, then
+ * `modularize` with a threshold sweep: files, keys, value ranges, loadable modules, and the
+ * one-line errors for bad runs and options.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/engine/backend.js';
+import { train } from '../../src/train/train.js';
+import { silentLogger, type Logger } from '../../src/cli/progress.js';
+import { modularizeCommand, loadModules, loadModule, modularizeRun, type ModulesReport, type SweepEntry } from '../../src/commands/modularize.js';
+import { UsageError } from '../../src/train/options.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-modularize-'));
+const run = path.join(root, 'run');
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const lines: string[] = [];
+const log: Logger = { ...silentLogger, info: (m) => lines.push(m) };
+let report: ModulesReport & { sweep?: SweepEntry[] };
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  await train({ model: 'simcnn', dataset: 'fashion-mnist', dataDir: 'data/fashion-mnist-sample', out: run, epochs: 1, width: 0.125, limit: 600, quiet: true }, { log: silentLogger });
+  report = await modularizeCommand({ run, threshold: [0.5, 0.9] }, log);
+});
+
+describe('modularize a trained run', () => {
+  it('writes modules.json with the report it returns', () => {
+    const onDisk = loadModules(run);
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify({ ...report, sweep: undefined })));
+    for (const key of ['threshold', 'kernelRetentionRate', 'cohesion', 'coupling', 'seconds', 'modules', 'layers']) expect(onDisk).toHaveProperty(key);
+    expect(onDisk.threshold).toBe(0.9); // 0.9 is in the sweep, so the modules are built for it
+    expect(onDisk.samples).toBe(600);
+    for (const x of [onDisk.kernelRetentionRate, onDisk.cohesion, onDisk.coupling]) {
+      expect(x).toBeGreaterThan(0);
+      expect(x).toBeLessThanOrEqual(1);
+    }
+    expect(onDisk.seconds).toBeGreaterThan(0);
+    expect(onDisk.layers.map((l) => l.name)).toEqual(Array.from({ length: 12 }, (_, i) => `conv${i + 1}`));
+  });
+
+  it('has one consistent entry per class', () => {
+    const { modules, maskedKernels } = report;
+    expect(modules.map((m) => m.class)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(modules[0]!.className).toBe('T-shirt/top');
+    for (const m of modules) {
+      const kept = Object.values(m.mask).reduce((n, k) => n + k.length, 0);
+      expect(m.kernels).toBe(kept);
+      expect(m.kernelRate).toBeCloseTo(kept / maskedKernels, 12);
+      for (const [conv, indices] of Object.entries(m.mask)) {
+        expect(m.kernelsPerLayer[conv]).toBe(indices.length);
+        expect(indices.length).toBeGreaterThan(0);
+        expect(indices).toEqual([...indices].sort((a, b) => a - b));
+      }
+      expect(m.parameters).toBeLessThanOrEqual(report.modelParametersWithoutGenerators);
+      expect(m.flops).toBeLessThanOrEqual(report.modelFlopsWithoutGenerators);
+    }
+    const meanRate = modules.reduce((s, m) => s + m.kernelRate, 0) / modules.length;
+    expect(report.kernelRetentionRate).toBeCloseTo(meanRate, 12);
+  });
+
+  it('writes the sweep, a lower threshold keeping more kernels', () => {
+    const sweep = JSON.parse(fs.readFileSync(path.join(run, 'modules', 'sweep.json'), 'utf8')) as SweepEntry[];
+    expect(sweep.map((s) => s.threshold)).toEqual([0.5, 0.9]);
+    expect(sweep[0]!.kernelRetentionRate).toBeGreaterThanOrEqual(sweep[1]!.kernelRetentionRate);
+    expect(sweep[1]!.kernelRetentionRate).toBeCloseTo(report.kernelRetentionRate, 12);
+    expect(report.sweep).toEqual(sweep);
+    expect(lines.join('\n')).toMatch(/class +name +kernels +KRR +cohesion +coupling/);
+  });
+
+  it('saves loadable modules that classify into all classes', async () => {
+    const module = await loadModule(run, 3);
+    expect(module.outputs.length).toBe(1); // generators dropped by default
+    const logits = module.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor;
+    expect(logits.shape).toEqual([2, 10]);
+    tf.dispose(logits);
+    module.dispose();
+  });
+
+  it('keeps the generators when asked', async () => {
+    const withGenerators = await modularizeRun(run, { threshold: 0.9, keepGenerators: true });
+    expect(withGenerators.keepGenerators).toBe(true);
+    // Same masks: the threshold and the sample masks are the same.
+    expect(withGenerators.modules.map((m) => m.mask)).toEqual(report.modules.map((m) => m.mask));
+    const module = await loadModule(run, 0);
+    expect(module.outputs.length).toBe(1 + 12);
+    module.dispose();
+  });
+});
+
+describe('modularize errors', () => {
+  it('names the option and what was expected', async () => {
+    await expect(modularizeCommand({ run: path.join(root, 'missing') }, silentLogger)).rejects.toThrow(/^--run: directory .*missing does not exist$/);
+    await expect(modularizeCommand({ run: root }, silentLogger)).rejects.toThrow(/--run: .* has no run\.json/);
+    await expect(modularizeCommand({ run, threshold: 0 }, silentLogger)).rejects.toThrow(UsageError);
+    await expect(modularizeCommand({ run, threshold: [0.5, 1.5] }, silentLogger)).rejects.toThrow(/--threshold/);
+    expect(() => loadModules(root)).toThrow(/run `mwt modularize --run .*` first/);
+  });
+
+  it('refuses a standard run', async () => {
+    const standard = path.join(root, 'standard');
+    fs.mkdirSync(standard);
+    const info = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
+    fs.writeFileSync(path.join(standard, 'run.json'), JSON.stringify({ ...info, standard: true }));
+    await expect(modularizeCommand({ run: standard }, silentLogger)).rejects.toThrow(/is a standard run .*needs a modular run/);
+  });
+});
