@@ -1,10 +1,17 @@
 /**
  * Run-time backend choice: tensorflow (tfjs-node-gpu / tfjs-node) when it loads, else wasm, else cpu.
  * `--backend NAME` or MWT_BACKEND force one. Every command prints what it runs on.
+ *
+ * Also installs our training speed-ups: the wasm kernels of `wasm_kernels.ts`, the threaded
+ * wasm build (`wasm_threads.ts`; MWT_WASM_THREADS or setWasmThreads() choose the thread count,
+ * default 1: tfjs' own single-threaded build) and, on every backend, the fused
+ * training-mode batch norm (`batch_norm_layer_patch.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerWasmConvGradients } from './conv_gradients_wasm.js';
+import { registerWasmTrainingKernels } from './wasm_kernels.js';
+import { installFusedBatchNorm } from './batch_norm_layer_patch.js';
+import { registerThreadedWasmBackend } from './wasm_threads.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -21,14 +28,50 @@ async function tryTensorflow(): Promise<boolean> {
   return false;
 }
 
+let wasmThreads: number | null = null;
+let wasmFactoryThreads: number | null = null;
+
+/**
+ * Threads for the wasm backend; call before initBackend. Default: MWT_WASM_THREADS, else 1
+ * (tfjs' single-threaded build). More threads split each XNNPACK kernel across cores, which pays
+ * on an otherwise idle machine but costs a thread hand-off per kernel: on a busy machine, or for
+ * small models, 1 thread is faster (measurements in BENCHMARKS.md). At most 8, the size of the
+ * threaded build's worker pool.
+ */
+export function setWasmThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new Error(`--threads: expected an integer from 1 to 8, got ${threads}`);
+  if (wasmFactoryThreads != null && wasmFactoryThreads !== threads) {
+    throw new Error(`--threads: the wasm backend is already set up with ${wasmFactoryThreads} thread(s); choose threads before the first initBackend`);
+  }
+  wasmThreads = threads;
+}
+
+function wantedWasmThreads(): number {
+  if (wasmThreads != null) return wasmThreads;
+  const env = process.env.MWT_WASM_THREADS;
+  if (env) {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`MWT_WASM_THREADS: expected an integer from 1 to 8, got '${env}'`);
+    return n;
+  }
+  return 1;
+}
+
 async function tryWasm(): Promise<boolean> {
+  let wasmPackage: typeof import('@tensorflow/tfjs-backend-wasm');
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    registerWasmConvGradients();
-    return tf.findBackend('wasm') != null || tf.engine().registryFactory['wasm'] != null;
+    wasmPackage = await import('@tensorflow/tfjs-backend-wasm');
   } catch {
     return false;
   }
+  registerWasmTrainingKernels();
+  // The factory is chosen once, before the backend is first created.
+  if (wasmFactoryThreads == null) {
+    const threads = wantedWasmThreads();
+    if (threads > 1) registerThreadedWasmBackend(wasmPackage, threads);
+    wasmFactoryThreads = threads;
+  }
+  return tf.engine().registryFactory['wasm'] != null;
 }
 
 const loaders: Record<BackendName, () => Promise<boolean>> = {
@@ -44,6 +87,7 @@ const loaders: Record<BackendName, () => Promise<boolean>> = {
 export async function initBackend(requested?: string): Promise<BackendName> {
   // PROD silences tfjs' console advice to install tfjs-node (it cannot install here).
   tf.env().set('PROD', true);
+  installFusedBatchNorm();
   const wanted = requested ?? process.env.MWT_BACKEND;
   if (wanted) {
     if (!(BACKENDS as readonly string[]).includes(wanted)) {

@@ -21,6 +21,7 @@ export interface KernelTime {
 }
 
 export interface KernelProfile {
+  /** Time of the whole run on the chosen clock. */
   wallMs: number;
   /** Sorted by self time, largest first. */
   kernels: KernelTime[];
@@ -33,10 +34,33 @@ interface Frame {
 }
 
 /**
+ * 'wall': performance.now(). 'cpu': this process's CPU time (user + system), which on a machine
+ * shared with other jobs is much closer to what the kernel would take alone (the wasm backend
+ * runs on one thread, so process CPU time is that thread's time plus a little GC).
+ */
+export type ProfileClock = 'wall' | 'cpu';
+
+function clockFn(clock: ProfileClock): () => number {
+  if (clock === 'wall') return () => performance.now();
+  return () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+}
+
+/**
  * Runs `fn` with every kernel of `backendName` timed, then restores the original kernels.
  * `fn` may be async; it must use only the named backend.
  */
-export async function profileKernels(backendName: string, fn: () => unknown | Promise<unknown>): Promise<KernelProfile> {
+export interface ProfileOptions {
+  clock?: ProfileClock;
+  /** Report each kernel once per distinct input-shape combination (name "Kernel [shapes]"). */
+  byShape?: boolean;
+}
+
+export async function profileKernels(backendName: string, fn: () => unknown | Promise<unknown>, options: ProfileOptions = {}): Promise<KernelProfile> {
+  const { clock = 'wall', byShape = false } = options;
+  const now = clockFn(clock);
   const originals = tf.getKernelsForBackend(backendName);
   const times = new Map<string, KernelTime>();
   const stack: Frame[] = [];
@@ -46,15 +70,16 @@ export async function profileKernels(backendName: string, fn: () => unknown | Pr
     const timed: KernelFunc = (args) => {
       const frame: Frame = { childMs: 0 };
       stack.push(frame);
-      const start = performance.now();
+      const start = now();
       try {
         return inner(args);
       } finally {
-        const elapsed = performance.now() - start;
+        const elapsed = now() - start;
         stack.pop();
         if (stack.length > 0) stack[stack.length - 1]!.childMs += elapsed;
-        let t = times.get(config.kernelName);
-        if (t == null) times.set(config.kernelName, (t = { kernel: config.kernelName, calls: 0, selfMs: 0, totalMs: 0 }));
+        const key = byShape ? `${config.kernelName} ${Object.values(args.inputs).filter((i) => i != null).map((i) => `[${i!.shape.join(',')}]`).join(' ')}` : config.kernelName;
+        let t = times.get(key);
+        if (t == null) times.set(key, (t = { kernel: key, calls: 0, selfMs: 0, totalMs: 0 }));
         t.calls++;
         t.totalMs += elapsed;
         t.selfMs += elapsed - frame.childMs;
@@ -72,13 +97,13 @@ export async function profileKernels(backendName: string, fn: () => unknown | Pr
   };
 
   swap(originals.map(wrap));
-  const start = performance.now();
+  const start = now();
   try {
     await fn();
   } finally {
     swap(originals);
   }
-  const wallMs = performance.now() - start;
+  const wallMs = now() - start;
   const kernels = [...times.values()].sort((a, b) => b.selfMs - a.selfMs);
   const inKernels = kernels.reduce((s, k) => s + k.selfMs, 0);
   return { wallMs, kernels, outsideKernelsMs: wallMs - inKernels };

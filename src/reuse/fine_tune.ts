@@ -87,5 +87,7 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
   } finally {
     if (best) tf.dispose(best.weights);
     optimizer.dispose();
+    // tfjs 4.22's MomentumOptimizer.dispose() forgets the learning-rate scalar of its SGD base.
+    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
   }
 }

@@ -2,7 +2,8 @@
  * Measured inference latency of `model.predict`: the median wall time of repeated calls after
  * warm-up calls (the first calls compile kernels and allocate), on whatever backend is active.
  * The median, not the mean, because the machine is shared: one slow call from another process
- * should not move the figure. Outputs are read back (dataSync) inside the timed region, so the
+ * should not move the figure. Models compared with each other are timed in turns (A, B, A, B...)
+ * rather than one after the other, so that a change in the machine's load hits both alike. Outputs are read back (dataSync) inside the timed region, so the
  * time covers the whole computation on asynchronous backends too.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -27,32 +28,51 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Median milliseconds of one `model.predict` on a batch of `batchSize` random inputs. */
-export function measureLatency(model: LayersModel, batchSize: number, opts: LatencyOptions = {}): number {
-  const { warmup = 2, repeats = 10 } = opts;
+function checkRepeats(repeats: number): void {
   if (!(Number.isInteger(repeats) && repeats > 0)) throw new Error(`latency repeats: expected a positive integer, got ${repeats}`);
-  const shape = model.inputs[0]!.shape.slice(1) as number[];
+}
+
+/** One timed predict (outputs read back), in milliseconds. */
+function timePredict(model: LayersModel, x: tf.Tensor): number {
+  const start = performance.now();
+  tf.tidy(() => {
+    const out = model.predict(x);
+    for (const t of Array.isArray(out) ? out : [out]) t.dataSync();
+  });
+  return performance.now() - start;
+}
+
+/** Median milliseconds of one `model.predict` for each model, on the same random batch, timed in turns. */
+export function compareLatency(models: LayersModel[], batchSize: number, opts: LatencyOptions = {}): number[] {
+  const { warmup = 2, repeats = 10 } = opts;
+  checkRepeats(repeats);
+  const shape = models[0]!.inputs[0]!.shape.slice(1) as number[];
+  for (const m of models) {
+    if (m.inputs[0]!.shape.slice(1).join() !== shape.join()) throw new Error(`latency: models take different inputs (${shape.join('x')} vs ${m.inputs[0]!.shape.slice(1).join('x')})`);
+  }
   const x = tf.randomNormal([batchSize, ...shape]);
-  const once = () =>
-    tf.tidy(() => {
-      const out = model.predict(x);
-      for (const t of Array.isArray(out) ? out : [out]) t.dataSync();
-    });
   try {
-    for (let i = 0; i < warmup; i++) once();
-    const times: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      const start = performance.now();
-      once();
-      times.push(performance.now() - start);
-    }
-    return median(times);
+    for (const m of models) for (let i = 0; i < warmup; i++) timePredict(m, x);
+    const times = models.map(() => [] as number[]);
+    for (let i = 0; i < repeats; i++) models.forEach((m, k) => times[k]!.push(timePredict(m, x)));
+    return times.map(median);
   } finally {
     x.dispose();
   }
 }
 
-/** Latency at batch 1 and batch 128 (the two figures every summary reports). */
+/** Median milliseconds of one `model.predict` on a batch of `batchSize` random inputs. */
+export function measureLatency(model: LayersModel, batchSize: number, opts: LatencyOptions = {}): number {
+  return compareLatency([model], batchSize, opts)[0]!;
+}
+
+/** Latency at batch 1 and batch 128 (the two figures every summary reports) of each model, timed in turns. */
+export function compareLatencies(models: LayersModel[], opts: LatencyOptions = {}): LatencyMs[] {
+  const b1 = compareLatency(models, 1, opts);
+  const b128 = compareLatency(models, 128, opts);
+  return models.map((_, k) => ({ batch1: b1[k]!, batch128: b128[k]! }));
+}
+
 export function measureLatencies(model: LayersModel, opts: LatencyOptions = {}): LatencyMs {
-  return { batch1: measureLatency(model, 1, opts), batch128: measureLatency(model, 128, opts) };
+  return compareLatencies([model], opts)[0]!;
 }

@@ -1,0 +1,317 @@
+/**
+ * `npm run bench [-- --models vgg16,resnet18 --widths 1,0.25 --batch-sizes 64,128 --steps 5
+ *   --warmup 2 --threads N --workers R --out BENCHMARKS.md --no-profile --no-variants]`
+ *
+ * Training throughput of the zoo on this machine: for every model x width x batch size, the
+ * median images/s of standard and of modular training steps, each measured in a fresh child
+ * process (so peak RSS is per configuration and no configuration inherits another's heap),
+ * plus a per-kernel profile of one modular VGG16 step and, for modular VGG16 / ResNet18, the two
+ * ways of using a second core (threaded wasm, data-parallel workers). Rewrites the "## Training throughput"
+ * section of BENCHMARKS.md (other sections are kept).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { MODEL_NAMES } from '../models/registry.js';
+
+const SECTION = '## Training throughput';
+const require = createRequire(import.meta.url);
+const scriptPath = fileURLToPath(import.meta.url);
+const repoRoot = path.resolve(path.dirname(scriptPath), '..');
+
+/** PyTorch 1.13 CPU (oneDNN, 2 threads), batch 64, 32x32x3, on a machine of this kind (issue 3). */
+const ANCHOR: Record<string, { standard: number; modular: number }> = {
+  vgg16: { standard: 77.0, modular: 59.5 },
+  resnet18: { standard: 48.6, modular: 41.6 },
+  simcnn: { standard: 82.5, modular: 58.4 },
+};
+
+interface Args {
+  models: string[];
+  widths: number[];
+  batchSizes: number[];
+  steps: number;
+  warmup: number;
+  threads: number | null;
+  workers: number;
+  out: string;
+  profile: boolean;
+  /** Also measure modular VGG16/ResNet18 (width 1, batch 64) with 2 threads and with 2 workers. */
+  variants: boolean;
+}
+
+interface ChildJob {
+  kind: 'throughput' | 'profile';
+  model: string;
+  width: number;
+  batchSize: number;
+  form: 'standard' | 'modular';
+  steps: number;
+  warmup: number;
+  threads: number | null;
+  workers: number;
+}
+
+interface ThroughputRow {
+  model: string;
+  width: number;
+  batchSize: number;
+  form: 'standard' | 'modular';
+  imagesPerSecond: number;
+  medianStepMs: number;
+  stepMs: number[];
+  cpuMsPerStep: number | null;
+  busiestThreadCpuMsPerStep: number | null;
+  peakRssMiB: number;
+  backend: string;
+  threads: number;
+  workers: number;
+}
+
+interface ProfileRow {
+  wallMs: number;
+  outsideKernelsMs: number;
+  steps: number;
+  kernels: { kernel: string; calls: number; selfMs: number; totalMs: number }[];
+  backend: string;
+  threads: number;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+function listOf<T>(flag: string, text: string, parse: (s: string) => T | null): T[] {
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const values = items.map(parse);
+  const bad = items.find((_, i) => values[i] == null);
+  if (bad != null || items.length === 0) fail(`${flag}: cannot read '${text}'`);
+  return values as T[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: null, workers: 1, out: 'BENCHMARKS.md', profile: true, variants: true };
+  const positiveInt = (s: string) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : null);
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => argv[++i] ?? fail(`${flag}: missing value`);
+    switch (flag) {
+      case '--models': args.models = listOf(flag, value(), (s) => ((MODEL_NAMES as string[]).includes(s) ? s : null)); break;
+      case '--widths': args.widths = listOf(flag, value(), (s) => (Number(s) > 0 ? Number(s) : null)); break;
+      case '--batch-sizes': args.batchSizes = listOf(flag, value(), positiveInt); break;
+      case '--steps': args.steps = positiveInt(value()) ?? fail('--steps: expected a positive integer'); break;
+      case '--warmup': args.warmup = /^\d+$/.test(argv[i + 1] ?? '') ? Number(value()) : fail('--warmup: expected an integer >= 0'); break;
+      case '--threads': args.threads = positiveInt(value()) ?? fail('--threads: expected a positive integer'); break;
+      case '--workers': args.workers = positiveInt(value()) ?? fail('--workers: expected a positive integer'); break;
+      case '--out': args.out = value(); break;
+      case '--no-profile': args.profile = false; break;
+      case '--no-variants': args.variants = false; break;
+      default: fail(`unknown option '${flag}' (expected --models, --widths, --batch-sizes, --steps, --warmup, --threads, --workers, --out, --no-profile, --no-variants)`);
+    }
+  }
+  return args;
+}
+
+// ---------------------------------------------------------------- child: one measurement
+
+async function runChild(job: ChildJob): Promise<void> {
+  const { initBackend, setWasmThreads } = await import('../src/engine/backend.js');
+  const { wasmThreadsInUse } = await import('../src/engine/wasm_threads.js');
+  const { measureThroughput, profileTrainStep } = await import('../src/engine/throughput.js');
+  if (job.threads != null) setWasmThreads(job.threads);
+  const backend = await initBackend();
+  const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
+  const opts = { model: job.model, width: job.width, batchSize: job.batchSize, form: job.form, steps: job.steps, warmup: job.warmup };
+  if (job.kind === 'throughput') {
+    const t = await measureThroughput({ ...opts, replicas: job.workers });
+    // maxRSS covers the whole process, worker threads included.
+    const row: ThroughputRow = {
+      ...opts,
+      imagesPerSecond: t.imagesPerSecond,
+      medianStepMs: t.medianStepMs,
+      stepMs: t.stepMs,
+      cpuMsPerStep: t.cpuMsPerStep,
+      busiestThreadCpuMsPerStep: t.busiestThreadCpuMsPerStep,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      backend,
+      threads,
+      workers: job.workers,
+    };
+    process.stdout.write(JSON.stringify(row) + '\n');
+  } else {
+    const p = await profileTrainStep({ ...opts, clock: 'wall' });
+    const row: ProfileRow = { wallMs: p.wallMs, outsideKernelsMs: p.outsideKernelsMs, steps: job.steps, kernels: p.kernels, backend, threads };
+    process.stdout.write(JSON.stringify(row) + '\n');
+  }
+}
+
+function spawnJob<T>(job: ChildJob): T {
+  const res = spawnSync(process.execPath, [...process.execArgv, scriptPath, '--child', JSON.stringify(job)], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = (res.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (res.status !== 0 || line == null) throw new Error(`bench child failed (${job.model} width ${job.width} batch ${job.batchSize} ${job.form}, exit ${res.status})`);
+  return JSON.parse(line) as T;
+}
+
+// ---------------------------------------------------------------- report
+
+function cpuModel(): string {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    if (line) return line.split(':')[1]!.trim();
+  } catch {
+    // not Linux
+  }
+  return os.cpus()[0]?.model ?? 'unknown';
+}
+
+function version(pkg: string): string {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function renderSection(args: Args, rows: ThroughputRow[], variants: ThroughputRow[], profile: ProfileRow | null, meta: { command: string; started: Date; seconds: number; loadBefore: number[]; loadAfter: number[] }): string {
+  const first = rows[0];
+  const backend = first
+    ? `${first.backend}${first.backend === 'wasm' ? ` (${first.threads} thread${first.threads > 1 ? 's' : ''} per replica)` : ''}, ${first.workers > 1 ? `${first.workers} data-parallel replicas (main thread + ${first.workers - 1} worker${first.workers > 2 ? 's' : ''}, synchronised batch norm, gradients summed)` : 'one replica (no workers)'}`
+    : '?';
+  const byKey = new Map(rows.map((r) => [`${r.model}|${r.width}|${r.batchSize}|${r.form}`, r]));
+  const out: string[] = [SECTION, ''];
+  out.push(`Measured ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${meta.command}\` (${(meta.seconds / 60).toFixed(1)} min).`);
+  out.push('');
+  out.push(`- Machine: ${cpuModel()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}.`);
+  out.push(`- Backend: ${backend}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`);
+  out.push(`- Method: one full training step = forward, cross-entropy (+ cohesion/coupling for modular), backward, SGD-momentum update, 32x32x3 random inputs, 10 classes. Median of ${args.steps} timed steps after ${args.warmup} warm-up steps; every configuration runs in its own process; peak RSS is that process's maximum resident set.`);
+  out.push('');
+  const estimate = (r: ThroughputRow) => (r.busiestThreadCpuMsPerStep ? f1((r.batchSize * 1000) / r.busiestThreadCpuMsPerStep) : '-');
+  const header = ['model', 'width', 'batch', 'standard img/s', 'modular img/s', 'modular/standard time', 'idle-core estimate std / mod img/s', 'peak RSS std / mod (MiB)'];
+  const body: string[][] = [];
+  for (const model of args.models) {
+    for (const width of args.widths) {
+      for (const batch of args.batchSizes) {
+        const s = byKey.get(`${model}|${width}|${batch}|standard`);
+        const m = byKey.get(`${model}|${width}|${batch}|modular`);
+        if (!s || !m) continue;
+        body.push([model, String(width), String(batch), f1(s.imagesPerSecond), f1(m.imagesPerSecond), f2(m.medianStepMs / s.medianStepMs), `${estimate(s)} / ${estimate(m)}`, `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`]);
+      }
+    }
+  }
+  out.push(table(header, body));
+  out.push('', '"idle-core estimate": batch / CPU time of the busiest thread per step (Linux /proc accounting), i.e. the rate with the cores to ourselves and no waiting between threads. It is an estimate, not a measurement; it shows what the wall-clock columns lose to the other jobs on this shared machine.');
+  if (variants.length > 0) {
+    out.push('', 'Using the second core (modular, width 1, batch 64). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`MWT_WASM_THREADS=2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`DataParallelTrainer`); the result equals single-process training.', '');
+    const vrows = variants.map((r) => [
+      r.model,
+      r.workers > 1 ? `${r.workers} workers x ${r.threads} thread` : `${r.threads} thread${r.threads > 1 ? 's' : ''}`,
+      f1(r.imagesPerSecond),
+      r.cpuMsPerStep != null ? f2(r.cpuMsPerStep / 1000) : '-',
+      r.busiestThreadCpuMsPerStep != null ? f2(r.busiestThreadCpuMsPerStep / 1000) : '-',
+      estimate(r),
+    ]);
+    out.push(table(['model', 'setup', 'measured img/s', 'CPU s/step (all threads)', 'CPU s/step (busiest thread)', 'idle-core estimate img/s'], vrows));
+  }
+  const anchorRows: string[][] = [];
+  for (const [model, a] of Object.entries(ANCHOR)) {
+    const s = byKey.get(`${model}|1|64|standard`);
+    const m = byKey.get(`${model}|1|64|modular`);
+    if (!s || !m) continue;
+    anchorRows.push([model, `${f1(s.imagesPerSecond)} / ${f1(a.standard)}`, `${f1(m.imagesPerSecond)} / ${f1(a.modular)}`, `${f2(m.medianStepMs / s.medianStepMs)} / ${f2(a.standard / a.modular)}`]);
+  }
+  if (anchorRows.length > 0) {
+    out.push('', 'Against the anchor (PyTorch 1.13 on CPU, oneDNN, 2 threads, the published MwT models, width 1, batch 64; ours / anchor):', '');
+    out.push(table(['model', 'standard img/s', 'modular img/s', 'modular/standard time'], anchorRows));
+  }
+  if (profile) {
+    const perStep = (ms: number) => ms / profile.steps;
+    const step = perStep(profile.wallMs);
+    out.push('', `Where the time goes: one modular VGG16 step (width 1, batch 64), ${f1(step)} ms wall on ${profile.backend}${profile.backend === 'wasm' ? ` with ${profile.threads} thread(s)` : ''}, averaged over ${profile.steps} steps. "Self" excludes kernels run inside a kernel (our conv gradients run Conv2D and Transpose inside Conv2DBackpropFilter/Input); Conv2D is the gradient convolutions, FusedConv2D the forward ones.`, '');
+    const rows2 = profile.kernels
+      .filter((k) => perStep(k.totalMs) >= 0.5)
+      .slice(0, 20)
+      .map((k) => [k.kernel, String(Math.round(k.calls / profile.steps)), f1(perStep(k.selfMs)), f1(perStep(k.totalMs)), `${((100 * perStep(k.selfMs)) / step).toFixed(1)}%`]);
+    rows2.push(['(outside kernels: autodiff, JS)', '', f1(perStep(profile.outsideKernelsMs)), '', `${((100 * perStep(profile.outsideKernelsMs)) / step).toFixed(1)}%`]);
+    out.push(table(['kernel', 'calls', 'self ms', 'total ms', 'self share'], rows2));
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Replaces the section (from its heading to the next "## " heading) or appends it. */
+function replaceSection(doc: string, section: string): string {
+  const start = doc.indexOf(SECTION);
+  if (start < 0) return (doc.trim() ? doc.trimEnd() + '\n\n' : '# Benchmarks\n\n') + section;
+  const rest = doc.slice(start + SECTION.length);
+  const next = rest.search(/\n## /);
+  const end = next < 0 ? doc.length : start + SECTION.length + next + 1;
+  return doc.slice(0, start) + section + (end < doc.length ? '\n' + doc.slice(end) : '');
+}
+
+// ---------------------------------------------------------------- parent
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') return runChild(JSON.parse(argv[1]!) as ChildJob);
+  const args = parseArgs(argv);
+  const started = new Date();
+  const loadBefore = os.loadavg();
+  const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
+  const rows: ThroughputRow[] = [];
+  const log = (s: string) => process.stderr.write(s + '\n');
+  log(`${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2} measurements, load average ${loadBefore.map(f2).join(' ')}`);
+  for (const model of args.models) {
+    for (const width of args.widths) {
+      for (const batchSize of args.batchSizes) {
+        for (const form of ['standard', 'modular'] as const) {
+          const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width, batchSize, form, steps: args.steps, warmup: args.warmup, threads: args.threads, workers: args.workers });
+          rows.push(row);
+          log(`${model} width ${width} batch ${batchSize} ${form}: ${f1(row.imagesPerSecond)} img/s (median ${row.medianStepMs.toFixed(0)} ms; steps ${row.stepMs.map((t) => t.toFixed(0)).join(' ')}), peak RSS ${row.peakRssMiB.toFixed(0)} MiB`);
+        }
+      }
+    }
+  }
+  const variants: ThroughputRow[] = [];
+  if (args.variants) {
+    for (const model of ['vgg16', 'resnet18'].filter((m) => args.models.includes(m))) {
+      for (const [threads, workers] of [[1, 1], [2, 1], [1, 2]] as const) {
+        const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width: 1, batchSize: 64, form: 'modular', steps: args.steps, warmup: args.warmup, threads, workers });
+        variants.push(row);
+        log(`${model} modular width 1 batch 64, ${threads} thread(s), ${workers} replica(s): ${f1(row.imagesPerSecond)} img/s, CPU ${row.cpuMsPerStep?.toFixed(0)} ms/step, busiest thread ${row.busiestThreadCpuMsPerStep?.toFixed(0)} ms/step`);
+      }
+    }
+  }
+  let profile: ProfileRow | null = null;
+  if (args.profile) {
+    // The profile is of one thread (the kernels of a single replica), whatever --workers says.
+    profile = spawnJob<ProfileRow>({ kind: 'profile', model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: args.threads, workers: 1 });
+    log(`profiled modular vgg16: ${f1(profile.wallMs / profile.steps)} ms per step`);
+  }
+  const section = renderSection(args, rows, variants, profile, { command, started, seconds: (Date.now() - started.getTime()) / 1000, loadBefore, loadAfter: os.loadavg() });
+  const outFile = path.resolve(repoRoot, args.out);
+  const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
+  const tmp = `${outFile}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, replaceSection(doc, section));
+  fs.renameSync(tmp, outFile);
+  log(`wrote ${path.relative(process.cwd(), outFile) || outFile}`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

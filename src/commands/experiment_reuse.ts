@@ -1,0 +1,235 @@
+/**
+ * `mwt experiment reuse --run DIR --standard-run DIR2 --sizes 2-9 --per-size 10 [--seed S] --out OUT`:
+ * the paper's Tables 5-7 for any dataset. For every sub-task size M, `perSize` random M-class
+ * subsets (seeded; all of them when fewer exist), each reused as in `mwt reuse` (mixed module,
+ * new head, fine-tuned, epoch chosen on validation data); per size, the means of kernel retention
+ * rate, FLOPs and their reduction, the module's accuracy (m-ACC), the standard model's accuracy
+ * restricted to the M classes (M-ACC) and the loss M-ACC - m-ACC.
+ *
+ * Writes OUT/reuse.json (every sub-task and the per-size means; rewritten after each sub-task,
+ * `complete: false` until the end), OUT/reuse.csv (per size), OUT/subtasks.csv (per sub-task)
+ * and OUT/reuse.md (the Markdown table).
+ */
+import * as path from 'node:path';
+import { z } from 'zod';
+import { BACKENDS } from '../engine/backend.js';
+import { silentLogger, type Logger } from '../cli/progress.js';
+import { formatZodError, UsageError } from '../train/options.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { closeReuseContext, DEFAULT_REUSE, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
+import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
+import type { LatencyMs } from '../reuse/latency.js';
+
+export const experimentReuseOptionsSchema = z.object({
+  run: z.string().min(1, 'expected a run directory'),
+  standardRun: z.string().min(1, 'expected a standard run directory'),
+  /** [smallest, largest] sub-task size, inclusive. */
+  sizes: z.tuple([z.number().int(), z.number().int()]).refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-9'),
+  perSize: z.number().int().positive().default(10),
+  seed: z.number().int().default(DEFAULT_REUSE.seed),
+  out: z.string().min(1, 'expected an output directory'),
+  epochs: z.number().int().positive().default(DEFAULT_REUSE.epochs),
+  threshold: z.number().gt(0, 'expected a number in (0, 1]').max(1, 'expected a number in (0, 1]').default(DEFAULT_REUSE.threshold),
+  lr: z.number().positive().default(DEFAULT_REUSE.lr),
+  batchSize: z.number().int().positive().default(DEFAULT_REUSE.batchSize),
+  validationFraction: z.number().gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)').default(DEFAULT_REUSE.validationFraction),
+  /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
+  latencyRepeats: z.number().int().min(0).default(0),
+  dataDir: z.string().min(1).optional(),
+  backend: z.enum(BACKENDS).optional(),
+  json: z.boolean().default(false),
+});
+
+export type ExperimentReuseInput = z.input<typeof experimentReuseOptionsSchema>;
+export type ExperimentReuseOptions = z.output<typeof experimentReuseOptionsSchema>;
+
+/** "2-9" -> [2, 9]; "3" -> [3, 3] (for the CLI's --sizes). */
+export function parseSizeRange(text: string): [number, number] {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text);
+  if (!m) throw new UsageError(`--sizes: expected MIN-MAX such as 2-9, got '${text}'`);
+  const a = Number(m[1]);
+  return [a, m[2] != null ? Number(m[2]) : a];
+}
+
+export interface SubtaskResult {
+  size: number;
+  classes: number[];
+  kernelRate: number;
+  flops: number;
+  flopReduction: number;
+  /** m-ACC: the fine-tuned sub-task model. */
+  moduleAccuracy: number;
+  /** M-ACC: the standard model, logits restricted to the classes. */
+  modelAccuracy: number;
+  /** modelAccuracy - moduleAccuracy (positive: the module is worse). */
+  accuracyLoss: number;
+  restrictedAccuracy: number;
+  accuracyBeforeFineTune: number;
+  bestEpoch: number;
+  parameters: number;
+  latencyMs?: LatencyMs;
+  seconds: number;
+}
+
+export interface SizeResult {
+  size: number;
+  subtasks: number;
+  /** C(N, size): how many sub-tasks of this size exist. */
+  possible: number;
+  kernelRate: number;
+  flops: number;
+  flopReduction: number;
+  moduleAccuracy: number;
+  modelAccuracy: number;
+  accuracyLoss: number;
+}
+
+export interface ExperimentReuseResult {
+  run: string;
+  standardRun: string;
+  model: string;
+  dataset: string;
+  backend: string;
+  threshold: number;
+  modelFlops: number;
+  modelParameters: number;
+  settings: Omit<ExperimentReuseOptions, 'json' | 'out' | 'run' | 'standardRun' | 'backend' | 'dataDir'>;
+  complete: boolean;
+  bySize: SizeResult[];
+  subtasks: SubtaskResult[];
+  seconds: number;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function summarizeBySize(subtasks: SubtaskResult[], numClasses: number): SizeResult[] {
+  const sizes = [...new Set(subtasks.map((s) => s.size))].sort((a, b) => a - b);
+  return sizes.map((size) => {
+    const group = subtasks.filter((s) => s.size === size);
+    const avg = (key: keyof SubtaskResult) => mean(group.map((s) => s[key] as number));
+    return {
+      size,
+      subtasks: group.length,
+      possible: countSubsets(numClasses, size),
+      kernelRate: avg('kernelRate'),
+      flops: avg('flops'),
+      flopReduction: avg('flopReduction'),
+      moduleAccuracy: avg('moduleAccuracy'),
+      modelAccuracy: avg('modelAccuracy'),
+      accuracyLoss: avg('accuracyLoss'),
+    };
+  });
+}
+
+const pct = (x: number) => (x * 100).toFixed(2);
+
+/** The per-size table in the paper's units: % for rates and accuracies, millions for FLOPs, points for the loss. */
+export function formatReuseMarkdown(result: Pick<ExperimentReuseResult, 'model' | 'dataset' | 'threshold' | 'modelFlops' | 'bySize' | 'settings'>): string {
+  const lines = [
+    `Reuse of ${result.model} modules on ${result.dataset} sub-tasks (threshold ${result.threshold}, ${result.settings.epochs} fine-tuning epochs, lr ${result.settings.lr}, epoch chosen on a ${result.settings.validationFraction * 100}% validation split; seed ${result.settings.seed}).`,
+    `Whole model: ${(result.modelFlops / 1e6).toFixed(2)} M FLOPs (multiply-accumulates). KRR: kernel retention rate (Table 5); FLOPs and reduction (Table 6); m-ACC module, M-ACC standard model restricted to the sub-task's classes, loss = M-ACC - m-ACC in points (Table 7).`,
+    '',
+    '| sub-task | sub-tasks run | KRR (%) | FLOPs (M) | reduction (%) | m-ACC (%) | M-ACC (%) | loss (pp) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...result.bySize.map((s) => `| ${s.size}-class | ${s.subtasks} of ${s.possible} | ${pct(s.kernelRate)} | ${(s.flops / 1e6).toFixed(2)} | ${pct(s.flopReduction)} | ${pct(s.moduleAccuracy)} | ${pct(s.modelAccuracy)} | ${pct(s.accuracyLoss)} |`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+function csv(rows: Record<string, unknown>[], columns: string[]): string {
+  const cell = (v: unknown) => (Array.isArray(v) ? `"${v.join(' ')}"` : v == null ? '' : String(v));
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+function writeOutputs(out: string, result: ExperimentReuseResult): void {
+  writeJsonAtomic(path.join(out, 'reuse.json'), result);
+  writeFileAtomic(path.join(out, 'reuse.csv'), csv(result.bySize as unknown as Record<string, unknown>[], ['size', 'subtasks', 'possible', 'kernelRate', 'flops', 'flopReduction', 'moduleAccuracy', 'modelAccuracy', 'accuracyLoss']));
+  writeFileAtomic(
+    path.join(out, 'subtasks.csv'),
+    csv(
+      result.subtasks.map((s) => ({ ...s, latencyBatch1: s.latencyMs?.batch1, latencyBatch128: s.latencyMs?.batch128 })),
+      ['size', 'classes', 'kernelRate', 'flops', 'flopReduction', 'moduleAccuracy', 'modelAccuracy', 'accuracyLoss', 'restrictedAccuracy', 'accuracyBeforeFineTune', 'bestEpoch', 'parameters', 'latencyBatch1', 'latencyBatch128', 'seconds'],
+    ),
+  );
+  writeFileAtomic(path.join(out, 'reuse.md'), formatReuseMarkdown(result));
+}
+
+export async function experimentReuseCommand(input: ExperimentReuseInput, log: Logger): Promise<ExperimentReuseResult> {
+  const parsed = experimentReuseOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
+  const opts = parsed.data;
+  const started = performance.now();
+  let ctx;
+  try {
+    ctx = await openReuseContext({ run: opts.run, standardRun: opts.standardRun, threshold: opts.threshold, dataDir: opts.dataDir, backend: opts.backend, log });
+  } catch (e) {
+    if (e instanceof Error && /^--(run|standard-run):/.test(e.message)) throw new UsageError(e.message);
+    throw e;
+  }
+  try {
+    const n = ctx.info.spec.numClasses;
+    const [lo, hi] = opts.sizes;
+    if (hi > n) throw new UsageError(`--sizes: the largest sub-task size is ${n} (the run has ${n} classes), got ${lo}-${hi}`);
+    const plan = [];
+    for (let size = lo; size <= hi; size++) for (const classes of sampleSubsets(n, size, opts.perSize, `${opts.seed}:${size}`)) plan.push({ size, classes });
+    log.info(`experiment reuse: ${plan.length} sub-tasks, sizes ${lo}-${hi}, up to ${opts.perSize} per size`);
+    const { json: _json, out: _out, run: _run, standardRun: _std, backend: _backend, dataDir: _dataDir, ...settings } = opts;
+    const result: ExperimentReuseResult = {
+      run: opts.run,
+      standardRun: opts.standardRun,
+      model: ctx.info.spec.name,
+      dataset: ctx.info.dataset,
+      backend: ctx.backend,
+      threshold: ctx.modules.threshold,
+      modelFlops: ctx.reference.flops,
+      modelParameters: ctx.reference.parameters,
+      settings,
+      complete: false,
+      bySize: [],
+      subtasks: [],
+      seconds: 0,
+    };
+    for (const [i, { size, classes }] of plan.entries()) {
+      const { summary, model } = reuseSubtask(ctx, {
+        classes,
+        epochs: opts.epochs,
+        lr: opts.lr,
+        batchSize: opts.batchSize,
+        validationFraction: opts.validationFraction,
+        seed: opts.seed,
+        latency: opts.latencyRepeats > 0 ? { repeats: opts.latencyRepeats } : false,
+        log: silentLogger,
+      });
+      model.dispose();
+      const modelAccuracy = summary.standardModelAccuracy!;
+      result.subtasks.push({
+        size,
+        classes,
+        kernelRate: summary.kernelRate,
+        flops: summary.flops,
+        flopReduction: summary.flopReduction,
+        moduleAccuracy: summary.accuracy,
+        modelAccuracy,
+        accuracyLoss: modelAccuracy - summary.accuracy,
+        restrictedAccuracy: summary.restrictedAccuracy,
+        accuracyBeforeFineTune: summary.accuracyBeforeFineTune,
+        bestEpoch: summary.fineTune.bestEpoch,
+        parameters: summary.parameters,
+        latencyMs: summary.latencyMs?.module,
+        seconds: summary.seconds,
+      });
+      result.bySize = summarizeBySize(result.subtasks, n);
+      result.seconds = (performance.now() - started) / 1000;
+      writeOutputs(opts.out, result);
+      log.info(`[${i + 1}/${plan.length}] classes ${classes.join(',')}: KRR ${pct(summary.kernelRate)}%, FLOPs -${pct(summary.flopReduction)}%, m-ACC ${pct(summary.accuracy)}% vs M-ACC ${pct(modelAccuracy)}% (${summary.seconds.toFixed(1)} s)`);
+    }
+    result.complete = true;
+    result.seconds = (performance.now() - started) / 1000;
+    writeOutputs(opts.out, result);
+    if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else log.info(formatReuseMarkdown(result));
+    return result;
+  } finally {
+    closeReuseContext(ctx);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * `mwt reuse --run DIR --classes 0,3 [--epochs 5] [--threshold 0.9] [--standard-run DIR2] --out OUT`:
+ * builds the sub-task model for the given classes from a modularized run (mixed module + new
+ * head, fine-tuned), measures it against the whole model, and writes
+ *   OUT/summary.json              the figures (ReuseSummary; keys listed in src/reuse/reuse.ts)
+ *   OUT/model.json + weights.bin  the sub-task model, loadable with tf.loadLayersModel
+ */
+import * as path from 'node:path';
+import { z } from 'zod';
+import { BACKENDS } from '../engine/backend.js';
+import type { Logger } from '../cli/progress.js';
+import { formatZodError, UsageError } from '../train/options.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { saveModel } from '../io/model_io.js';
+import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
+
+export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from '../reuse/reuse.js';
+export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from '../reuse/reuse.js';
+
+export const reuseOptionsSchema = z.object({
+  run: z.string().min(1, 'expected a run directory'),
+  /** Target classes; their order is the order of the sub-task model's outputs. */
+  classes: z.array(z.number().int('expected integer class numbers')).min(2, 'expected at least two classes'),
+  out: z.string().min(1, 'expected an output directory'),
+  epochs: z.number().int().positive().default(DEFAULT_REUSE.epochs),
+  threshold: z.number().gt(0, 'expected a number in (0, 1]').max(1, 'expected a number in (0, 1]').default(DEFAULT_REUSE.threshold),
+  standardRun: z.string().min(1).optional(),
+  seed: z.number().int().default(DEFAULT_REUSE.seed),
+  lr: z.number().positive().default(DEFAULT_REUSE.lr),
+  batchSize: z.number().int().positive().default(DEFAULT_REUSE.batchSize),
+  validationFraction: z.number().gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)').default(DEFAULT_REUSE.validationFraction),
+  /** Timed predict calls per batch size (after 2 warm-up calls); 0 skips latency. */
+  latencyRepeats: z.number().int().min(0).default(10),
+  dataDir: z.string().min(1).optional(),
+  backend: z.enum(BACKENDS).optional(),
+  /** Print the summary as JSON on stdout. */
+  json: z.boolean().default(false),
+});
+
+export type ReuseCommandInput = z.input<typeof reuseOptionsSchema>;
+export type ReuseCommandOptions = z.output<typeof reuseOptionsSchema>;
+
+/** "0,3" or "0, 3" -> [0, 3] (for the CLI's --classes). */
+export function parseClassList(text: string, option = '--classes'): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const values = parts.map(Number);
+  if (parts.some((p, i) => p === '' || !Number.isInteger(values[i]))) throw new UsageError(`${option}: expected comma-separated class numbers such as 0,3, got '${text}'`);
+  return values;
+}
+
+export function parseReuseOptions(input: ReuseCommandInput): ReuseCommandOptions {
+  const parsed = reuseOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
+  return parsed.data;
+}
+
+/** Problems with what the user asked for (bad directory, classes) are usage errors, exit code 2. */
+function asUsageError(e: unknown): unknown {
+  if (e instanceof Error && /^--(run|classes|standard-run):/.test(e.message)) return new UsageError(e.message);
+  return e;
+}
+
+export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promise<ReuseSummary> {
+  const opts = parseReuseOptions(input);
+  let result;
+  try {
+    result = await reuse({
+      run: opts.run,
+      classes: opts.classes,
+      threshold: opts.threshold,
+      standardRun: opts.standardRun,
+      dataDir: opts.dataDir,
+      backend: opts.backend,
+      epochs: opts.epochs,
+      lr: opts.lr,
+      batchSize: opts.batchSize,
+      validationFraction: opts.validationFraction,
+      seed: opts.seed,
+      latency: opts.latencyRepeats > 0 ? { repeats: opts.latencyRepeats } : false,
+      log,
+    });
+  } catch (e) {
+    throw asUsageError(e);
+  }
+  const { summary, model } = result;
+  try {
+    await saveModel(model, opts.out);
+  } finally {
+    model.dispose();
+  }
+  writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else log.info(`sub-task model and summary.json written to ${opts.out}`);
+  return summary;
+}

@@ -1,0 +1,107 @@
+/**
+ * One replica's share of a data-parallel training step, computing exactly what makeTrainStep
+ * (src/train/step.ts) computes on the whole batch:
+ *
+ * - batch norm: statistics and their gradients summed over all replicas (setCrossReplicaSum);
+ * - cross-entropy: this replica's sum over its samples divided by the whole batch size;
+ * - cohesion / coupling: the masks of every replica are gathered, so each replica evaluates the
+ *   losses on the whole batch; gradients flow back only into its own samples' masks;
+ * - gradients: summed over replicas (each replica's share of the total loss), then every replica
+ *   applies the same update with its own optimizer, so the weights stay identical.
+ *
+ * The returned stats vector has makeTrainStep's layout (STAT), summed over the whole batch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { maskLosses } from '../../losses/mask_losses.js';
+import { splitOutputs, type StepConfig } from '../../train/step.js';
+import { setCrossReplicaSum } from '../batch_norm_training.js';
+import type { ReplicaChannel } from './replica_channel.js';
+
+/** Rows of a batch of n samples that replica `rank` of `size` trains on: [start, count]. */
+export function replicaRows(n: number, size: number, rank: number): [number, number] {
+  const base = Math.floor(n / size);
+  const extra = n % size;
+  const count = base + (rank < extra ? 1 : 0);
+  const start = rank * base + Math.min(rank, extra);
+  return [start, count];
+}
+
+/** The masks of all replicas, rows in rank order; the gradient returns to this replica's rows. */
+function gatherMasks(masks: tf.Tensor2D[], channel: ReplicaChannel, rowsPerRank: number[]): tf.Tensor2D[] {
+  const widths = masks.map((m) => m.shape[1]);
+  const width = widths.reduce((a, b) => a + b, 0);
+  const start = rowsPerRank.slice(0, channel.rank).reduce((a, b) => a + b, 0);
+  const mine = rowsPerRank[channel.rank]!;
+  const total = rowsPerRank.reduce((a, b) => a + b, 0);
+  const gather = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const local = tf.concat(args.slice(0, masks.length) as tf.Tensor2D[], 1);
+    const all = channel.allGather(local.dataSync() as Float32Array, rowsPerRank.map((r) => r * width));
+    return {
+      value: tf.tensor2d(all, [total, width]),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.split(tf.slice(dy as tf.Tensor, [start, 0], [mine, width]), widths, 1),
+    };
+  });
+  return tf.split(gather(...masks), widths, 1) as tf.Tensor2D[];
+}
+
+export type ReplicaStep = (x: tf.Tensor4D, yLocal: tf.Tensor1D, yAll: tf.Tensor1D) => tf.Tensor1D;
+
+export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, config: StepConfig, channel: ReplicaChannel): ReplicaStep {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const sizes = vars.map((v) => v.size);
+  const gradientLength = sizes.reduce((a, b) => a + b, 0);
+  return (x, yLocal, yAll) => {
+    const total = yAll.shape[0];
+    const rowsPerRank = Array.from({ length: channel.size }, (_, r) => replicaRows(total, channel.size, r)[1]);
+    let stats: tf.Tensor1D | null = null;
+    setCrossReplicaSum((v) => channel.allReduceSum(v));
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const { logits, masks } = splitOutputs(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
+        const n = x.shape[0];
+        const onehot = tf.oneHot(tf.cast(yLocal, 'int32'), config.numClasses);
+        const ceSum = tf.losses.softmaxCrossEntropy(onehot, logits, undefined, undefined, tf.Reduction.SUM) as tf.Scalar;
+        const ce = tf.div(ceSum, total) as tf.Scalar; // this replica's share of the batch-mean CE
+        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(yLocal, 'int32')), 'float32'));
+        let loss: tf.Scalar = ce;
+        let parts: tf.Scalar[] = [tf.scalar(0), tf.scalar(0), tf.scalar(0), tf.scalar(0)];
+        if (masks.length > 0) {
+          const { cohesion, coupling } = maskLosses(gatherMasks(masks, channel, rowsPerRank), yAll, config.numClasses);
+          // Every replica computes the same mask losses; each backpropagates them into its own
+          // samples only, so the sum over replicas is the whole batch's gradient.
+          loss = tf.addN([ce, tf.mul(config.alpha, cohesion), tf.mul(config.beta, coupling)]) as tf.Scalar;
+          const active = tf.addN(masks.map((m) => tf.sum(tf.cast(tf.greater(m, 0), 'float32'))));
+          const entries = masks.reduce((s, m) => s + m.size, 0);
+          parts = [tf.mul(cohesion, n), tf.mul(coupling, n), active as tf.Scalar, tf.scalar(entries)];
+        }
+        stats = tf.keep(tf.stack([tf.scalar(n), ceSum, parts[0]!, parts[1]!, correct, parts[2]!, parts[3]!]) as tf.Tensor1D);
+        return loss;
+      }, vars);
+      value.dispose();
+      // One exchange for all gradients: pack, sum over replicas, unpack.
+      const flat = new Float32Array(gradientLength);
+      let offset = 0;
+      vars.forEach((v, i) => {
+        flat.set(grads[v.name]!.dataSync() as Float32Array, offset);
+        offset += sizes[i]!;
+      });
+      tf.dispose(grads);
+      channel.allReduceSum(flat);
+      offset = 0;
+      const summed: tf.NamedTensorMap = {};
+      vars.forEach((v, i) => {
+        summed[v.name] = tf.tensor(flat.subarray(offset, offset + sizes[i]!), v.shape);
+        offset += sizes[i]!;
+      });
+      optimizer.applyGradients(summed);
+      tf.dispose(summed);
+      const s = stats!.dataSync().slice() as Float32Array;
+      stats!.dispose();
+      channel.allReduceSum(s);
+      return tf.tensor1d(s);
+    } finally {
+      setCrossReplicaSum(null);
+    }
+  };
+}

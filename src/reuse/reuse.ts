@@ -1,0 +1,330 @@
+/**
+ * On-demand reuse, end to end (paper section 3.4): for M target classes of a modularized run,
+ * build the mixed module, append a new head, fine-tune it on those classes' training samples,
+ * and measure what it costs and how well it does against the whole model.
+ *
+ * A ReuseContext holds what every sub-task of one run shares (trained model, modules, data, the
+ * reference model's cost, the standard model's test logits), so a sweep over many class subsets
+ * loads them once. `reuse()` is the one-call form for a single sub-task.
+ *
+ * "The model" in every comparison is the full network without mask generators: the cost of
+ * reusing the whole model, the same as the standard model's (the generators' extra cost is
+ * reported separately as modularModelFlops).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { initBackend } from '../engine/backend.js';
+import { buildModel } from '../../models/registry.js';
+import { loadDataset } from '../data/load.js';
+import { normalize, selectClasses, splitValidation, type Dataset } from '../data/dataset.js';
+import { loadModel } from '../io/model_io.js';
+import { MODEL_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
+import { evaluate } from '../train/evaluate.js';
+import { seedGlobalRandom } from '../train/random.js';
+import { loadModules, loadTrainingSet, maskedLayersOf, modularizeRun, readModularRun, MODULES_DIR, MODULES_FILE, type ModulesReport } from '../modularize/index.js';
+import { silentLogger, type Logger } from '../cli/progress.js';
+import { countFlops, countParameters } from './flops.js';
+import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency.js';
+import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
+import { buildSubtaskModel } from './subtask_model.js';
+import { fineTune, type FineTuneEpoch } from './fine_tune.js';
+import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
+
+export const DEFAULT_REUSE = {
+  threshold: 0.9,
+  epochs: 5,
+  /** Fine-tuning starts from trained weights: a fifth of the training rate (0.05). */
+  lr: 0.01,
+  batchSize: 128,
+  momentum: 0.9,
+  validationFraction: 0.1,
+  seed: 0,
+} as const;
+
+export interface ReuseContextOptions {
+  /** A modular run directory (written by mwt train). */
+  run: string;
+  /** Module threshold tau; RUN/modules/modules.json is used when it was made with this one. */
+  threshold?: number;
+  /** A standard run of the same model and dataset, for M-ACC. */
+  standardRun?: string;
+  /** Data directory, when not the one recorded in run.json. */
+  dataDir?: string;
+  /** Backend to initialise; default: the one in use, else the best available. */
+  backend?: string;
+  log?: Logger;
+}
+
+export interface ReuseContext {
+  runDir: string;
+  info: RunInfo;
+  backend: string;
+  /** The trained modular model (with generators). */
+  trained: LayersModel;
+  modules: ModulesReport;
+  /** Full kernel count per masked conv. */
+  maskedKernels: Record<string, number>;
+  /** The run's training set (same subset and normalisation as in training) and the test set. */
+  train: Dataset;
+  test: Dataset;
+  /** The full network without generators (random weights: only its cost is used). */
+  reference: { model: LayersModel; flops: number; parameters: number };
+  modularModelFlops: number;
+  standard?: { runDir: string; logits: Float32Array; width: number; labels: Int32Array };
+}
+
+function sameThreshold(a: number, b: number): boolean {
+  return Math.abs(a - b) < 1e-9;
+}
+
+/** RUN/modules/modules.json when made with `threshold`, else modularizes the run now (which rewrites it). */
+async function modulesFor(runDir: string, threshold: number, log: Logger): Promise<ModulesReport> {
+  if (fs.existsSync(path.join(runDir, MODULES_DIR, MODULES_FILE))) {
+    const existing = loadModules(runDir);
+    if (sameThreshold(existing.threshold, threshold)) {
+      log.info(`modules: using ${path.join(runDir, MODULES_DIR, MODULES_FILE)} (threshold ${threshold})`);
+      return existing;
+    }
+    log.info(`modules: ${MODULES_FILE} was made with threshold ${existing.threshold}, modularizing again with ${threshold}`);
+  } else {
+    log.info(`modules: none in ${runDir}, modularizing with threshold ${threshold}`);
+  }
+  return modularizeRun(runDir, { threshold, log });
+}
+
+function loadTestSet(info: RunInfo): Dataset {
+  return normalize(loadDataset(info.dataset, info.dataDir, 'test'), info.normalization);
+}
+
+/** Checks that `runDir` is a finished standard run comparable with the modular run. */
+function readStandardRun(runDir: string, modular: RunInfo): RunInfo {
+  if (!fs.existsSync(runDir)) throw new Error(`--standard-run: directory ${runDir} does not exist`);
+  const info = readRunInfo(runDir);
+  if (!info.standard) throw new Error(`--standard-run: ${runDir} is a modular run; expected one trained with --standard`);
+  if (info.dataset !== modular.dataset) throw new Error(`--standard-run: ${runDir} was trained on ${info.dataset}, the modular run on ${modular.dataset}`);
+  if (info.spec.numClasses !== modular.spec.numClasses) throw new Error(`--standard-run: ${runDir} has ${info.spec.numClasses} classes, the modular run ${modular.spec.numClasses}`);
+  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json'))) throw new Error(`--standard-run: ${runDir} has no ${MODEL_DIR}/model.json (training has not finished)`);
+  return info;
+}
+
+/** The standard model's logits over the whole test set, normalised with its run's own statistics. */
+async function standardLogits(runDir: string, info: RunInfo): Promise<NonNullable<ReuseContext['standard']>> {
+  const test = loadTestSet(info);
+  const model = await loadModel(path.join(runDir, MODEL_DIR));
+  try {
+    const { logits, width } = predictLogits(model, test);
+    return { runDir, logits, width, labels: test.labels };
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function openReuseContext(opts: ReuseContextOptions): Promise<ReuseContext> {
+  const log = opts.log ?? silentLogger;
+  const threshold = opts.threshold ?? DEFAULT_REUSE.threshold;
+  if (opts.backend != null || !tf.engine().backendName) await initBackend(opts.backend);
+  // Every check on the inputs first, so a bad option fails before minutes of work.
+  const withDataDir = (info: RunInfo) => (opts.dataDir ? { ...info, dataDir: opts.dataDir } : info);
+  const info = withDataDir(readModularRun(opts.run));
+  const standardInfo = opts.standardRun ? withDataDir(readStandardRun(opts.standardRun, info)) : undefined;
+  const modules = await modulesFor(opts.run, threshold, log);
+  const standard = standardInfo ? await standardLogits(opts.standardRun!, standardInfo) : undefined;
+  const train = loadTrainingSet(info);
+  const test = loadTestSet(info);
+  const trained = await loadModel(path.join(opts.run, MODEL_DIR));
+  const reference = buildModel(info.spec.name, { ...info.spec, form: 'standard' }).model;
+  const ctx: ReuseContext = {
+    runDir: opts.run,
+    info,
+    backend: tf.getBackend(),
+    trained,
+    modules,
+    maskedKernels: Object.fromEntries(maskedLayersOf(trained).map((l) => [l.name, l.kernels])),
+    train,
+    test,
+    reference: { model: reference, flops: countFlops(reference).total, parameters: countParameters(reference).total },
+    modularModelFlops: countFlops(trained).total,
+    standard,
+  };
+  log.info(`reuse: ${info.spec.name} on ${info.dataset} (${ctx.train.count} train / ${ctx.test.count} test), modules at threshold ${modules.threshold}, backend ${ctx.backend}`);
+  return ctx;
+}
+
+export function closeReuseContext(ctx: ReuseContext): void {
+  ctx.trained.dispose();
+  ctx.reference.model.dispose();
+}
+
+export interface SubtaskOptions {
+  classes: number[];
+  epochs?: number;
+  lr?: number;
+  batchSize?: number;
+  momentum?: number;
+  /** Fraction of the sub-task's training samples held out to choose the epoch. */
+  validationFraction?: number;
+  seed?: number;
+  /** Latency settings, or false to skip measuring (sweeps). */
+  latency?: LatencyOptions | false;
+  log?: Logger;
+}
+
+export interface ReuseSummary {
+  run: string;
+  standardRun?: string;
+  model: string;
+  dataset: string;
+  backend: string;
+  classes: number[];
+  classNames: string[];
+  threshold: number;
+  /** Kept kernels of the mixed module / all masked kernels. */
+  kernelRate: number;
+  kernels: number;
+  /** MACs per sample (see flops.ts): the sub-task model (mixed module + head), and the model. */
+  flops: number;
+  modelFlops: number;
+  /** 1 - flops / modelFlops. */
+  flopReduction: number;
+  /** The trained modular model including its mask generators. */
+  modularModelFlops: number;
+  /** All weights (tfjs countParams, BN moving statistics included). */
+  parameters: number;
+  modelParameters: number;
+  /** The mixed module's own N logits restricted to the M targets: no training needed. */
+  restrictedAccuracy: number;
+  /** Sub-task model with its random head, before fine-tuning. */
+  accuracyBeforeFineTune: number;
+  /** Sub-task model after fine-tuning (the epoch chosen on validation data). */
+  accuracy: number;
+  /** M-ACC: the standard model's logits restricted to the M targets. */
+  standardModelAccuracy?: number;
+  latencyMs?: { module: LatencyMs; model: LatencyMs };
+  /** Module latency / model latency, to set against flops / modelFlops. */
+  latencyRatio?: LatencyMs;
+  flopRatio: number;
+  testSamples: number;
+  fineTune: {
+    epochs: number;
+    lr: number;
+    batchSize: number;
+    momentum: number;
+    nesterov: true;
+    schedule: 'cosine';
+    validationFraction: number;
+    seed: number;
+    trainSamples: number;
+    validationSamples: number;
+    bestEpoch: number;
+    bestValidationAccuracy: number;
+    history: FineTuneEpoch[];
+  };
+  seconds: number;
+}
+
+/** The standard model's accuracy on the sub-task, from its precomputed test logits. */
+function standardAccuracy(std: NonNullable<ReuseContext['standard']>, classes: number[]): number {
+  const rank = new Map(classes.map((c, k) => [c, k]));
+  const rows: number[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < std.labels.length; i++) {
+    const k = rank.get(std.labels[i]!);
+    if (k == null) continue;
+    for (let j = 0; j < std.width; j++) rows.push(std.logits[i * std.width + j]!);
+    labels.push(k);
+  }
+  return restrictedAccuracyFromLogits(rows, std.width, labels, classes);
+}
+
+/** One sub-task: returns the summary and the fine-tuned sub-task model (the caller disposes it). */
+export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary: ReuseSummary; model: LayersModel } {
+  const started = performance.now();
+  const log = opts.log ?? silentLogger;
+  const settings = {
+    epochs: opts.epochs ?? DEFAULT_REUSE.epochs,
+    lr: opts.lr ?? DEFAULT_REUSE.lr,
+    batchSize: opts.batchSize ?? DEFAULT_REUSE.batchSize,
+    momentum: opts.momentum ?? DEFAULT_REUSE.momentum,
+    validationFraction: opts.validationFraction ?? DEFAULT_REUSE.validationFraction,
+    seed: opts.seed ?? DEFAULT_REUSE.seed,
+  };
+  const { spec } = ctx.info;
+  const classes = validateClasses(opts.classes, spec.numClasses);
+  const keep = mixedModuleKeep(ctx.modules.modules, classes);
+  const kernelRate = kernelRetentionRate(keep, ctx.maskedKernels);
+
+  seedGlobalRandom(settings.seed); // dropout in fine-tuning draws from Math.random
+  const { model, mixedModule } = buildSubtaskModel(spec, ctx.trained, keep, classes.length, settings.seed);
+  try {
+    const subtaskTrain = selectClasses(ctx.train, classes);
+    const { train, validation } = splitValidation(subtaskTrain, settings.validationFraction, settings.seed);
+    const test = selectClasses(ctx.test, classes);
+    const restricted = restrictedAccuracy(mixedModule, test, classes);
+    const before = evaluate(model, test).accuracy;
+    const names = classes.map((c) => ctx.info.classNames?.[c] ?? String(c));
+    log.info(`sub-task ${names.join(', ')}: kernel rate ${(kernelRate * 100).toFixed(2)}%, mixed module restricted accuracy ${(restricted * 100).toFixed(2)}%, before fine-tuning ${(before * 100).toFixed(2)}%`);
+
+    const augment = ctx.info.options.augment ?? (spec.inputShape[0] === 32 && spec.inputShape[2] === 3);
+    const tuned = fineTune(model, train, validation, { ...settings, augment, log });
+    const accuracy = evaluate(model, test).accuracy;
+
+    const flops = countFlops(model).total;
+    const summary: ReuseSummary = {
+      run: ctx.runDir,
+      model: spec.name,
+      dataset: ctx.info.dataset,
+      backend: ctx.backend,
+      classes,
+      classNames: names,
+      threshold: ctx.modules.threshold,
+      kernelRate,
+      kernels: keptKernels(keep),
+      flops,
+      modelFlops: ctx.reference.flops,
+      flopReduction: 1 - flops / ctx.reference.flops,
+      modularModelFlops: ctx.modularModelFlops,
+      parameters: countParameters(model).total,
+      modelParameters: ctx.reference.parameters,
+      restrictedAccuracy: restricted,
+      accuracyBeforeFineTune: before,
+      accuracy,
+      flopRatio: flops / ctx.reference.flops,
+      testSamples: test.count,
+      fineTune: { ...settings, nesterov: true, schedule: 'cosine', trainSamples: train.count, validationSamples: validation.count, bestEpoch: tuned.bestEpoch, bestValidationAccuracy: tuned.bestValidationAccuracy, history: tuned.history },
+      seconds: 0,
+    };
+    if (ctx.standard) {
+      summary.standardRun = ctx.standard.runDir;
+      summary.standardModelAccuracy = standardAccuracy(ctx.standard, classes);
+    }
+    if (opts.latency !== false) {
+      const [module, whole] = compareLatencies([model, ctx.reference.model], opts.latency || {});
+      summary.latencyMs = { module: module!, model: whole! };
+      summary.latencyRatio = { batch1: module!.batch1 / whole!.batch1, batch128: module!.batch128 / whole!.batch128 };
+    }
+    summary.seconds = (performance.now() - started) / 1000;
+    log.info(
+      `sub-task accuracy ${(accuracy * 100).toFixed(2)}% (epoch ${tuned.bestEpoch} by validation)` +
+        (summary.standardModelAccuracy != null ? `, standard model ${(summary.standardModelAccuracy * 100).toFixed(2)}%` : '') +
+        `; ${(flops / 1e6).toFixed(2)} M MACs vs ${(ctx.reference.flops / 1e6).toFixed(2)} M (-${(summary.flopReduction * 100).toFixed(1)}%)`,
+    );
+    return { summary, model };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+export type ReuseOptions = ReuseContextOptions & SubtaskOptions;
+
+/** One sub-task in one call: open the run, build + fine-tune + measure, release the run. */
+export async function reuse(opts: ReuseOptions): Promise<{ summary: ReuseSummary; model: LayersModel }> {
+  const ctx = await openReuseContext(opts);
+  try {
+    return reuseSubtask(ctx, opts);
+  } finally {
+    closeReuseContext(ctx);
+  }
+}

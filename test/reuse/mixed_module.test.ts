@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import seedrandom from 'seedrandom';
+import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses, type ModuleMask } from '../../src/reuse/mixed_module.js';
+import { restrictedAccuracyFromLogits } from '../../src/reuse/restricted_accuracy.js';
+import { countSubsets, sampleSubsets, unrankSubset } from '../../src/reuse/subsets.js';
+import { parseClassList } from '../../src/commands/reuse.js';
+import { formatReuseMarkdown, parseSizeRange, summarizeBySize, type SubtaskResult } from '../../src/commands/experiment_reuse.js';
+
+const modules: ModuleMask[] = [
+  { class: 0, mask: { conv1: [0, 2], conv2: [1] } },
+  { class: 1, mask: { conv1: [2, 3], conv2: [0, 1] } },
+  { class: 2, mask: { conv1: [1], conv2: [3] } },
+];
+
+describe('mixed module (union of module masks)', () => {
+  it('keeps each shared kernel once, per layer, ascending', () => {
+    expect(mixedModuleKeep(modules, [0, 1])).toEqual({ conv1: [0, 2, 3], conv2: [0, 1] });
+    expect(mixedModuleKeep(modules, [2, 0])).toEqual({ conv1: [0, 1, 2], conv2: [1, 3] });
+    const keep = mixedModuleKeep(modules, [0, 1, 2]);
+    expect(keep).toEqual({ conv1: [0, 1, 2, 3], conv2: [0, 1, 3] });
+    expect(keptKernels(keep)).toBe(7);
+    // conv1 has 4 kernels, conv2 has 5: 7 of 9 kept.
+    expect(kernelRetentionRate(keep, { conv1: 4, conv2: 5 })).toBeCloseTo(7 / 9, 12);
+  });
+
+  it('never keeps more kernels for {a,b} than for {a,b,c} (random modules)', () => {
+    const random = seedrandom('union');
+    const layers = { l1: 16, l2: 32, l3: 8 };
+    for (let trial = 0; trial < 200; trial++) {
+      const mods: ModuleMask[] = Array.from({ length: 6 }, (_, c) => ({
+        class: c,
+        mask: Object.fromEntries(Object.entries(layers).map(([name, n]) => [name, Array.from({ length: n }, (_, k) => k).filter(() => random() < 0.3)])),
+      }));
+      const [a, b, c] = [0, 1, 2, 3, 4, 5].sort(() => random() - 0.5);
+      const two = mixedModuleKeep(mods, [a!, b!]);
+      const three = mixedModuleKeep(mods, [a!, b!, c!]);
+      for (const name of Object.keys(layers)) {
+        expect(two[name]!.length).toBeLessThanOrEqual(three[name]!.length);
+        expect(two[name]!.every((k) => three[name]!.includes(k))).toBe(true);
+      }
+      expect(keptKernels(two)).toBeLessThanOrEqual(keptKernels(three));
+    }
+  });
+
+  it('rejects bad class lists with one line naming the option', () => {
+    expect(validateClasses([3, 0], 10)).toEqual([3, 0]);
+    expect(() => validateClasses([0], 10)).toThrow(/^--classes: expected at least two classes/);
+    expect(() => validateClasses([], 10)).toThrow(/^--classes: expected at least two classes/);
+    expect(() => validateClasses([0, 0], 10)).toThrow(/^--classes: class 0 is listed twice/);
+    expect(() => validateClasses([0, 10], 10)).toThrow(/^--classes: class 10 is outside 0\.\.9/);
+    expect(() => validateClasses([-1, 2], 10)).toThrow(/^--classes: class -1 is outside/);
+    expect(() => validateClasses([0, 1.5], 10)).toThrow(/^--classes: class 1.5 is outside/);
+    expect(() => mixedModuleKeep(modules, [0, 7])).toThrow(/^--classes: no module for class 7/);
+    expect(parseClassList('0, 3')).toEqual([0, 3]);
+    expect(() => parseClassList('0,x')).toThrow(/^--classes: expected comma-separated class numbers/);
+    expect(() => parseClassList('0,,3')).toThrow(/^--classes:/);
+  });
+});
+
+describe('restricted logits (M-ACC)', () => {
+  it('predicts the target class with the largest logit, ignoring the others', () => {
+    // 4 classes, targets [3, 1]: label 0 means class 3, label 1 means class 1.
+    const logits = [
+      9, 1, 0, 2, // class 0 is largest but not a target; 3 (2) > 1 (1): predicts label 0
+      0, 5, 0, 4, // 1 (5) > 3 (4): label 1
+      0, 3, 0, 3, // tie: the class listed first (3): label 0
+    ];
+    expect(restrictedAccuracyFromLogits(logits, 4, [0, 1, 0], [3, 1])).toBe(1);
+    expect(restrictedAccuracyFromLogits(logits, 4, [1, 1, 1], [3, 1])).toBeCloseTo(1 / 3, 12);
+    expect(() => restrictedAccuracyFromLogits(logits, 4, [0, 1], [3, 1])).toThrow(/expected 2x4 logits/);
+  });
+});
+
+describe('sub-task subsets (mathjs combinatorics)', () => {
+  it('numbers subsets in lexicographic order', () => {
+    expect(countSubsets(10, 2)).toBe(45);
+    expect(countSubsets(10, 5)).toBe(252);
+    const all = Array.from({ length: 10 }, (_, r) => unrankSubset(5, 3, r).join(''));
+    expect(all).toEqual(['012', '013', '014', '023', '024', '034', '123', '124', '134', '234']);
+    expect(() => unrankSubset(5, 3, 10)).toThrow(/rank 10 is outside 0\.\.9/);
+  });
+
+  it('samples distinct subsets with a seed, or returns all when there are few', () => {
+    const a = sampleSubsets(10, 3, 10, 7);
+    expect(a).toHaveLength(10);
+    expect(new Set(a.map((s) => s.join(','))).size).toBe(10);
+    for (const s of a) {
+      expect(s).toHaveLength(3);
+      expect([...s].sort((x, y) => x - y)).toEqual(s);
+      expect(new Set(s).size).toBe(3);
+    }
+    expect(sampleSubsets(10, 3, 10, 7)).toEqual(a);
+    expect(sampleSubsets(10, 3, 10, 8)).not.toEqual(a);
+    expect(sampleSubsets(10, 9, 20, 0)).toHaveLength(10); // C(10, 9) = 10 < 20: all of them
+    expect(sampleSubsets(10, 10, 10, 0)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+    expect(sampleSubsets(4, 2, 6, 0)).toEqual([[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]);
+  });
+
+  it('parses --sizes and averages per size into the table', () => {
+    expect(parseSizeRange('2-9')).toEqual([2, 9]);
+    expect(parseSizeRange('3')).toEqual([3, 3]);
+    expect(() => parseSizeRange('9-')).toThrow(/^--sizes: expected MIN-MAX/);
+    const sub = (size: number, acc: number, std: number): SubtaskResult => ({
+      size, classes: [], kernelRate: 0.2 * size, flops: 1e6 * size, flopReduction: 1 - 0.1 * size, moduleAccuracy: acc, modelAccuracy: std,
+      accuracyLoss: std - acc, restrictedAccuracy: 0, accuracyBeforeFineTune: 0, bestEpoch: 1, parameters: 0, seconds: 0,
+    });
+    const bySize = summarizeBySize([sub(2, 0.9, 1), sub(2, 0.8, 0.9), sub(3, 0.7, 0.7)], 10);
+    expect(bySize.map((s) => [s.size, s.subtasks, s.possible])).toEqual([[2, 2, 45], [3, 1, 120]]);
+    expect(bySize[0]!.moduleAccuracy).toBeCloseTo(0.85, 12);
+    expect(bySize[0]!.accuracyLoss).toBeCloseTo(0.1, 12);
+    const md = formatReuseMarkdown({ model: 'simcnn', dataset: 'fashion-mnist', threshold: 0.9, modelFlops: 5e6, bySize, settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0 } as never });
+    expect(md).toContain('| 2-class | 2 of 45 | 40.00 | 2.00 | 80.00 | 85.00 | 95.00 | 10.00 |');
+  });
+});

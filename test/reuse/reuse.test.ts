@@ -1,0 +1,122 @@
+/**
+ * End to end on the bundled Fashion-MNIST sample: a tiny modular and standard run trained here
+ * (1 epoch, SimCNN width 0.125, 600 / 300 samples), then `mwt reuse` and `mwt experiment reuse`.
+ * Accuracies are not asserted (one epoch of a tiny model): keys, files, consistency, reloading.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { initBackend } from '../../src/engine/backend.js';
+import { train } from '../../src/train/train.js';
+import { silentLogger } from '../../src/cli/progress.js';
+import { fileHandler, saveModel } from '../../src/io/model_io.js';
+import { UsageError } from '../../src/train/options.js';
+import { loadModules } from '../../src/modularize/index.js';
+import { reuseCommand, reuse } from '../../src/commands/reuse.js';
+import { experimentReuseCommand } from '../../src/commands/experiment_reuse.js';
+import { countFlops } from '../../src/reuse/flops.js';
+
+const SAMPLE = path.resolve('data/fashion-mnist-sample');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-reuse-'));
+const run = path.join(root, 'modular');
+const standardRun = path.join(root, 'standard');
+const common = { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, epochs: 1, width: 0.125, quiet: true } as const;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  await train({ ...common, out: run, limit: 600 }, { log: silentLogger });
+  await train({ ...common, out: standardRun, limit: 300, standard: true }, { log: silentLogger });
+}, 120_000);
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const SUMMARY_KEYS = ['classes', 'kernelRate', 'flops', 'modelFlops', 'flopReduction', 'parameters', 'modelParameters', 'accuracyBeforeFineTune', 'accuracy', 'standardModelAccuracy', 'latencyMs'];
+
+describe('mwt reuse', () => {
+  it('writes summary.json with the documented keys and a plain tfjs sub-task model', async () => {
+    const out = path.join(root, 'reuse-0-3');
+    const summary = await reuseCommand({ run, classes: [0, 3], epochs: 2, standardRun, out, latencyRepeats: 2 }, silentLogger);
+    const written = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    for (const key of SUMMARY_KEYS) expect(written, key).toHaveProperty(key);
+    expect(written.classes).toEqual([0, 3]);
+    expect(Object.keys(written.latencyMs).sort()).toEqual(['model', 'module']);
+    for (const part of ['module', 'model']) {
+      expect(written.latencyMs[part].batch1).toBeGreaterThan(0);
+      expect(written.latencyMs[part].batch128).toBeGreaterThan(0);
+    }
+    // Modules were computed on the way (no modules.json before) at the default threshold.
+    expect(loadModules(run).threshold).toBe(0.9);
+    expect(summary.kernelRate).toBeGreaterThan(0);
+    expect(summary.kernelRate).toBeLessThanOrEqual(1);
+    expect(summary.flopReduction).toBeCloseTo(1 - summary.flops / summary.modelFlops, 12);
+    // The head adds N*M = 10*2 MACs to the mixed module.
+    expect(summary.flops).toBeLessThanOrEqual(summary.modelFlops + 20);
+    for (const acc of [summary.accuracy, summary.accuracyBeforeFineTune, summary.restrictedAccuracy, summary.standardModelAccuracy!]) {
+      expect(acc).toBeGreaterThanOrEqual(0);
+      expect(acc).toBeLessThanOrEqual(1);
+    }
+    expect(summary.testSamples).toBe(200); // the sample's test set has 100 per class
+    // 600 balanced training samples: 60 per class, 10% of each class held out for validation.
+    expect(summary.fineTune.trainSamples + summary.fineTune.validationSamples).toBe(120);
+    expect(summary.fineTune.validationSamples).toBe(12);
+    // The kept epoch is the best on validation data (ties: the later one).
+    const v = summary.fineTune.history.map((h) => h.validationAccuracy);
+    const best = Math.max(...v);
+    expect(summary.fineTune.bestEpoch).toBe(v.lastIndexOf(best) + 1);
+
+    // The exported model is plain tfjs: it loads with loadLayersModel and has no mask generators.
+    const loaded = await loadLayersModel(fileHandler(out));
+    expect(loaded.outputs).toHaveLength(1);
+    expect(loaded.outputs[0]!.shape).toEqual([null, 2]);
+    expect(loaded.layers.map((l) => l.getClassName())).not.toContain('MwtMaskGenerator');
+    expect(countFlops(loaded).total).toBe(summary.flops);
+    loaded.dispose();
+  });
+
+  it('reloads the sub-task model with identical predictions', async () => {
+    const { summary, model } = await reuse({ run, classes: [7, 1, 5], epochs: 1, latency: false });
+    expect(summary.classes).toEqual([7, 1, 5]);
+    expect(summary.latencyMs).toBeUndefined();
+    const dir = path.join(root, 'reload');
+    await saveModel(model, dir);
+    const loaded = await loadLayersModel(fileHandler(dir));
+    const x = tf.randomNormal([16, 28, 28, 1]);
+    const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(b.shape).toEqual([16, 3]);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x, a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('rejects bad classes and runs as usage errors naming the option', async () => {
+    const out = path.join(root, 'bad');
+    const call = (o: object) => reuseCommand({ run, classes: [0, 1], out, latencyRepeats: 0, ...o }, silentLogger);
+    await expect(call({ classes: [4] })).rejects.toThrow(/^--classes: expected at least two classes/);
+    await expect(call({ classes: [2, 2] })).rejects.toThrow(/^--classes: class 2 is listed twice/);
+    await expect(call({ classes: [0, 10] })).rejects.toThrow(/^--classes: class 10 is outside 0\.\.9/);
+    await expect(call({ classes: [0, 10] })).rejects.toBeInstanceOf(UsageError);
+    await expect(call({ run: path.join(root, 'nope') })).rejects.toThrow(/^--run: /);
+    await expect(call({ run: standardRun })).rejects.toThrow(/^--run: .*standard run/);
+    await expect(call({ standardRun: run })).rejects.toThrow(/^--standard-run: .*modular run/);
+    await expect(call({ threshold: 1.5 })).rejects.toThrow(/^--threshold: /);
+    expect(fs.existsSync(path.join(out, 'summary.json'))).toBe(false);
+  });
+});
+
+describe('mwt experiment reuse', () => {
+  it('writes reuse.json, reuse.csv and reuse.md for seeded subsets of each size', async () => {
+    const out = path.join(root, 'experiment');
+    const result = await experimentReuseCommand({ run, standardRun, sizes: [2, 3], perSize: 1, epochs: 1, seed: 3, out }, silentLogger);
+    expect(result.complete).toBe(true);
+    expect(result.subtasks.map((s) => s.size)).toEqual([2, 3]);
+    expect(result.bySize.map((s) => [s.size, s.subtasks, s.possible])).toEqual([[2, 1, 45], [3, 1, 120]]);
+    for (const s of result.subtasks) expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy - s.moduleAccuracy, 12);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toHaveLength(2);
+    expect(fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(fs.readFileSync(path.join(out, 'reuse.md'), 'utf8')).toMatch(/\| 3-class \| 1 of 120 \|/);
+    await expect(experimentReuseCommand({ run, standardRun, sizes: [2, 11], out }, silentLogger)).rejects.toThrow(/^--sizes: the largest sub-task size is 10/);
+  });
+});
