@@ -33,7 +33,8 @@ async function demo() {
   const started = performance.now();
   const log = createProgress();
   const dir = (name: string) => path.join(o.out, name);
-  const common = { model: o.model, dataset: 'fashion-mnist' as const, dataDir: o.dataDir, width: o.width, batchSize: 64, backend: o.backend };
+  // Batch 32: twice the steps per epoch of batch 64, which the masks need to separate classes.
+  const common = { model: o.model, dataset: 'fashion-mnist' as const, dataDir: o.dataDir, width: o.width, batchSize: 32, backend: o.backend };
   const names = DATASETS['fashion-mnist'].classNames;
   const classes = String(o.classes).split(',').map(Number);
   const standardEpochs: number = o.standardEpochs ?? o.epochs;
