@@ -9,6 +9,10 @@ import { modularizeCommand, parseThresholds } from '../src/commands/modularize.j
 import { reportCommand } from '../src/commands/report.js';
 import { parseClassList, reuseCommand } from '../src/commands/reuse.js';
 import { experimentReuseCommand, parseSizeRange } from '../src/commands/experiment_reuse.js';
+import { benchCommand } from '../src/commands/bench.js';
+import { MODEL_NAMES } from '../models/registry.js';
+import { BACKENDS } from '../src/engine/backend.js';
+import { Option } from 'commander';
 
 export type AddCommand = (program: Command, common: (cmd: Command) => Command) => void;
 
@@ -93,4 +97,25 @@ const experiment: AddCommand = (program, common) => {
   });
 };
 
-export const commandModules: AddCommand[] = [modularize, reuse, experiment, report];
+// Not `common`: here --json names the file to write (the issue's contract), not a flag.
+const bench: AddCommand = (program) =>
+  program
+    .command('bench')
+    .description('training throughput of one zoo model, standard and modular (npm run bench covers the zoo)')
+    .addOption(new Option('--model <name>', 'zoo model').choices(MODEL_NAMES).makeOptionMandatory())
+    .option('--width <x>', 'channel multiplier', parseNumber('--width'), 1)
+    .option('--batch-size <n>', 'batch size', parseInteger('--batch-size'), 64)
+    .option('--steps <n>', 'timed steps per form (median reported)', parseInteger('--steps'), 5)
+    .option('--warmup <n>', 'untimed steps first', parseInteger('--warmup'), 2)
+    .option('--json <file>', 'also write the result to this JSON file')
+    .option('--threads <n>', 'wasm threads per replica', parseInteger('--threads'))
+    .option('--workers <n>', 'data-parallel replicas (one core each)', parseInteger('--workers'), 1)
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: best available)').choices([...BACKENDS]))
+    .option('--quiet', 'print only errors')
+    .option('--verbose', 'print stack traces on errors')
+    .action(async (o) => {
+      const log = createProgress({ quiet: o.quiet });
+      await benchCommand({ model: o.model, width: o.width, batchSize: o.batchSize, steps: o.steps, warmup: o.warmup, json: o.json, threads: o.threads, workers: o.workers, backend: o.backend }, log);
+    });
+
+export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench];
