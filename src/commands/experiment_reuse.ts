@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '../cli/progress.js';
 import { formatZodError, UsageError } from '../train/options.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { closeReuseContext, DEFAULT_REUSE, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
+import { reuseSharedFields } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import type { LatencyMs } from '../reuse/latency.js';
 
@@ -26,18 +27,9 @@ export const experimentReuseOptionsSchema = z.object({
   /** [smallest, largest] sub-task size, inclusive. */
   sizes: z.tuple([z.number().int(), z.number().int()]).refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-9'),
   perSize: z.number().int().positive().default(10),
-  seed: z.number().int().default(DEFAULT_REUSE.seed),
-  out: z.string().min(1, 'expected an output directory'),
-  epochs: z.number().int().positive().default(DEFAULT_REUSE.epochs),
-  threshold: z.number().gt(0, 'expected a number in (0, 1]').max(1, 'expected a number in (0, 1]').default(DEFAULT_REUSE.threshold),
-  lr: z.number().positive().default(DEFAULT_REUSE.lr),
-  batchSize: z.number().int().positive().default(DEFAULT_REUSE.batchSize),
-  validationFraction: z.number().gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)').default(DEFAULT_REUSE.validationFraction),
   /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
   latencyRepeats: z.number().int().min(0).default(0),
-  dataDir: z.string().min(1).optional(),
-  backend: z.enum(BACKENDS).optional(),
-  json: z.boolean().default(false),
+  ...reuseSharedFields,
 });
 
 export type ExperimentReuseInput = z.input<typeof experimentReuseOptionsSchema>;

@@ -17,24 +17,29 @@ import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from '../reuse/reuse.js';
 export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from '../reuse/reuse.js';
 
-export const reuseOptionsSchema = z.object({
-  run: z.string().min(1, 'expected a run directory'),
-  /** Target classes; their order is the order of the sub-task model's outputs. */
-  classes: z.array(z.number().int('expected integer class numbers')).min(2, 'expected at least two classes'),
+/** Options shared by `mwt reuse` and `mwt experiment reuse`: where the result goes and how to fine-tune. */
+export const reuseSharedFields = {
   out: z.string().min(1, 'expected an output directory'),
   epochs: z.number().int().positive().default(DEFAULT_REUSE.epochs),
   threshold: z.number().gt(0, 'expected a number in (0, 1]').max(1, 'expected a number in (0, 1]').default(DEFAULT_REUSE.threshold),
-  standardRun: z.string().min(1).optional(),
   seed: z.number().int().default(DEFAULT_REUSE.seed),
   lr: z.number().positive().default(DEFAULT_REUSE.lr),
   batchSize: z.number().int().positive().default(DEFAULT_REUSE.batchSize),
   validationFraction: z.number().gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)').default(DEFAULT_REUSE.validationFraction),
-  /** Timed predict calls per batch size (after 2 warm-up calls); 0 skips latency. */
-  latencyRepeats: z.number().int().min(0).default(10),
   dataDir: z.string().min(1).optional(),
   backend: z.enum(BACKENDS).optional(),
-  /** Print the summary as JSON on stdout. */
+  /** Print the result as JSON on stdout. */
   json: z.boolean().default(false),
+};
+
+export const reuseOptionsSchema = z.object({
+  run: z.string().min(1, 'expected a run directory'),
+  /** Target classes; their order is the order of the sub-task model's outputs. */
+  classes: z.array(z.number().int('expected integer class numbers')).min(2, 'expected at least two classes'),
+  standardRun: z.string().min(1).optional(),
+  /** Timed predict calls per batch size (after 2 warm-up calls); 0 skips latency. */
+  latencyRepeats: z.number().int().min(0).default(10),
+  ...reuseSharedFields,
 });
 
 export type ReuseCommandInput = z.input<typeof reuseOptionsSchema>;
