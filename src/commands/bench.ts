@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { BACKENDS, initBackend, setWasmThreads } from '../engine/backend.js';
+import { BACKENDS, initBackend, setWasmThreads, wasmThreadsChosen } from '../engine/backend.js';
 import { wasmThreadsInUse } from '../engine/wasm_threads.js';
 import { measureThroughput, type Throughput } from '../engine/throughput.js';
 import { MODEL_NAMES } from '../../models/registry.js';
@@ -26,7 +26,10 @@ export const benchOptionsSchema = z.object({
   /** Also write the result to this JSON file. */
   json: z.string().min(1).optional(),
   backend: z.enum(BACKENDS).optional(),
-  /** wasm threads per replica (1 = tfjs' single-threaded build); default MWT_WASM_THREADS or 1. */
+  /**
+   * wasm threads per replica (1 = tfjs' single-threaded build). Default: one per core (at most
+   * 8), the fastest on an otherwise idle machine; MWT_WASM_THREADS overrides the default.
+   */
   threads: z.number().int().min(1).max(8).optional(),
   /** Data-parallel replicas (main thread + workers, one core each); 1 = no workers. */
   workers: z.number().int().min(1).max(16).default(1),
@@ -80,6 +83,10 @@ export async function benchCommand(input: BenchOptionsInput, log: Logger): Promi
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
   const opts = parsed.data;
   if (opts.threads != null) setWasmThreads(opts.threads);
+  else if (wasmThreadsChosen() == null && !process.env.MWT_WASM_THREADS) {
+    // Data-parallel replicas use one core each; a single replica gets a thread per core.
+    setWasmThreads(opts.workers > 1 ? 1 : Math.min(8, os.availableParallelism()));
+  }
   const backend = await initBackend(opts.backend);
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
   log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}, ${opts.workers > 1 ? `${opts.workers} data-parallel replicas, ` : ''}${os.cpus().length} cores`);

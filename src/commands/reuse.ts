@@ -13,6 +13,8 @@ import { formatZodError, UsageError } from '../train/options.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
+import { validateClasses } from '../reuse/mixed_module.js';
+import { readModularRun } from '../modularize/run.js';
 
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from '../reuse/reuse.js';
 export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from '../reuse/reuse.js';
@@ -69,6 +71,8 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
   const opts = parseReuseOptions(input);
   let result;
   try {
+    // Check the run and the classes before loading anything heavy.
+    validateClasses(opts.classes, readModularRun(opts.run).spec.numClasses);
     result = await reuse({
       run: opts.run,
       classes: opts.classes,

@@ -46,6 +46,11 @@ export function setWasmThreads(threads: number): void {
   wasmThreads = threads;
 }
 
+/** The wasm thread count once chosen (set, or fixed by the first initBackend), else null. */
+export function wasmThreadsChosen(): number | null {
+  return wasmFactoryThreads ?? wasmThreads;
+}
+
 function wantedWasmThreads(): number {
   if (wasmThreads != null) return wasmThreads;
   const env = process.env.MWT_WASM_THREADS;

@@ -24,6 +24,7 @@ import { selectModuleMasks, type ModuleMask } from './module_masks.js';
 import { modularityMetrics, type LayerBreakdown, type LayerMetrics } from './metrics.js';
 import { buildPrunedModel } from './prune.js';
 import { countFlops } from '../reuse/flops.js';
+import { buildModel } from '../../models/registry.js';
 
 export const MODULES_DIR = 'modules';
 export const MODULES_FILE = 'modules.json';
@@ -240,7 +241,23 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
 export function loadModules(runDir: string): ModulesReport {
   const file = path.join(runDir, MODULES_DIR, MODULES_FILE);
   if (!fs.existsSync(file)) throw new Error(`${file} not found: run \`mwt modularize --run ${runDir}\` first`);
-  return readJson<ModulesReport>(file, 'modules report (written by mwt modularize)');
+  const report = readJson<ModulesReport>(file, 'modules report (written by mwt modularize)');
+  checkModulesMatchRun(file, report, readRunInfo(runDir), runDir);
+  return report;
+}
+
+/** Modules copied from another run (another model, dataset or width) must not be pruned into this one. */
+function checkModulesMatchRun(file: string, report: ModulesReport, info: RunInfo, runDir: string): void {
+  const { spec } = info;
+  const kernels = buildModel(spec.name, { ...spec, form: 'standard' });
+  const expected = Object.values(kernels.maskedKernels).reduce((a, b) => a + b, 0);
+  kernels.model.dispose();
+  if (report.model !== spec.name || report.dataset !== info.dataset || report.modules.length !== spec.numClasses || report.maskedKernels !== expected) {
+    throw new Error(
+      `${file}: modules of ${report.model} on ${report.dataset} (${report.modules.length} classes, ${report.maskedKernels} masked kernels), ` +
+        `but ${runDir} holds ${spec.name} on ${info.dataset} (${spec.numClasses} classes, ${expected} masked kernels): run \`mwt modularize --run ${runDir}\` again`,
+    );
+  }
 }
 
 /** Loads module `k` of a modularized run as a LayersModel. */

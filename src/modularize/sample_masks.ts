@@ -12,6 +12,7 @@ import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
 import { BitMatrix } from './bit_matrix.js';
 import type { MaskedLayer } from './module_masks.js';
+import { checkInputShape } from '../train/evaluate.js';
 
 export interface SampleMasks {
   /** Masked convs in the order of the model's mask outputs. */
@@ -53,6 +54,7 @@ export interface CollectOptions {
 
 export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: CollectOptions = {}): SampleMasks {
   const started = performance.now();
+  checkInputShape(model, ds.shape, 'modularize');
   const layers = maskedLayersOf(model);
   const totalKernels = layers.reduce((n, l) => n + l.kernels, 0);
   const { numClasses } = ds;

@@ -12,7 +12,16 @@ export interface Evaluation {
   samples: number;
 }
 
+/** Fails with one line when the images' [h, w, c] is not what the model takes. */
+export function checkInputShape(model: LayersModel, shape: readonly number[], what: string): void {
+  const expected = model.inputs[0]!.shape.slice(1);
+  if (expected.length !== shape.length || expected.some((d, i) => d != null && d !== shape[i])) {
+    throw new Error(`${what}: images are ${shape.join('x')} but the model takes ${expected.join('x')}`);
+  }
+}
+
 export function evaluate(model: LayersModel, ds: Dataset, batchSize = 256): Evaluation {
+  checkInputShape(model, ds.shape, 'evaluate');
   let correct = 0;
   let active = 0;
   let entries = 0;

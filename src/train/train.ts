@@ -15,7 +15,7 @@ import { appendLine, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { parseTrainOptions, type TrainOptions, type TrainOptionsInput } from './options.js';
 import { makeTrainStep, STAT, STAT_LENGTH } from './step.js';
-import { evaluate } from './evaluate.js';
+import { checkInputShape, evaluate } from './evaluate.js';
 import { cosineLearningRate } from './schedule.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
@@ -112,6 +112,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     model = buildModel(opts.model, { ...spec, form: opts.standard ? 'standard' : 'modular' }).model;
     fs.rmSync(path.join(opts.out, 'metrics.jsonl'), { force: true });
   }
+  checkInputShape(model, trainSet.shape, `${opts.dataset} in ${opts.dataDir}`);
   const modular = model.outputs.length > 1;
   writeRunInfo(opts.out, { spec, standard: opts.standard, dataset: opts.dataset, dataDir: opts.dataDir, limit: opts.limit, normalization: stats, classNames: info.classNames, options: opts });
   log.info(`model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`);
