@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { train } from '../../src/train/train.js';
 import { silentLogger } from '../../src/cli/progress.js';
 import { modularizeRun } from '../../src/modularize/run.js';
+import { closeReuseContext, openReuseContext, reuseSubtask } from '../../src/reuse/reuse.js';
 import { SAMPLE } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-leak-'));
@@ -36,6 +37,17 @@ describe('tensor leaks', () => {
       await modularizeRun(run, { threshold: [0.5, 0.9], log: silentLogger });
       await modularizeRun(run, { threshold: 0.9, keepGenerators: true, log: silentLogger });
       expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('reusing sub-tasks one after another leaves no tensor behind', async () => {
+      const ctx = await openReuseContext({ run, threshold: 0.9, log: silentLogger });
+      const once = (classes: number[]) => reuseSubtask(ctx, { classes, epochs: 1, latency: { warmup: 1, repeats: 1 }, log: silentLogger }).model.dispose();
+      once([0, 1]); // warm-up: latency reference, kernels
+      const before = tf.memory().numTensors;
+      once([2, 3]);
+      once([4, 5, 6]);
+      expect(tf.memory().numTensors).toBe(before);
+      closeReuseContext(ctx);
     });
   });
 });
