@@ -2,7 +2,8 @@
  * `npm run bench [-- --models vgg16,resnet18 --widths 1,0.25 --batch-sizes 64,128 --steps 5
  *   --warmup 2 --threads N --workers R --out BENCHMARKS.md --no-profile --no-variants]`
  *
- * Training throughput of the zoo on this machine: for every model x width x batch size, the
+ * Training throughput of the zoo on this machine (by default with one wasm thread per core, the
+ * fastest setting on an otherwise idle machine): for every model x width x batch size, the
  * median images/s of standard and of modular training steps, each measured in a fresh child
  * process (so peak RSS is per configuration and no configuration inherits another's heap),
  * plus a per-kernel profile of one modular VGG16 step and, for modular VGG16 / ResNet18, the two
@@ -71,6 +72,14 @@ interface ThroughputRow {
   workers: number;
 }
 
+interface Failure {
+  model: string;
+  width: number;
+  batchSize: number;
+  form: 'standard' | 'modular';
+  error: string;
+}
+
 interface ProfileRow {
   wallMs: number;
   outsideKernelsMs: number;
@@ -94,7 +103,7 @@ function listOf<T>(flag: string, text: string, parse: (s: string) => T | null): 
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: null, workers: 1, out: 'BENCHMARKS.md', profile: true, variants: true };
+  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: Math.min(8, os.availableParallelism()), workers: 1, out: 'BENCHMARKS.md', profile: true, variants: true };
   const positiveInt = (s: string) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : null);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -122,7 +131,7 @@ async function runChild(job: ChildJob): Promise<void> {
   const { initBackend, setWasmThreads } = await import('../src/engine/backend.js');
   const { wasmThreadsInUse } = await import('../src/engine/wasm_threads.js');
   const { measureThroughput, profileTrainStep } = await import('../src/engine/throughput.js');
-  if (job.threads != null) setWasmThreads(job.threads);
+  if (job.threads != null) setWasmThreads(job.workers > 1 ? 1 : job.threads);
   const backend = await initBackend();
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
   const opts = { model: job.model, width: job.width, batchSize: job.batchSize, form: job.form, steps: job.steps, warmup: job.warmup };
@@ -149,17 +158,30 @@ async function runChild(job: ChildJob): Promise<void> {
   }
 }
 
-function spawnJob<T>(job: ChildJob): T {
+/**
+ * A configuration gets this long before it is killed. The threaded wasm build does not abort
+ * when its 4 GiB heap is full (the single-threaded one does): it spins forever.
+ */
+const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Runs one job in a child process; its result, or why it failed (last line of its stderr). */
+function spawnJob<T>(job: ChildJob): T | { error: string } {
   const res = spawnSync(process.execPath, [...process.execArgv, scriptPath, '--child', JSON.stringify(job)], {
     cwd: repoRoot,
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
+    timeout: CHILD_TIMEOUT_MS,
   });
   const line = (res.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (res.status !== 0 || line == null) throw new Error(`bench child failed (${job.model} width ${job.width} batch ${job.batchSize} ${job.form}, exit ${res.status})`);
-  return JSON.parse(line) as T;
+  if (res.status === 0 && line != null) return JSON.parse(line) as T;
+  if (res.signal != null) return { error: `killed after ${CHILD_TIMEOUT_MS / 60000} min (${res.signal}); likely out of wasm memory` };
+  const why = (res.stderr ?? '').trim().split('\n').filter((l) => l.trim() && !l.includes('npm warn')).pop() ?? `exit ${res.status}`;
+  // Emscripten aborts (no message) when the 4 GiB wasm32 heap cannot grow any further.
+  return { error: /^Aborted\(/.test(why) || /Aborted\(\)/.test(why) ? 'out of wasm memory (4 GiB heap limit)' : why.slice(0, 160) };
 }
+
+const failed = (r: unknown): r is { error: string } => typeof r === 'object' && r != null && 'error' in r;
 
 // ---------------------------------------------------------------- report
 
@@ -188,7 +210,7 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-function renderSection(args: Args, rows: ThroughputRow[], variants: ThroughputRow[], profile: ProfileRow | null, meta: { command: string; started: Date; seconds: number; loadBefore: number[]; loadAfter: number[] }): string {
+function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], variants: ThroughputRow[], profile: ProfileRow | null, meta: { command: string; started: Date; seconds: number; loadBefore: number[]; loadAfter: number[] }): string {
   const first = rows[0];
   const backend = first
     ? `${first.backend}${first.backend === 'wasm' ? ` (${first.threads} thread${first.threads > 1 ? 's' : ''} per replica)` : ''}, ${first.workers > 1 ? `${first.workers} data-parallel replicas (main thread + ${first.workers - 1} worker${first.workers > 2 ? 's' : ''}, synchronised batch norm, gradients summed)` : 'one replica (no workers)'}`
@@ -209,7 +231,11 @@ function renderSection(args: Args, rows: ThroughputRow[], variants: ThroughputRo
       for (const batch of args.batchSizes) {
         const s = byKey.get(`${model}|${width}|${batch}|standard`);
         const m = byKey.get(`${model}|${width}|${batch}|modular`);
-        if (!s || !m) continue;
+        if (!s || !m) {
+          const why = failures.filter((f) => f.model === model && f.width === width && f.batchSize === batch);
+          if (why.length > 0) body.push([model, String(width), String(batch), s ? f1(s.imagesPerSecond) : 'failed', m ? f1(m.imagesPerSecond) : 'failed', '-', '-', why.map((f) => `${f.form}: ${f.error}`).join('; ')]);
+          continue;
+        }
         body.push([model, String(width), String(batch), f1(s.imagesPerSecond), f1(m.imagesPerSecond), f2(m.medianStepMs / s.medianStepMs), `${estimate(s)} / ${estimate(m)}`, `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`]);
       }
     }
@@ -273,6 +299,7 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
   const rows: ThroughputRow[] = [];
+  const failures: Failure[] = [];
   const log = (s: string) => process.stderr.write(s + '\n');
   log(`${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2} measurements, load average ${loadBefore.map(f2).join(' ')}`);
   for (const model of args.models) {
@@ -280,6 +307,11 @@ async function main(): Promise<void> {
       for (const batchSize of args.batchSizes) {
         for (const form of ['standard', 'modular'] as const) {
           const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width, batchSize, form, steps: args.steps, warmup: args.warmup, threads: args.threads, workers: args.workers });
+          if (failed(row)) {
+            failures.push({ model, width, batchSize, form, error: row.error });
+            log(`${model} width ${width} batch ${batchSize} ${form}: failed: ${row.error}`);
+            continue;
+          }
           rows.push(row);
           log(`${model} width ${width} batch ${batchSize} ${form}: ${f1(row.imagesPerSecond)} img/s (median ${row.medianStepMs.toFixed(0)} ms; steps ${row.stepMs.map((t) => t.toFixed(0)).join(' ')}), peak RSS ${row.peakRssMiB.toFixed(0)} MiB`);
         }
@@ -291,6 +323,10 @@ async function main(): Promise<void> {
     for (const model of ['vgg16', 'resnet18'].filter((m) => args.models.includes(m))) {
       for (const [threads, workers] of [[1, 1], [2, 1], [1, 2]] as const) {
         const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width: 1, batchSize: 64, form: 'modular', steps: args.steps, warmup: args.warmup, threads, workers });
+        if (failed(row)) {
+          log(`${model} modular, ${threads} thread(s), ${workers} replica(s): failed: ${row.error}`);
+          continue;
+        }
         variants.push(row);
         log(`${model} modular width 1 batch 64, ${threads} thread(s), ${workers} replica(s): ${f1(row.imagesPerSecond)} img/s, CPU ${row.cpuMsPerStep?.toFixed(0)} ms/step, busiest thread ${row.busiestThreadCpuMsPerStep?.toFixed(0)} ms/step`);
       }
@@ -299,10 +335,14 @@ async function main(): Promise<void> {
   let profile: ProfileRow | null = null;
   if (args.profile) {
     // The profile is of one thread (the kernels of a single replica), whatever --workers says.
-    profile = spawnJob<ProfileRow>({ kind: 'profile', model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: args.threads, workers: 1 });
-    log(`profiled modular vgg16: ${f1(profile.wallMs / profile.steps)} ms per step`);
+    const p = spawnJob<ProfileRow>({ kind: 'profile', model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: args.threads, workers: 1 });
+    if (failed(p)) log(`profile failed: ${p.error}`);
+    else {
+      profile = p;
+      log(`profiled modular vgg16: ${f1(p.wallMs / p.steps)} ms per step`);
+    }
   }
-  const section = renderSection(args, rows, variants, profile, { command, started, seconds: (Date.now() - started.getTime()) / 1000, loadBefore, loadAfter: os.loadavg() });
+  const section = renderSection(args, rows, failures, variants, profile, { command, started, seconds: (Date.now() - started.getTime()) / 1000, loadBefore, loadAfter: os.loadavg() });
   const outFile = path.resolve(repoRoot, args.out);
   const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
   const tmp = `${outFile}.${process.pid}.tmp`;
