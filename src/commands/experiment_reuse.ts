@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../cli/progress.js';
 import { formatZodError, UsageError } from '../train/options.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { closeReuseContext, DEFAULT_REUSE, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
-import { reuseSharedFields } from './reuse.js';
+import { reuseSharedFields, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import type { LatencyMs } from '../reuse/latency.js';
 
@@ -184,12 +184,7 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
     for (const [i, { size, classes }] of plan.entries()) {
       const { summary, model } = reuseSubtask(ctx, {
         classes,
-        epochs: opts.epochs,
-        lr: opts.lr,
-        batchSize: opts.batchSize,
-        validationFraction: opts.validationFraction,
-        seed: opts.seed,
-        latency: opts.latencyRepeats > 0 ? { repeats: opts.latencyRepeats } : false,
+        ...subtaskSettings(opts),
         log: silentLogger,
       });
       model.dispose();

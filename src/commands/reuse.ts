@@ -55,6 +55,18 @@ export function parseClassList(text: string, option = '--classes'): number[] {
   return values;
 }
 
+/** The fine-tuning and latency settings of both reuse commands, as reuseSubtask takes them. */
+export function subtaskSettings(opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' | 'batchSize' | 'validationFraction' | 'seed' | 'latencyRepeats'>) {
+  return {
+    epochs: opts.epochs,
+    lr: opts.lr,
+    batchSize: opts.batchSize,
+    validationFraction: opts.validationFraction,
+    seed: opts.seed,
+    latency: opts.latencyRepeats > 0 ? { repeats: opts.latencyRepeats } : (false as const),
+  };
+}
+
 export function parseReuseOptions(input: ReuseCommandInput): ReuseCommandOptions {
   const parsed = reuseOptionsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
@@ -80,12 +92,7 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
       standardRun: opts.standardRun,
       dataDir: opts.dataDir,
       backend: opts.backend,
-      epochs: opts.epochs,
-      lr: opts.lr,
-      batchSize: opts.batchSize,
-      validationFraction: opts.validationFraction,
-      seed: opts.seed,
-      latency: opts.latencyRepeats > 0 ? { repeats: opts.latencyRepeats } : false,
+      ...subtaskSettings(opts),
       log,
     });
   } catch (e) {
