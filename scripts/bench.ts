@@ -162,7 +162,7 @@ async function runChild(job: ChildJob): Promise<void> {
  * A configuration gets this long before it is killed. The threaded wasm build does not abort
  * when its 4 GiB heap is full (the single-threaded one does): it spins forever.
  */
-const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+const CHILD_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** Runs one job in a child process; its result, or why it failed (last line of its stderr). */
 function spawnJob<T>(job: ChildJob): T | { error: string } {
