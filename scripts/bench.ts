@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MODEL_NAMES } from '../models/registry.js';
+import type { ThroughputOptions } from '../src/engine/throughput.js';
 
 const SECTION = '## Training throughput';
 const require = createRequire(import.meta.url);
@@ -44,14 +45,9 @@ interface Args {
   variants: boolean;
 }
 
-interface ChildJob {
+/** One measurement, run in a child process of its own: what measureThroughput takes, plus how. */
+interface ChildJob extends Pick<ThroughputOptions, 'model' | 'width' | 'batchSize' | 'form' | 'steps' | 'warmup'> {
   kind: 'throughput' | 'profile';
-  model: string;
-  width: number;
-  batchSize: number;
-  form: 'standard' | 'modular';
-  steps: number;
-  warmup: number;
   threads: number | null;
   workers: number;
 }
