@@ -46,7 +46,9 @@ export function buildProgram(): Command {
       .option('--seed <n>', 'random seed', parseInteger('--seed'), 0)
       .option('--standard', 'train the plain model with cross-entropy only')
       .option('--no-augment', 'no random crop/flip (on by default for 32x32 colour data)')
-      .option('--resume', 'continue from the checkpoint in --out'),
+      .option('--resume', 'continue from the checkpoint in --out')
+      .option('--threads <n>', 'wasm threads (default: one per core; 1 with --workers)', parseInteger('--threads'))
+      .option('--workers <n>', 'data-parallel replicas, one core each (wasm/cpu; also splits the batch over separate wasm heaps)', parseInteger('--workers'), 1),
   ).action(async (o) => {
     const log = createProgress({ quiet: o.quiet || o.json });
     let stop = false;
@@ -61,7 +63,8 @@ export function buildProgram(): Command {
         {
           model: o.model, dataset: o.dataset, dataDir: o.dataDir, out: o.out, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr,
           alpha: o.alpha, beta: o.beta, width: o.width, limit: o.limit, seed: o.seed, backend: o.backend, standard: o.standard === true,
-          resume: o.resume === true, augment: o.augment === false ? false : undefined, quiet: o.quiet === true,
+          resume: o.resume === true, augment: o.augment === false ? false : undefined, quiet: o.quiet === true, threads: o.threads,
+          workers: o.workers,
         },
         { log, shouldStop: () => stop },
       );

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { BACKENDS, initBackend, setWasmThreads, wasmThreadsChosen } from '../engine/backend.js';
+import { BACKENDS, chooseWasmThreads, initBackend } from '../engine/backend.js';
 import { wasmThreadsInUse } from '../engine/wasm_threads.js';
 import { measureThroughput, type Throughput } from '../engine/throughput.js';
 import { MODEL_NAMES } from '../../models/registry.js';
@@ -82,11 +82,7 @@ export async function benchCommand(input: BenchOptionsInput, log: Logger): Promi
   const parsed = benchOptionsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
   const opts = parsed.data;
-  if (opts.threads != null) setWasmThreads(opts.threads);
-  else if (wasmThreadsChosen() == null && !process.env.MWT_WASM_THREADS) {
-    // Data-parallel replicas use one core each; a single replica gets a thread per core.
-    setWasmThreads(opts.workers > 1 ? 1 : Math.min(8, os.availableParallelism()));
-  }
+  chooseWasmThreads(opts.threads, opts.workers);
   const backend = await initBackend(opts.backend);
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
   log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}, ${opts.workers > 1 ? `${opts.workers} data-parallel replicas, ` : ''}${os.cpus().length} cores`);

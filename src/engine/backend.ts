@@ -7,6 +7,7 @@
  * default 1: tfjs' own single-threaded build) and, on every backend, the fused
  * training-mode batch norm (`batch_norm_layer_patch.ts`).
  */
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmTrainingKernels } from './wasm_kernels.js';
@@ -44,6 +45,18 @@ export function setWasmThreads(threads: number): void {
     throw new Error(`--threads: the wasm backend is already set up with ${wasmFactoryThreads} thread(s); choose threads before the first initBackend`);
   }
   wasmThreads = threads;
+}
+
+/**
+ * Chooses the wasm thread count for a run: `threads` when given; else MWT_WASM_THREADS or an
+ * earlier choice in this process; else one thread per core (at most 8), or 1 when `replicas`
+ * data-parallel replicas already take a core each. Call before initBackend.
+ */
+export function chooseWasmThreads(threads: number | undefined, replicas = 1): void {
+  if (threads != null) setWasmThreads(threads);
+  else if (wasmThreadsChosen() == null && !process.env.MWT_WASM_THREADS) {
+    setWasmThreads(replicas > 1 ? 1 : Math.min(8, os.availableParallelism()));
+  }
 }
 
 /** The wasm thread count once chosen (set, or fixed by the first initBackend), else null. */

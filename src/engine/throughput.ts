@@ -12,6 +12,7 @@ import { buildModel } from '../../models/registry.js';
 import { makeTrainStep } from '../train/step.js';
 import { profileKernels, type KernelProfile, type ProfileClock } from './kernel_profiler.js';
 import { DataParallelTrainer } from './data_parallel/data_parallel_trainer.js';
+import { disposeOptimizer } from '../train/dispose_optimizer.js';
 
 export interface ThroughputOptions {
   model: string;
@@ -109,7 +110,7 @@ export async function makeBenchStep(opts: Omit<ThroughputOptions, 'steps' | 'war
     dispose: async () => {
       await trainer?.dispose();
       model.dispose();
-      optimizer.dispose();
+      disposeOptimizer(optimizer);
     },
   };
 }

@@ -16,6 +16,7 @@ import { makeTrainStep, STAT, STAT_LENGTH } from '../train/step.js';
 import { cosineLearningRate } from '../train/schedule.js';
 import { evaluate } from '../train/evaluate.js';
 import { silentLogger, type Logger } from '../cli/progress.js';
+import { disposeOptimizer } from '../train/dispose_optimizer.js';
 
 export interface FineTuneOptions {
   epochs: number;
@@ -86,8 +87,6 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
     return { history, bestEpoch: best!.epoch, bestValidationAccuracy: best!.accuracy };
   } finally {
     if (best) tf.dispose(best.weights);
-    optimizer.dispose();
-    // tfjs 4.22's MomentumOptimizer.dispose() forgets the learning-rate scalar of its SGD base.
-    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+    disposeOptimizer(optimizer);
   }
 }

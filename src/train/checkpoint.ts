@@ -61,6 +61,7 @@ export async function loadCheckpoint(runDir: string, optimizer: tf.Optimizer): P
   const buf = fs.readFileSync(path.join(dir, 'optimizer.bin'));
   const named = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
   await optimizer.setWeights(Object.entries(named).map(([name, tensor]) => ({ name, tensor })));
+  tf.dispose(Object.values(named)); // setWeights copied them into the optimizer's own variables
   const state = readJson<LoopState>(path.join(dir, 'state.json'), 'checkpoint state');
   return { model, state, dir };
 }

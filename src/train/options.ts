@@ -28,6 +28,18 @@ export const trainOptionsSchema = z.object({
   limit: z.number().int().positive().optional(),
   seed: z.number().int().default(0),
   backend: z.enum(BACKENDS).optional(),
+  /**
+   * wasm threads (per replica): every XNNPACK kernel split over this many cores. Default: one per
+   * core, or 1 with --workers (MWT_WASM_THREADS overrides the default).
+   */
+  threads: z.number().int().min(1).max(8).optional(),
+  /**
+   * Data-parallel replicas, main thread + (workers - 1) worker threads, each training on a slice
+   * of every batch with its own wasm heap; same result as one process (synchronised batch norm,
+   * masks gathered for the losses). Uses the cores like --threads does, and lets batches train
+   * whose activations do not fit one 4 GiB wasm heap. wasm and cpu backends only.
+   */
+  workers: z.number().int().min(1).max(16).default(1),
   /** Plain model with cross-entropy only, for comparison. */
   standard: z.boolean().default(false),
   resume: z.boolean().default(false),

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { initBackend, type BackendName } from '../engine/backend.js';
+import { chooseWasmThreads, initBackend, type BackendName } from '../engine/backend.js';
+import { wasmThreadsInUse } from '../engine/wasm_threads.js';
+import { DataParallelTrainer } from '../engine/data_parallel/data_parallel_trainer.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset, DATASETS } from '../data/load.js';
 import { balancedSubset, channelStats, normalize, type Dataset } from '../data/dataset.js';
@@ -21,7 +23,8 @@ import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, writeRunInfo, type RunInfo } from './run_info.js';
 import { createProgress, type Logger } from '../cli/progress.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { disposeOptimizer } from './dispose_optimizer.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -87,8 +90,11 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
 
   // --- data (before the backend: a wrong path fails fast)
   const { train: trainSet, test: testSet, stats } = prepareData(opts);
+  chooseWasmThreads(opts.threads, opts.workers);
   const backend = await initBackend(opts.backend);
-  log.info(`backend: ${backend}`);
+  if (opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--workers: data-parallel training runs on the wasm or cpu backend, not '${backend}' (use --backend wasm, or leave --workers out)`);
+  const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
+  log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''}${opts.workers > 1 ? ' per replica' : ''})` : ''}${opts.workers > 1 ? `, ${opts.workers} data-parallel replicas` : ''}`);
   const info = DATASETS[opts.dataset];
   const augment = opts.augment ?? (trainSet.shape[0] === 32 && trainSet.shape[2] === 3);
   log.info(`data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`);
@@ -112,89 +118,109 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     model = buildModel(opts.model, { ...spec, form: opts.standard ? 'standard' : 'modular' }).model;
     fs.rmSync(path.join(opts.out, 'metrics.jsonl'), { force: true });
   }
-  checkInputShape(model, trainSet.shape, `${opts.dataset} in ${opts.dataDir}`);
-  const modular = model.outputs.length > 1;
-  writeRunInfo(opts.out, { spec, standard: opts.standard, dataset: opts.dataset, dataDir: opts.dataDir, limit: opts.limit, normalization: stats, classNames: info.classNames, options: opts });
-  log.info(`model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`);
+  // The model, optimizer and replicas belong to this run: freed however it ends.
+  let parallel: DataParallelTrainer | null = null;
+  try {
+    checkInputShape(model, trainSet.shape, `${opts.dataset} in ${opts.dataDir}`);
+    const modular = model.outputs.length > 1;
+    writeRunInfo(opts.out, { spec, standard: opts.standard, dataset: opts.dataset, dataDir: opts.dataDir, limit: opts.limit, normalization: stats, classNames: info.classNames, options: opts });
+    log.info(`model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`);
 
-  const step = makeTrainStep(model, optimizer, { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta });
-  // Pad crops with black pixels as torchvision does before normalising: raw 0 -> -mean/std.
-  const padValue = stats.mean.map((m, c) => -m / stats.std[c]!);
-  const batches = new BatchIterator(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: augment ? { padValue } : false, lastBatch: 'drop' });
-  const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
-  if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
-  const metricsFile = path.join(opts.out, 'metrics.jsonl');
-  const history: EpochMetrics[] = [];
-
-  for (let epoch = state.epoch; epoch < opts.epochs; epoch++) {
-    const lr = cosineLearningRate(opts.lr, epoch, opts.epochs);
-    optimizer.setLearningRate(lr);
-    const skip = epoch === state.epoch ? state.step : 0;
-    let sums = tf.tensor1d(epoch === state.epoch && state.partial ? state.partial : new Array(STAT_LENGTH).fill(0));
-    const bar = log.epochProgress(epoch + 1, opts.epochs, stepsPerEpoch, opts.batchSize);
-    const started = performance.now();
-    let stepIndex = 0;
-    for (const batch of batches.epoch(epoch)) {
-      if (stepIndex < skip) { stepIndex++; continue; } // resumed mid-epoch: same order, same augmentation
-      const stats = tf.tidy(() => step(tf.tensor4d(batch.x, [batch.size, ...trainSet.shape]), tf.tensor1d(batch.y, 'int32')));
-      const next = tf.add(sums, stats);
-      tf.dispose([sums, stats]);
-      sums = next as tf.Tensor1D;
-      stepIndex++;
-      // Steps are synchronous; yield to the event loop so signal handlers (SIGINT) can run.
-      await new Promise((resolve) => setImmediate(resolve));
-      const stopping = hooks.shouldStop?.() === true;
-      // Read back rarely (a sync point), but always before anything is saved.
-      if (stepIndex % 10 === 0 || stepIndex === stepsPerEpoch || stopping) {
-        const s = Array.from(sums.dataSync());
-        if (![STAT.ce, STAT.cohesion, STAT.coupling].every((k) => Number.isFinite(s[k]!))) {
-          sums.dispose();
-          bar.stop();
-          throw new Error(`training diverged: loss is not finite at epoch ${epoch + 1}, step ${stepIndex}; the last good checkpoint in ${opts.out} is kept (try a lower --lr)`);
+    const stepConfig = { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta };
+    const step = makeTrainStep(model, optimizer, stepConfig);
+    // Pad crops with black pixels as torchvision does before normalising: raw 0 -> -mean/std.
+    const padValue = stats.mean.map((m, c) => -m / stats.std[c]!);
+    const batches = new BatchIterator(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: augment ? { padValue } : false, lastBatch: 'drop' });
+    const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
+    if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
+    const metricsFile = path.join(opts.out, 'metrics.jsonl');
+    const history: EpochMetrics[] = [];
+    // Replicas start from the (possibly resumed) model and optimizer state.
+    parallel = opts.workers > 1
+      ? await DataParallelTrainer.create(model, optimizer, {
+          replicas: opts.workers,
+          model: { ...spec, form: modular ? 'modular' : 'standard' },
+          optimizer: { momentum: opts.momentum, nesterov: true },
+          step: stepConfig,
+          maxBatchSize: opts.batchSize,
+        })
+      : null;
+    for (let epoch = state.epoch; epoch < opts.epochs; epoch++) {
+      const lr = cosineLearningRate(opts.lr, epoch, opts.epochs);
+      optimizer.setLearningRate(lr);
+      const skip = epoch === state.epoch ? state.step : 0;
+      let sums = tf.tensor1d(epoch === state.epoch && state.partial ? state.partial : new Array(STAT_LENGTH).fill(0));
+      const bar = log.epochProgress(epoch + 1, opts.epochs, stepsPerEpoch, opts.batchSize);
+      const started = performance.now();
+      let stepIndex = 0;
+      for (const batch of batches.epoch(epoch)) {
+        if (stepIndex < skip) { stepIndex++; continue; } // resumed mid-epoch: same order, same augmentation
+        const stats = parallel
+          ? parallel.step(batch.x, batch.y, batch.size)
+          : tf.tidy(() => step(tf.tensor4d(batch.x, [batch.size, ...trainSet.shape]), tf.tensor1d(batch.y, 'int32')));
+        const next = tf.add(sums, stats);
+        tf.dispose([sums, stats]);
+        sums = next as tf.Tensor1D;
+        stepIndex++;
+        // Steps are synchronous; yield to the event loop so signal handlers (SIGINT) can run.
+        await new Promise((resolve) => setImmediate(resolve));
+        const stopping = hooks.shouldStop?.() === true;
+        // Read back rarely (a sync point), but always before anything is saved.
+        if (stepIndex % 10 === 0 || stepIndex === stepsPerEpoch || stopping) {
+          const s = Array.from(sums.dataSync());
+          if (![STAT.ce, STAT.cohesion, STAT.coupling].every((k) => Number.isFinite(s[k]!))) {
+            sums.dispose();
+            bar.stop();
+            throw new Error(`training diverged: loss is not finite at epoch ${epoch + 1}, step ${stepIndex}; the last good checkpoint in ${opts.out} is kept (try a lower --lr)`);
+          }
+          bar.update(stepIndex, toMetrics(s, modular));
         }
-        bar.update(stepIndex, toMetrics(s, modular));
+        hooks.onStep?.(epoch + 1, stepIndex);
+        if (stopping) {
+          const partial = Array.from(sums.dataSync());
+          sums.dispose();
+          await saveCheckpoint(opts.out, model, optimizer, { epoch, step: stepIndex, rngState: rng.state(), partial });
+          bar.stop();
+          throw new InterruptedError(`interrupted at epoch ${epoch + 1}, step ${stepIndex}; checkpoint written, continue with --resume`);
+        }
       }
-      hooks.onStep?.(epoch + 1, stepIndex);
-      if (stopping) {
-        const partial = Array.from(sums.dataSync());
-        sums.dispose();
-        await saveCheckpoint(opts.out, model, optimizer, { epoch, step: stepIndex, rngState: rng.state(), partial });
-        bar.stop();
-        throw new InterruptedError(`interrupted at epoch ${epoch + 1}, step ${stepIndex}; checkpoint written, continue with --resume`);
-      }
+      const seconds = (performance.now() - started) / 1000;
+      const trainStats = toMetrics(Array.from(sums.dataSync()), modular);
+      sums.dispose();
+      const test = evaluate(model, testSet);
+      const trained = (stepsPerEpoch - skip) * opts.batchSize;
+      const metrics: EpochMetrics = { epoch: epoch + 1, ...trainStats, testAccuracy: test.accuracy, seconds, imagesPerSecond: trained / seconds, learningRate: lr };
+      history.push(metrics);
+      appendLine(metricsFile, JSON.stringify(metrics));
+      bar.stop();
+      log.epochDone(metrics);
+      await saveCheckpoint(opts.out, model, optimizer, { epoch: epoch + 1, step: 0, rngState: rng.state(), partial: null });
     }
-    const seconds = (performance.now() - started) / 1000;
-    const trainStats = toMetrics(Array.from(sums.dataSync()), modular);
-    sums.dispose();
-    const test = evaluate(model, testSet);
-    const trained = (stepsPerEpoch - skip) * opts.batchSize;
-    const metrics: EpochMetrics = { epoch: epoch + 1, ...trainStats, testAccuracy: test.accuracy, seconds, imagesPerSecond: trained / seconds, learningRate: lr };
-    history.push(metrics);
-    appendLine(metricsFile, JSON.stringify(metrics));
-    bar.stop();
-    log.epochDone(metrics);
-    await saveCheckpoint(opts.out, model, optimizer, { epoch: epoch + 1, step: 0, rngState: rng.state(), partial: null });
-  }
 
-  await saveModel(model, path.join(opts.out, MODEL_DIR));
-  const all = readMetrics(metricsFile);
-  const last = all[all.length - 1];
-  const final = last ?? { testAccuracy: evaluate(model, testSet).accuracy, kernelRate: null };
-  const summary: TrainSummary = {
-    model: opts.model,
-    dataset: opts.dataset,
-    standard: opts.standard,
-    epochs: opts.epochs,
-    backend,
-    testAccuracy: final.testAccuracy,
-    kernelRate: modular ? (last?.kernelRate ?? null) : null,
-    secondsPerEpoch: mean(all.map((m) => m.seconds)),
-    imagesPerSecond: mean(all.map((m) => m.imagesPerSecond)),
-    options: opts,
-  };
-  writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
-  log.info(`done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`);
-  return summary;
+    await saveModel(model, path.join(opts.out, MODEL_DIR));
+    const all = readMetrics(metricsFile);
+    const last = all[all.length - 1];
+    const final = last ?? { testAccuracy: evaluate(model, testSet).accuracy, kernelRate: null };
+    const summary: TrainSummary = {
+      model: opts.model,
+      dataset: opts.dataset,
+      standard: opts.standard,
+      epochs: opts.epochs,
+      backend,
+      testAccuracy: final.testAccuracy,
+      kernelRate: modular ? (last?.kernelRate ?? null) : null,
+      secondsPerEpoch: mean(all.map((m) => m.seconds)),
+      imagesPerSecond: mean(all.map((m) => m.imagesPerSecond)),
+      options: opts,
+    };
+    writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+    log.info(`done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`);
+    return summary;
+  } finally {
+    await parallel?.dispose();
+    model.dispose();
+    disposeOptimizer(optimizer);
+  }
 }
 
 /** Creates `dir` if needed and checks that files can be written there. */

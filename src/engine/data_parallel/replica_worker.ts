@@ -11,6 +11,7 @@ import { ReplicaChannel } from './replica_channel.js';
 import { makeReplicaStep, replicaRows } from './replica_step.js';
 import type { ReplicaCommand, ReplicaSetup } from './protocol.js';
 import { BatchBuffer, unpackInto } from './protocol.js';
+import { disposeOptimizer } from '../../train/dispose_optimizer.js';
 
 async function main(): Promise<void> {
   const setup = workerData as ReplicaSetup;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
             });
         } else if (cmd.kind === 'stop') {
           model.dispose();
-          optimizer.dispose();
+          disposeOptimizer(optimizer);
           port.close();
         }
       } catch (e) {
