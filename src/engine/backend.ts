@@ -5,7 +5,9 @@
  * Also installs our training speed-ups: the wasm kernels of `wasm_kernels.ts`, the threaded
  * wasm build (`wasm_threads.ts`; MWT_WASM_THREADS or setWasmThreads() choose the thread count,
  * default 1: tfjs' own single-threaded build) and, on every backend, the fused
- * training-mode batch norm (`batch_norm_layer_patch.ts`).
+ * training-mode batch norm (`batch_norm_layer_patch.ts`) and the streaming backward pass
+ * (`streaming_gradients.ts`: frees each gradient and saved tensor once the backward pass is
+ * past it).
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +15,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmTrainingKernels } from './wasm_kernels.js';
 import { installFusedBatchNorm } from './batch_norm_layer_patch.js';
 import { registerThreadedWasmBackend } from './wasm_threads.js';
+import { installStreamingGradients } from './streaming_gradients.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -106,6 +109,7 @@ export async function initBackend(requested?: string): Promise<BackendName> {
   // PROD silences tfjs' console advice to install tfjs-node (it cannot install here).
   tf.env().set('PROD', true);
   installFusedBatchNorm();
+  installStreamingGradients();
   const wanted = requested ?? process.env.MWT_BACKEND;
   if (wanted) {
     if (!(BACKENDS as readonly string[]).includes(wanted)) {

@@ -91,7 +91,9 @@ export function batchNormTraining(
     save([xhat, g, invstd]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      // tfjs runs a custom gradient outside any tidy scope: without this tidy every temporary
+      // below (four [P, C] products and sums per layer) would live until the backward pass ends.
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.tidy(() => {
         const [sXhat, sGamma, sInvstd] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
         const dy2 = tf.reshape(dy as tf.Tensor, [p, c]) as tf.Tensor2D;
         const dyXhat = tf.mul(dy2, sXhat) as tf.Tensor2D;
@@ -106,7 +108,7 @@ export function batchNormTraining(
         const shift = tf.mul(scale, tf.div(all.sums[0]!, -all.rows));
         const dx = tf.add(tf.add(tf.mul(dy2, scale), tf.mul(sXhat, xhatCoef)), shift);
         return [tf.reshape(dx, xIn.shape), dGamma, dBeta];
-      },
+      }),
     };
   });
   const normed = op(x, gamma, beta);
