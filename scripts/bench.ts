@@ -2,13 +2,13 @@
  * `npm run bench [-- --models vgg16,resnet18 --widths 1,0.25 --batch-sizes 64,128 --steps 5
  *   --warmup 2 --threads N --workers R --out BENCHMARKS.md --no-profile --no-variants]`
  *
- * Training throughput of the zoo on this machine (by default with one wasm thread per core, the
- * fastest setting on an otherwise idle machine): for every model x width x batch size, the
- * median images/s of standard and of modular training steps, each measured in a fresh child
- * process (so peak RSS is per configuration and no configuration inherits another's heap),
- * plus a per-kernel profile of one modular VGG16 step and, for modular VGG16 / ResNet18, the two
- * ways of using a second core (threaded wasm, data-parallel workers). Rewrites the "## Training throughput"
- * section of BENCHMARKS.md (other sections are kept).
+ * Training throughput of the zoo on this machine, by default with the cores used as `mwt train`
+ * uses them (src/engine/parallelism.ts): for every model x width x batch size, the median images/s
+ * of standard and of modular training steps, each measured in a fresh child process (so peak RSS
+ * is per configuration and no configuration inherits another's heap), plus a per-kernel profile of
+ * one modular VGG16 step and, for modular VGG16 / ResNet18, the ways of running a step (direct
+ * convs vs Winograd, one thread, threaded wasm, data-parallel workers). Rewrites the "## Training
+ * throughput" section of BENCHMARKS.md (other sections are kept).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,11 +37,12 @@ interface Args {
   batchSizes: number[];
   steps: number;
   warmup: number;
+  /** null: as `mwt train` chooses (src/engine/parallelism.ts). */
   threads: number | null;
-  workers: number;
+  workers: number | null;
   out: string;
   profile: boolean;
-  /** Also measure modular VGG16/ResNet18 (width 1, batch 64) with 2 threads and with 2 workers. */
+  /** Also measure modular VGG16/ResNet18 (width 1, batch 64) with direct convs, 1 and 2 threads, 2 workers. */
   variants: boolean;
 }
 
@@ -49,7 +50,9 @@ interface Args {
 interface ChildJob extends Pick<ThroughputOptions, 'model' | 'width' | 'batchSize' | 'form' | 'steps' | 'warmup'> {
   kind: 'throughput' | 'profile';
   threads: number | null;
-  workers: number;
+  workers: number | null;
+  /** false: XNNPACK's direct convs only (MWT_WINOGRAD=0). */
+  winograd?: boolean;
 }
 
 interface ThroughputRow {
@@ -66,6 +69,7 @@ interface ThroughputRow {
   backend: string;
   threads: number;
   workers: number;
+  winograd: boolean;
 }
 
 interface Failure {
@@ -99,7 +103,7 @@ function listOf<T>(flag: string, text: string, parse: (s: string) => T | null): 
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: Math.min(8, os.availableParallelism()), workers: 1, out: 'BENCHMARKS.md', profile: true, variants: true };
+  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: null, workers: null, out: 'BENCHMARKS.md', profile: true, variants: true };
   const positiveInt = (s: string) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : null);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -124,15 +128,18 @@ function parseArgs(argv: string[]): Args {
 // ---------------------------------------------------------------- child: one measurement
 
 async function runChild(job: ChildJob): Promise<void> {
-  const { initBackend, setWasmThreads } = await import('../src/engine/backend.js');
+  const { chooseWasmThreads, initBackend } = await import('../src/engine/backend.js');
   const { wasmThreadsInUse } = await import('../src/engine/wasm_threads.js');
+  const { defaultReplicas } = await import('../src/engine/parallelism.js');
   const { measureThroughput, profileTrainStep } = await import('../src/engine/throughput.js');
-  if (job.threads != null) setWasmThreads(job.workers > 1 ? 1 : job.threads);
+  // The same choice as `mwt train` unless the job says otherwise.
+  const workers = job.workers ?? defaultReplicas(job.batchSize);
+  chooseWasmThreads(job.threads ?? undefined, workers);
   const backend = await initBackend();
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
   const opts = { model: job.model, width: job.width, batchSize: job.batchSize, form: job.form, steps: job.steps, warmup: job.warmup };
   if (job.kind === 'throughput') {
-    const t = await measureThroughput({ ...opts, replicas: job.workers });
+    const t = await measureThroughput({ ...opts, replicas: workers });
     // maxRSS covers the whole process, worker threads included.
     const row: ThroughputRow = {
       ...opts,
@@ -144,7 +151,8 @@ async function runChild(job: ChildJob): Promise<void> {
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
       backend,
       threads,
-      workers: job.workers,
+      workers,
+      winograd: job.winograd !== false,
     };
     process.stdout.write(JSON.stringify(row) + '\n');
   } else {
@@ -168,6 +176,7 @@ function spawnJob<T>(job: ChildJob): T | { error: string } {
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
     timeout: CHILD_TIMEOUT_MS,
+    env: job.winograd === false ? { ...process.env, MWT_WINOGRAD: '0' } : process.env,
   });
   const line = (res.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (res.status === 0 && line != null) return JSON.parse(line) as T;
@@ -219,8 +228,10 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
   out.push(`- Backend: ${backend}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`);
   out.push(`- Method: one full training step = forward, cross-entropy (+ cohesion/coupling for modular), backward, SGD-momentum update, 32x32x3 random inputs, 10 classes. Median of ${args.steps} timed steps after ${args.warmup} warm-up steps; every configuration runs in its own process; peak RSS is that process's maximum resident set.`);
   out.push('');
+  const setup = (r: ThroughputRow | undefined) =>
+    r == null ? '-' : `${r.workers > 1 ? `${r.workers} workers x ${r.threads} thread` : `${r.threads} thread${r.threads > 1 ? 's' : ''}`}${r.winograd ? '' : ', direct convs'}`;
   const estimate = (r: ThroughputRow) => (r.busiestThreadCpuMsPerStep ? f1((r.batchSize * 1000) / r.busiestThreadCpuMsPerStep) : '-');
-  const header = ['model', 'width', 'batch', 'standard img/s', 'modular img/s', 'modular/standard time', 'idle-core estimate std / mod img/s', 'peak RSS std / mod (MiB)'];
+  const header = ['model', 'width', 'batch', 'setup', 'standard img/s', 'modular img/s', 'modular/standard time', 'idle-core estimate std / mod img/s', 'peak RSS std / mod (MiB)'];
   const body: string[][] = [];
   for (const model of args.models) {
     for (const width of args.widths) {
@@ -229,20 +240,20 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
         const m = byKey.get(`${model}|${width}|${batch}|modular`);
         if (!s || !m) {
           const why = failures.filter((f) => f.model === model && f.width === width && f.batchSize === batch);
-          if (why.length > 0) body.push([model, String(width), String(batch), s ? f1(s.imagesPerSecond) : 'failed', m ? f1(m.imagesPerSecond) : 'failed', '-', '-', why.map((f) => `${f.form}: ${f.error}`).join('; ')]);
+          if (why.length > 0) body.push([model, String(width), String(batch), setup(s ?? m), s ? f1(s.imagesPerSecond) : 'failed', m ? f1(m.imagesPerSecond) : 'failed', '-', '-', why.map((f) => `${f.form}: ${f.error}`).join('; ')]);
           continue;
         }
-        body.push([model, String(width), String(batch), f1(s.imagesPerSecond), f1(m.imagesPerSecond), f2(m.medianStepMs / s.medianStepMs), `${estimate(s)} / ${estimate(m)}`, `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`]);
+        body.push([model, String(width), String(batch), setup(s), f1(s.imagesPerSecond), f1(m.imagesPerSecond), f2(m.medianStepMs / s.medianStepMs), `${estimate(s)} / ${estimate(m)}`, `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`]);
       }
     }
   }
   out.push(table(header, body));
   out.push('', '"idle-core estimate": batch / CPU time of the busiest thread per step (Linux /proc accounting), i.e. the rate with the cores to ourselves and no waiting between threads. It is an estimate, not a measurement; it shows what the wall-clock columns lose to the other jobs on this shared machine.');
   if (variants.length > 0) {
-    out.push('', 'Using the second core (modular, width 1, batch 64). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`MWT_WASM_THREADS=2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`DataParallelTrainer`); the result equals single-process training.', '');
+    out.push('', 'Ways to run a step (modular, width 1, batch 64). "direct convs": XNNPACK\'s convolutions only (`MWT_WINOGRAD=0`); otherwise 3x3 convs run as Winograd F(2x2,3x3) where it measured faster (src/engine/conv_winograd_wasm.ts). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`--threads 2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`--workers 2`, `DataParallelTrainer`); the result equals single-process training up to float rounding.', '');
     const vrows = variants.map((r) => [
       r.model,
-      r.workers > 1 ? `${r.workers} workers x ${r.threads} thread` : `${r.threads} thread${r.threads > 1 ? 's' : ''}`,
+      setup(r),
       f1(r.imagesPerSecond),
       r.cpuMsPerStep != null ? f2(r.cpuMsPerStep / 1000) : '-',
       r.busiestThreadCpuMsPerStep != null ? f2(r.busiestThreadCpuMsPerStep / 1000) : '-',
@@ -264,7 +275,7 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
   if (profile) {
     const perStep = (ms: number) => ms / profile.steps;
     const step = perStep(profile.wallMs);
-    out.push('', `Where the time goes: one modular VGG16 step (width 1, batch 64), ${f1(step)} ms wall on ${profile.backend}${profile.backend === 'wasm' ? ` with ${profile.threads} thread(s)` : ''}, averaged over ${profile.steps} steps. "Self" excludes kernels run inside a kernel (our conv gradients run Conv2D and Transpose inside Conv2DBackpropFilter/Input); Conv2D is the gradient convolutions, FusedConv2D the forward ones.`, '');
+    out.push('', `Where the time goes: one modular VGG16 step (width 1, batch 64), ${f1(step)} ms wall on ${profile.backend}${profile.backend === 'wasm' ? ` with ${profile.threads} thread(s)` : ''}, averaged over ${profile.steps} steps (one replica's kernels). "Self" excludes kernels run inside a kernel: our conv kernels (FusedConv2D forward, Conv2DBackpropInput/Filter) run their Winograd matmuls (BatchMatMul) and tile transforms (Add, Sub, Mul, Slice, Transpose, Reshape, Pad, Concat), or XNNPACK's Conv2D where Winograd does not fit (first layer, strided and 1x1 convs), inside themselves, so their "total" is the whole conv.`, '');
     const rows2 = profile.kernels
       .filter((k) => perStep(k.totalMs) >= 0.5)
       .slice(0, 20)
@@ -317,8 +328,8 @@ async function main(): Promise<void> {
   const variants: ThroughputRow[] = [];
   if (args.variants) {
     for (const model of ['vgg16', 'resnet18'].filter((m) => args.models.includes(m))) {
-      for (const [threads, workers] of [[1, 1], [2, 1], [1, 2]] as const) {
-        const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width: 1, batchSize: 64, form: 'modular', steps: args.steps, warmup: args.warmup, threads, workers });
+      for (const [threads, workers, winograd] of [[1, 1, false], [1, 1, true], [2, 1, true], [1, 2, true]] as const) {
+        const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width: 1, batchSize: 64, form: 'modular', steps: args.steps, warmup: args.warmup, threads, workers, winograd });
         if (failed(row)) {
           log(`${model} modular, ${threads} thread(s), ${workers} replica(s): failed: ${row.error}`);
           continue;
@@ -331,7 +342,7 @@ async function main(): Promise<void> {
   let profile: ProfileRow | null = null;
   if (args.profile) {
     // The profile is of one thread (the kernels of a single replica), whatever --workers says.
-    const p = spawnJob<ProfileRow>({ kind: 'profile', model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: args.threads, workers: 1 });
+    const p = spawnJob<ProfileRow>({ kind: 'profile', model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: 1, workers: 1 });
     if (failed(p)) log(`profile failed: ${p.error}`);
     else {
       profile = p;

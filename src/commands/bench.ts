@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { z } from 'zod';
 import { BACKENDS, chooseWasmThreads, initBackend } from '../engine/backend.js';
 import { wasmThreadsInUse } from '../engine/wasm_threads.js';
+import { defaultReplicas } from '../engine/parallelism.js';
 import { measureThroughput, type Throughput } from '../engine/throughput.js';
 import { MODEL_NAMES } from '../../models/registry.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -27,12 +28,12 @@ export const benchOptionsSchema = z.object({
   json: z.string().min(1).optional(),
   backend: z.enum(BACKENDS).optional(),
   /**
-   * wasm threads per replica (1 = tfjs' single-threaded build). Default: one per core (at most
-   * 8), the fastest on an otherwise idle machine; MWT_WASM_THREADS overrides the default.
+   * wasm threads per replica (1 = tfjs' single-threaded build). Default as `mwt train`: one per
+   * core without workers, else 1; MWT_WASM_THREADS overrides the default.
    */
   threads: z.number().int().min(1).max(8).optional(),
-  /** Data-parallel replicas (main thread + workers, one core each); 1 = no workers. */
-  workers: z.number().int().min(1).max(16).default(1),
+  /** Data-parallel replicas (main thread + workers, one core each). Default as `mwt train`. */
+  workers: z.number().int().min(1).max(16).optional(),
 });
 
 export type BenchOptionsInput = z.input<typeof benchOptionsSchema>;
@@ -82,13 +83,14 @@ export async function benchCommand(input: BenchOptionsInput, log: Logger): Promi
   const parsed = benchOptionsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
   const opts = parsed.data;
-  chooseWasmThreads(opts.threads, opts.workers);
+  chooseWasmThreads(opts.threads, opts.workers ?? defaultReplicas(opts.batchSize));
   const backend = await initBackend(opts.backend);
+  const workers = opts.workers ?? (backend === 'wasm' ? defaultReplicas(opts.batchSize) : 1);
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
-  log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}, ${opts.workers > 1 ? `${opts.workers} data-parallel replicas, ` : ''}${os.cpus().length} cores`);
+  log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}, ${workers > 1 ? `${workers} data-parallel replicas, ` : ''}${os.cpus().length} cores`);
   const results: Record<'standard' | 'modular', FormResult> = {} as never;
   for (const form of ['standard', 'modular'] as const) {
-    const t = await measureThroughput({ model: opts.model, width: opts.width, batchSize: opts.batchSize, form, steps: opts.steps, warmup: opts.warmup, replicas: opts.workers });
+    const t = await measureThroughput({ model: opts.model, width: opts.width, batchSize: opts.batchSize, form, steps: opts.steps, warmup: opts.warmup, replicas: workers });
     results[form] = pick(t);
     log.info(`${opts.model} width ${opts.width} batch ${opts.batchSize} ${form}: ${t.imagesPerSecond.toFixed(1)} images/s (median step ${t.medianStepMs.toFixed(0)} ms of ${opts.steps})`);
   }
@@ -98,7 +100,7 @@ export async function benchCommand(input: BenchOptionsInput, log: Logger): Promi
     batchSize: opts.batchSize,
     backend,
     threads,
-    workers: opts.workers,
+    workers: workers,
     standard: results.standard,
     modular: results.modular,
     modularToStandardTime: results.modular.medianStepMs / results.standard.medianStepMs,

@@ -22,6 +22,8 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedTensorInfoMap, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { allocF32, borrowTensor, heapF32, ownTensor } from './wasm_heap.js';
+import { winogradFilterGrad3x3, winogradInputGrad3x3 } from './winograd.js';
+import { useWinograd } from './conv_winograd_wasm.js';
 
 export type ConvAttrs = {
   strides: [number, number] | number;
@@ -156,6 +158,7 @@ function conv2DBackpropFilterKernel(args: { inputs: NamedTensorInfoMap; attrs?: 
   const x = borrowTensor(args.inputs.x!) as tf.Tensor4D;
   const dy = borrowTensor(args.inputs.dy!) as tf.Tensor4D;
   try {
+    if (useWinograd('filterGrad', x.shape, attrs.filterShape!, attrs)) return winogradFilterGrad3x3(x, dy);
     return conv2dFilterGrad(x, dy, attrs.filterShape!, attrs);
   } finally {
     x.dispose();
@@ -165,15 +168,19 @@ function conv2DBackpropFilterKernel(args: { inputs: NamedTensorInfoMap; attrs?: 
 
 function conv2DBackpropInputKernel(args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap; backend: unknown }): TensorInfo {
   const attrs = args.attrs as unknown as ConvAttrs;
-  const flipped = flipSwapFilterWasm(args.backend as BackendWasm, args.inputs.filter!);
   const dy = borrowTensor(args.inputs.dy!) as tf.Tensor4D;
   const filter = borrowTensor(args.inputs.filter!) as tf.Tensor4D;
   try {
-    return conv2dInputGrad(dy, filter, attrs.inputShape!, attrs, flipped);
+    if (useWinograd('inputGrad', attrs.inputShape!, filter.shape, attrs)) return winogradInputGrad3x3(dy, filter);
+    const flipped = flipSwapFilterWasm(args.backend as BackendWasm, args.inputs.filter!);
+    try {
+      return conv2dInputGrad(dy, filter, attrs.inputShape!, attrs, flipped);
+    } finally {
+      flipped.dispose();
+    }
   } finally {
     dy.dispose();
     filter.dispose();
-    flipped.dispose();
   }
 }
 

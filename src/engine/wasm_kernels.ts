@@ -1,13 +1,16 @@
 /**
  * Everything the wasm backend needs to train our CNNs fast, registered in one place:
- * conv gradients from XNNPACK forward convs, transposed matmuls on XNNPACK, and a correct, fast
- * MaxPoolGrad. See each file for the measurements behind it.
+ * conv gradients from XNNPACK forward convs, Winograd for 3x3 convs, transposed matmuls on
+ * XNNPACK, a correct, fast MaxPoolGrad, and Identity and Slice without needless copies. See each
+ * file for the measurements behind it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmConvGradientKernels } from './conv_gradients_wasm.js';
 import { wasmMaxPoolGradKernel } from './max_pool_grad_wasm.js';
 import { makeWasmBatchMatMulKernel } from './matmul_wasm.js';
+import { makeWasmSliceKernel } from './slice_wasm.js';
+import { makeWinogradForwardKernels } from './conv_winograd_wasm.js';
 
 let registered = false;
 
@@ -49,5 +52,7 @@ export function registerWasmTrainingKernels(): void {
   // Keep the stock setupFunc: it binds the C++ function when the backend initialises.
   const batchMatMul = { ...makeWasmBatchMatMulKernel(stockMatMul.kernelFunc, stockKernel(tf.Transpose).kernelFunc), setupFunc: stockMatMul.setupFunc };
   const identity = makeSharedIdentityKernel(stockKernel(tf.Identity));
-  for (const k of [...wasmConvGradientKernels, wasmMaxPoolGradKernel, batchMatMul, identity]) replace(k);
+  const slice = makeWasmSliceKernel(stockKernel(tf.Slice).kernelFunc);
+  const forwardConvs = makeWinogradForwardKernels(stockKernel(tf.Conv2D), stockKernel(tf.FusedConv2D));
+  for (const k of [...wasmConvGradientKernels, wasmMaxPoolGradKernel, batchMatMul, identity, slice, ...forwardConvs]) replace(k);
 }

@@ -30,16 +30,17 @@ export const trainOptionsSchema = z.object({
   backend: z.enum(BACKENDS).optional(),
   /**
    * wasm threads (per replica): every XNNPACK kernel split over this many cores. Default: one per
-   * core, or 1 with --workers (MWT_WASM_THREADS overrides the default).
+   * core without workers, else 1 (MWT_WASM_THREADS overrides the default).
    */
   threads: z.number().int().min(1).max(8).optional(),
   /**
    * Data-parallel replicas, main thread + (workers - 1) worker threads, each training on a slice
-   * of every batch with its own wasm heap; same result as one process (synchronised batch norm,
-   * masks gathered for the losses). Uses the cores like --threads does, and lets batches train
-   * whose activations do not fit one 4 GiB wasm heap. wasm and cpu backends only.
+   * of every batch with its own wasm heap; same result as one process up to float rounding
+   * (synchronised batch norm, masks gathered for the losses). wasm and cpu backends only.
+   * Default on wasm: one per core when each gets at least 32 samples of the batch, else 1
+   * (src/engine/parallelism.ts; MWT_WORKERS overrides it).
    */
-  workers: z.number().int().min(1).max(16).default(1),
+  workers: z.number().int().min(1).max(16).optional(),
   /** Plain model with cross-entropy only, for comparison. */
   standard: z.boolean().default(false),
   resume: z.boolean().default(false),

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { chooseWasmThreads, initBackend, type BackendName } from '../engine/backend.js';
 import { wasmThreadsInUse } from '../engine/wasm_threads.js';
+import { defaultReplicas } from '../engine/parallelism.js';
 import { DataParallelTrainer } from '../engine/data_parallel/data_parallel_trainer.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset, DATASETS } from '../data/load.js';
@@ -90,11 +91,13 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
 
   // --- data (before the backend: a wrong path fails fast)
   const { train: trainSet, test: testSet, stats } = prepareData(opts);
-  chooseWasmThreads(opts.threads, opts.workers);
+  // Threads are fixed when the backend starts, so pick them for the replicas wasm would get.
+  chooseWasmThreads(opts.threads, opts.workers ?? defaultReplicas(opts.batchSize));
   const backend = await initBackend(opts.backend);
-  if (opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--workers: data-parallel training runs on the wasm or cpu backend, not '${backend}' (use --backend wasm, or leave --workers out)`);
+  if (opts.workers != null && opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--workers: data-parallel training runs on the wasm or cpu backend, not '${backend}' (use --backend wasm, or leave --workers out)`);
+  const workers = opts.workers ?? (backend === 'wasm' ? defaultReplicas(opts.batchSize) : 1);
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
-  log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''}${opts.workers > 1 ? ' per replica' : ''})` : ''}${opts.workers > 1 ? `, ${opts.workers} data-parallel replicas` : ''}`);
+  log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''}${workers > 1 ? ' per replica' : ''})` : ''}${workers > 1 ? `, ${workers} data-parallel replicas` : ''}`);
   const info = DATASETS[opts.dataset];
   const augment = opts.augment ?? (trainSet.shape[0] === 32 && trainSet.shape[2] === 3);
   log.info(`data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`);
@@ -136,9 +139,9 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
     const history: EpochMetrics[] = [];
     // Replicas start from the (possibly resumed) model and optimizer state.
-    parallel = opts.workers > 1
+    parallel = workers > 1
       ? await DataParallelTrainer.create(model, optimizer, {
-          replicas: opts.workers,
+          replicas: workers,
           model: { ...spec, form: modular ? 'modular' : 'standard' },
           optimizer: { momentum: opts.momentum, nesterov: true },
           step: stepConfig,

@@ -34,13 +34,14 @@ describe('mwt bench', () => {
 
 describe('profileKernels', () => {
   it('counts each kernel once, with nested kernels in total but not in self time', async () => {
-    // A kernel that runs other kernels: Conv2DBackpropFilter (ours, on wasm) runs Transpose and Conv2D.
+    // A kernel that runs other kernels: Conv2DBackpropFilter (ours, on wasm) runs Transpose and
+    // Conv2D (stride 2: stride-1 3x3 convs take the Winograd path, which runs no Conv2D).
     await initBackend('wasm');
     const x = tf.ones([2, 6, 6, 3]) as tf.Tensor4D;
-    const dy = tf.ones([2, 6, 6, 4]) as tf.Tensor4D;
+    const dy = tf.ones([2, 3, 3, 4]) as tf.Tensor4D;
     const p = await profileKernels(tf.getBackend(), () => {
-      tf.conv2dTranspose(dy, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, [2, 6, 6, 3], 1, 'same').dispose();
-      tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')))(tf.ones([3, 3, 3, 4])));
+      tf.conv2dTranspose(dy, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, [2, 6, 6, 3], 2, 'same').dispose();
+      tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 2, 'same')))(tf.ones([3, 3, 3, 4])));
     });
     const k = (name: string) => p.kernels.find((e) => e.kernel === name)!;
     expect(k('Conv2DBackpropFilter').calls).toBe(1);

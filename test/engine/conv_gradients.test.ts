@@ -22,6 +22,11 @@ const CASES: Case[] = [
   { name: '1x1 stride 2 (ResNet shortcut)', x: [2, 7, 7, 4], filter: [1, 1, 4, 8], strides: 2, pad: 'same' },
   { name: '5x3 stride [2,1] same', x: [2, 9, 8, 3], filter: [5, 3, 3, 4], strides: [2, 1], pad: 'same' },
   { name: '3x3 first layer (3 input channels)', x: [3, 12, 12, 3], filter: [3, 3, 3, 16], strides: 1, pad: 'same' },
+  // Winograd (3x3, stride 1, same, even H and W): non-square, the smallest tile grid, odd channels.
+  { name: 'Winograd 3x3 stride 1 same, 4x6', x: [3, 4, 6, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same' },
+  { name: 'Winograd 3x3 stride 1 same, 2x2', x: [4, 2, 2, 8], filter: [3, 3, 8, 6], strides: 1, pad: 'same' },
+  { name: 'Winograd 3x3 stride 1 same, 16x16, long tile reduction', x: [70, 16, 16, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { name: '3x3 stride 1 same, odd size (no Winograd)', x: [2, 7, 7, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
 ];
 
 /** Gradients of sum(conv2d(x, w) * r) with respect to x and w. */

@@ -1,0 +1,29 @@
+/**
+ * How a training run uses the cores when the options do not say: data-parallel replicas (one
+ * single-threaded wasm backend per core, `data_parallel/`) or one replica on the threaded wasm
+ * build (every kernel split over the cores, `wasm_threads.ts`).
+ *
+ * Measured on 2 cores (modular images/s, BENCHMARKS.md): replicas win whenever each gets a
+ * reasonable share of the batch: VGG16 width 1 batch 64: 34.4 vs 29.6 with 2 threads; ResNet18
+ * width 1 batch 64: 17.5 vs 15.0; VGG16 width 0.25 batch 128: 204 vs 179. With 16 samples per
+ * replica (SimCNN width 0.25 batch 32) the per-step exchange of masks and gradients costs more
+ * than it saves: 117 vs 145. Replicas also give each share of the batch its own 4 GiB wasm heap.
+ *
+ * MWT_WORKERS overrides the default (as MWT_WASM_THREADS does for threads).
+ */
+import * as os from 'node:os';
+
+/** Samples per replica from which data-parallel replicas beat the threaded build. */
+export const MIN_SAMPLES_PER_REPLICA = 32;
+
+/** Replicas for a run with this batch size on the wasm backend when --workers is not given. */
+export function defaultReplicas(batchSize: number, cores = os.availableParallelism()): number {
+  const env = process.env.MWT_WORKERS;
+  if (env) {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`MWT_WORKERS: expected an integer from 1 to 16, got '${env}'`);
+    return n;
+  }
+  const replicas = Math.min(cores, 8, Math.floor(batchSize / MIN_SAMPLES_PER_REPLICA));
+  return replicas >= 2 ? replicas : 1;
+}
