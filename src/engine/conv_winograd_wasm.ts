@@ -6,7 +6,9 @@
  * Measured per VGG16 layer at batch 64 (BENCHMARKS.md has the whole-step figures): on one thread
  * Winograd wins every pass of every layer (1.3x at 32x32, 1.9x at 8x8 and 4x4); with the threaded
  * build, whose transforms stay mostly on the main thread, it loses the forward pass at 32x32 and
- * 2x2 and the input gradient at 32x32 by ~10%, and wins the rest. So:
+ * 2x2 and the input gradient at 32x32 by ~10%, and wins the rest. It loses wherever the convs
+ * are small: fewer than 64 input or output channels, or fewer than 64 tiles (N*H*W < 256, e.g.
+ * batch-1 inference). So, where it fits and the conv is not small:
  * - filter gradient: always;
  * - input gradient: one thread, or at most 16x16;
  * - forward: one thread, or 4x4 to 16x16.
@@ -37,8 +39,13 @@ export function useWinograd(pass: WinogradPass, xShape: readonly number[], filte
   const m = mode();
   if (m === 'off' || (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC')) return false;
   if (!winogradFits(xShape, filterShape, attrs.strides, attrs.pad, attrs.dilations ?? 1)) return false;
-  if (m === 'on' || pass === 'filterGrad') return true;
-  const [, h, w] = xShape as [number, number, number];
+  if (m === 'on') return true;
+  const [n, h, w, c] = xShape as [number, number, number, number];
+  // The tile transforms cost per element and the matmuls per channel pair, so with few channels
+  // the transforms dominate (32 channels at 14x14: no gain; 16: 1.7-1.9x slower); with few tiles
+  // XNNPACK's per-call packing of the 16 transformed filters does (batch 1 at 4x4x512: 8x slower).
+  if (Math.min(c, filterShape[3]!) < 64 || n * h * w < 256) return false;
+  if (pass === 'filterGrad') return true;
   const oneThread = wasmThreadsInUse() === 1;
   if (pass === 'inputGrad') return oneThread || h * w <= 256;
   return oneThread || (h >= 4 && w >= 4 && h * w <= 256);

@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { name: 'Winograd 3x3 stride 1 same, 4x6', x: [3, 4, 6, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same' },
   { name: 'Winograd 3x3 stride 1 same, 2x2', x: [4, 2, 2, 8], filter: [3, 3, 8, 6], strides: 1, pad: 'same' },
   { name: 'Winograd 3x3 stride 1 same, 16x16, long tile reduction', x: [70, 16, 16, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { name: 'automatic Winograd: 3x3 stride 1 same, 64 channels, 256 positions', x: [4, 8, 8, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same' },
   { name: '3x3 stride 1 same, odd size (no Winograd)', x: [2, 7, 7, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
 ];
 
@@ -50,7 +51,13 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
   for (const c of CASES) {
     it(c.name, async () => {
       const ref = await valuesOn('cpu', convGrads(c));
-      const got = await valuesOn('wasm', convGrads(c));
+      // Winograd wherever it fits (these convs are too small for the automatic choice).
+      const saved = process.env.MWT_WINOGRAD;
+      process.env.MWT_WINOGRAD = c.name.startsWith('Winograd') ? '1' : saved ?? '';
+      const got = await valuesOn('wasm', convGrads(c)).finally(() => {
+        if (saved == null) delete process.env.MWT_WINOGRAD;
+        else process.env.MWT_WINOGRAD = saved;
+      });
       expect(relativeError(got[0]!, ref[0]!)).toBeLessThan(1e-4); // forward
       expect(relativeError(got[1]!, ref[1]!)).toBeLessThan(1e-4); // input gradient
       expect(relativeError(got[2]!, ref[2]!)).toBeLessThan(1e-4); // filter gradient

@@ -60,12 +60,19 @@ describe('the wasm backend routes 3x3 convs through Winograd', () => {
     expect(useWinograd('filterGrad', [64, 32, 32, 64], [3, 3, 64, 64], same)).toBe(true);
     expect(useWinograd('forward', [64, 7, 7, 64], [3, 3, 64, 64], same)).toBe(false);
     expect(useWinograd('forward', [64, 8, 8, 64], [3, 3, 64, 64], { ...same, strides: 2 })).toBe(false);
+    // Small convs stay direct: few channels (the first layer), few tiles (batch-1 inference).
+    expect(useWinograd('filterGrad', [64, 32, 32, 3], [3, 3, 3, 64], same)).toBe(false);
+    expect(useWinograd('forward', [128, 14, 14, 32], [3, 3, 32, 32], same)).toBe(false);
+    expect(useWinograd('forward', [1, 4, 4, 512], [3, 3, 512, 512], same)).toBe(false);
+    process.env.MWT_WINOGRAD = '1';
+    expect(useWinograd('forward', [1, 4, 4, 512], [3, 3, 512, 512], same)).toBe(true);
     process.env.MWT_WINOGRAD = '0';
     expect(useWinograd('filterGrad', [64, 32, 32, 64], [3, 3, 64, 64], same)).toBe(false);
   });
 
   it('a fused conv with bias and relu (the forward of a tfjs-layers conv) matches cpu, via Winograd', async () => {
     await initBackend('wasm');
+    process.env.MWT_WINOGRAD = '1'; // small enough to run fast, too small for the automatic choice
     const run = () => {
       const x = t4([2, 8, 8, 5], 4);
       const f = t4([3, 3, 5, 6], 5);
