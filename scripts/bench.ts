@@ -130,10 +130,10 @@ function parseArgs(argv: string[]): Args {
 async function runChild(job: ChildJob): Promise<void> {
   const { chooseWasmThreads, initBackend } = await import('../src/engine/backend.js');
   const { wasmThreadsInUse } = await import('../src/engine/wasm_threads.js');
-  const { defaultReplicas } = await import('../src/engine/parallelism.js');
+  const { plannedReplicas } = await import('../src/engine/parallelism.js');
   const { measureThroughput, profileTrainStep } = await import('../src/engine/throughput.js');
   // The same choice as `mwt train` unless the job says otherwise.
-  const workers = job.workers ?? defaultReplicas(job.batchSize);
+  const workers = plannedReplicas({ threads: job.threads ?? undefined, workers: job.workers ?? undefined, batchSize: job.batchSize });
   chooseWasmThreads(job.threads ?? undefined, workers);
   const backend = await initBackend();
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;

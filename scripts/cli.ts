@@ -47,7 +47,7 @@ export function buildProgram(): Command {
       .option('--standard', 'train the plain model with cross-entropy only')
       .option('--no-augment', 'no random crop/flip (on by default for 32x32 colour data)')
       .option('--resume', 'continue from the checkpoint in --out')
-      .option('--threads <n>', 'wasm threads per replica (default: one per core without workers, else 1)', parseInteger('--threads'))
+      .option('--threads <n>', 'wasm threads per replica (default: one per core without workers, else 1; alone, it means no workers)', parseInteger('--threads'))
       .option('--workers <n>', 'data-parallel replicas, one core each (default on wasm: one per core when each gets >= 32 samples of a batch)', parseInteger('--workers')),
   ).action(async (o) => {
     const log = createProgress({ quiet: o.quiet || o.json });

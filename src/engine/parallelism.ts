@@ -27,3 +27,13 @@ export function defaultReplicas(batchSize: number, cores = os.availableParalleli
   const replicas = Math.min(cores, 8, Math.floor(batchSize / MIN_SAMPLES_PER_REPLICA));
   return replicas >= 2 ? replicas : 1;
 }
+
+/**
+ * Replicas a run plans for: `workers` when given; 1 when only `threads` is given (threads were
+ * asked for, not replicas); else defaultReplicas. Only the wasm backend uses more than one.
+ */
+export function plannedReplicas(opts: { threads?: number; workers?: number; batchSize: number }): number {
+  if (opts.workers != null) return opts.workers;
+  if (opts.threads != null) return 1;
+  return defaultReplicas(opts.batchSize);
+}

@@ -37,8 +37,8 @@ export const trainOptionsSchema = z.object({
    * Data-parallel replicas, main thread + (workers - 1) worker threads, each training on a slice
    * of every batch with its own wasm heap; same result as one process up to float rounding
    * (synchronised batch norm, masks gathered for the losses). wasm and cpu backends only.
-   * Default on wasm: one per core when each gets at least 32 samples of the batch, else 1
-   * (src/engine/parallelism.ts; MWT_WORKERS overrides it).
+   * Default on wasm: one per core when each gets at least 32 samples of the batch, else 1, and 1
+   * when only --threads is given (src/engine/parallelism.ts; MWT_WORKERS overrides it).
    */
   workers: z.number().int().min(1).max(16).optional(),
   /** Plain model with cross-entropy only, for comparison. */

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { chooseWasmThreads, initBackend, type BackendName } from '../engine/backend.js';
 import { wasmThreadsInUse } from '../engine/wasm_threads.js';
-import { defaultReplicas } from '../engine/parallelism.js';
+import { plannedReplicas } from '../engine/parallelism.js';
 import { DataParallelTrainer } from '../engine/data_parallel/data_parallel_trainer.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset, DATASETS } from '../data/load.js';
@@ -92,10 +92,11 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   // --- data (before the backend: a wrong path fails fast)
   const { train: trainSet, test: testSet, stats } = prepareData(opts);
   // Threads are fixed when the backend starts, so pick them for the replicas wasm would get.
-  chooseWasmThreads(opts.threads, opts.workers ?? defaultReplicas(opts.batchSize));
+  const planned = plannedReplicas(opts);
+  chooseWasmThreads(opts.threads, planned);
   const backend = await initBackend(opts.backend);
   if (opts.workers != null && opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--workers: data-parallel training runs on the wasm or cpu backend, not '${backend}' (use --backend wasm, or leave --workers out)`);
-  const workers = opts.workers ?? (backend === 'wasm' ? defaultReplicas(opts.batchSize) : 1);
+  const workers = opts.workers ?? (backend === 'wasm' ? planned : 1);
   const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
   log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''}${workers > 1 ? ' per replica' : ''})` : ''}${workers > 1 ? `, ${workers} data-parallel replicas` : ''}`);
   const info = DATASETS[opts.dataset];
