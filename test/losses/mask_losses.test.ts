@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
-import { maskLosses, cosineSimilarityMatrix, totalLoss } from '../../src/losses/mask_losses.js';
+import { maskLosses, cosineSimilarityMatrix, layerMaskLosses, totalLoss } from '../../src/losses/mask_losses.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -67,6 +67,25 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
       return cohesion.dataSync()[0]!;
     });
     expect(v).toBeCloseTo((0 + 1) / 2, 5);
+  });
+
+  it('equal the per-layer losses averaged, values and gradients (computed in one pass over all layers)', () => {
+    const labels = tf.tensor1d([0, 0, 1, 2, 1, 0, 2], 'int32');
+    const layers = [3, 5, 2].map((w, l) => tf.tensor2d(Array.from({ length: 7 * w }, (_, i) => ((i * 7 + l * 3) % 5) / 4), [7, w]));
+    const onehot = tf.cast(tf.oneHot(labels, 3), 'float32') as tf.Tensor2D;
+    const fused = (...ms: tf.Tensor[]) => {
+      const { cohesion, coupling } = maskLosses(ms as tf.Tensor2D[], labels, 3);
+      return tf.add(tf.mul(0.5, cohesion), tf.mul(1.5, coupling)) as tf.Scalar;
+    };
+    const perLayer = (...ms: tf.Tensor[]) => {
+      const each = ms.map((m) => layerMaskLosses(m as tf.Tensor2D, onehot));
+      const mean = (k: 'cohesion' | 'coupling') => tf.div(tf.addN(each.map((e) => e[k])), ms.length);
+      return tf.add(tf.mul(0.5, mean('cohesion')), tf.mul(1.5, mean('coupling'))) as tf.Scalar;
+    };
+    const a = tf.grads(fused)(layers);
+    const b = tf.grads(perLayer)(layers);
+    expect(fused(...layers).dataSync()[0]).toBeCloseTo(perLayer(...layers).dataSync()[0]!, 6);
+    a.forEach((g, i) => Array.from(g.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(b[i]!.dataSync()[j]!, 6)));
   });
 
   it('combine as CE + alpha cohesion + beta coupling (Eq. 6)', () => {
