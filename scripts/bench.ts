@@ -128,15 +128,10 @@ function parseArgs(argv: string[]): Args {
 // ---------------------------------------------------------------- child: one measurement
 
 async function runChild(job: ChildJob): Promise<void> {
-  const { chooseWasmThreads, initBackend } = await import('../src/engine/backend.js');
-  const { wasmThreadsInUse } = await import('../src/engine/wasm_threads.js');
-  const { plannedReplicas } = await import('../src/engine/parallelism.js');
+  const { initTrainingBackend } = await import('../src/engine/parallelism.js');
   const { measureThroughput, profileTrainStep } = await import('../src/engine/throughput.js');
   // The same choice as `mwt train` unless the job says otherwise.
-  const workers = plannedReplicas({ threads: job.threads ?? undefined, workers: job.workers ?? undefined, batchSize: job.batchSize });
-  chooseWasmThreads(job.threads ?? undefined, workers);
-  const backend = await initBackend();
-  const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
+  const { backend, workers, threads } = await initTrainingBackend({ threads: job.threads ?? undefined, workers: job.workers ?? undefined, batchSize: job.batchSize });
   const opts = { model: job.model, width: job.width, batchSize: job.batchSize, form: job.form, steps: job.steps, warmup: job.warmup };
   if (job.kind === 'throughput') {
     const t = await measureThroughput({ ...opts, replicas: workers });

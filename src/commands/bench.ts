@@ -7,9 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { BACKENDS, chooseWasmThreads, initBackend } from '../engine/backend.js';
-import { wasmThreadsInUse } from '../engine/wasm_threads.js';
-import { plannedReplicas } from '../engine/parallelism.js';
+import { BACKENDS } from '../engine/backend.js';
+import { describeParallelism, initTrainingBackend } from '../engine/parallelism.js';
 import { measureThroughput, type Throughput } from '../engine/throughput.js';
 import { MODEL_NAMES } from '../../models/registry.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -83,12 +82,9 @@ export async function benchCommand(input: BenchOptionsInput, log: Logger): Promi
   const parsed = benchOptionsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
   const opts = parsed.data;
-  const planned = plannedReplicas(opts);
-  chooseWasmThreads(opts.threads, planned);
-  const backend = await initBackend(opts.backend);
-  const workers = opts.workers ?? (backend === 'wasm' ? planned : 1);
-  const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
-  log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}, ${workers > 1 ? `${workers} data-parallel replicas, ` : ''}${os.cpus().length} cores`);
+  const parallelism = await initTrainingBackend(opts);
+  const { backend, workers, threads } = parallelism;
+  log.info(`backend: ${describeParallelism(parallelism)}, ${os.cpus().length} cores`);
   const results: Record<'standard' | 'modular', FormResult> = {} as never;
   for (const form of ['standard', 'modular'] as const) {
     const t = await measureThroughput({ model: opts.model, width: opts.width, batchSize: opts.batchSize, form, steps: opts.steps, warmup: opts.warmup, replicas: workers });

@@ -12,6 +12,9 @@
  * MWT_WORKERS overrides the default (as MWT_WASM_THREADS does for threads).
  */
 import * as os from 'node:os';
+import { chooseWasmThreads, initBackend, type BackendName } from './backend.js';
+import { wasmThreadsInUse } from './wasm_threads.js';
+import { UsageError } from '../errors.js';
 
 /** Samples per replica from which data-parallel replicas beat the threaded build. */
 export const MIN_SAMPLES_PER_REPLICA = 32;
@@ -36,4 +39,34 @@ export function plannedReplicas(opts: { threads?: number; workers?: number; batc
   if (opts.workers != null) return opts.workers;
   if (opts.threads != null) return 1;
   return defaultReplicas(opts.batchSize);
+}
+
+export interface Parallelism {
+  backend: BackendName;
+  /** Data-parallel replicas (1: this thread alone). */
+  workers: number;
+  /** wasm threads per replica (1 on other backends). */
+  threads: number;
+}
+
+/**
+ * Starts the backend for a training run (or a benchmark of one) and settles how it uses the
+ * cores: the given --workers / --threads, else the defaults above. Threads are fixed when the
+ * backend starts, so they are chosen for the replicas wasm would get.
+ */
+export async function initTrainingBackend(opts: { backend?: string; threads?: number; workers?: number; batchSize: number }): Promise<Parallelism> {
+  const planned = plannedReplicas(opts);
+  chooseWasmThreads(opts.threads, planned);
+  const backend = await initBackend(opts.backend);
+  if (opts.workers != null && opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') {
+    throw new UsageError(`--workers: data-parallel training runs on the wasm or cpu backend, not '${backend}' (use --backend wasm, or leave --workers out)`);
+  }
+  return { backend, workers: opts.workers ?? (backend === 'wasm' ? planned : 1), threads: backend === 'wasm' ? wasmThreadsInUse() : 1 };
+}
+
+/** "wasm (1 thread per replica), 2 data-parallel replicas", for the log. */
+export function describeParallelism({ backend, workers, threads }: Parallelism): string {
+  const perReplica = workers > 1 ? ' per replica' : '';
+  const wasm = backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''}${perReplica})` : '';
+  return `${backend}${wasm}${workers > 1 ? `, ${workers} data-parallel replicas` : ''}`;
 }

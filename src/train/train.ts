@@ -6,9 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { chooseWasmThreads, initBackend, type BackendName } from '../engine/backend.js';
-import { wasmThreadsInUse } from '../engine/wasm_threads.js';
-import { plannedReplicas } from '../engine/parallelism.js';
+import type { BackendName } from '../engine/backend.js';
+import { describeParallelism, initTrainingBackend } from '../engine/parallelism.js';
 import { DataParallelTrainer } from '../engine/data_parallel/data_parallel_trainer.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset, DATASETS } from '../data/load.js';
@@ -24,7 +23,7 @@ import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, writeRunInfo, type RunInfo } from './run_info.js';
 import { createProgress, type Logger } from '../cli/progress.js';
-import { InterruptedError, UsageError } from '../errors.js';
+import { InterruptedError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
 
 export interface EpochMetrics {
@@ -91,14 +90,9 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
 
   // --- data (before the backend: a wrong path fails fast)
   const { train: trainSet, test: testSet, stats } = prepareData(opts);
-  // Threads are fixed when the backend starts, so pick them for the replicas wasm would get.
-  const planned = plannedReplicas(opts);
-  chooseWasmThreads(opts.threads, planned);
-  const backend = await initBackend(opts.backend);
-  if (opts.workers != null && opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--workers: data-parallel training runs on the wasm or cpu backend, not '${backend}' (use --backend wasm, or leave --workers out)`);
-  const workers = opts.workers ?? (backend === 'wasm' ? planned : 1);
-  const threads = backend === 'wasm' ? wasmThreadsInUse() : 1;
-  log.info(`backend: ${backend}${backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''}${workers > 1 ? ' per replica' : ''})` : ''}${workers > 1 ? `, ${workers} data-parallel replicas` : ''}`);
+  const parallelism = await initTrainingBackend(opts);
+  const { backend, workers } = parallelism;
+  log.info(`backend: ${describeParallelism(parallelism)}`);
   const info = DATASETS[opts.dataset];
   const augment = opts.augment ?? (trainSet.shape[0] === 32 && trainSet.shape[2] === 3);
   log.info(`data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`);
@@ -138,7 +132,6 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
     if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
-    const history: EpochMetrics[] = [];
     // Replicas start from the (possibly resumed) model and optimizer state.
     parallel = workers > 1
       ? await DataParallelTrainer.create(model, optimizer, {
@@ -194,7 +187,6 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       const test = evaluate(model, testSet);
       const trained = (stepsPerEpoch - skip) * opts.batchSize;
       const metrics: EpochMetrics = { epoch: epoch + 1, ...trainStats, testAccuracy: test.accuracy, seconds, imagesPerSecond: trained / seconds, learningRate: lr };
-      history.push(metrics);
       appendLine(metricsFile, JSON.stringify(metrics));
       bar.stop();
       log.epochDone(metrics);
