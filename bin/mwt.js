@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `mwt` executable: runs the compiled CLI (built by `npm install` via `prepare`), or the
-// TypeScript sources through tsx in a checkout where dist/ was not built.
+// The `mwt` executable: runs the compiled CLI (dist/, built by `npm install` via `prepare` and
+// shipped in the package), or, in a checkout where dist/ was not built, the TypeScript sources
+// through tsx (a development dependency).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,13 @@ let cli;
 if (existsSync(compiled)) {
   cli = await import(pathToFileURL(compiled).href);
 } else {
-  const { register } = await import('tsx/esm/api');
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    process.stderr.write(`mwt: ${compiled} is missing and tsx is not installed: run 'npm run build' in ${root}\n`);
+    process.exit(1);
+  }
   register();
   cli = await import(pathToFileURL(join(root, 'scripts', 'cli.ts')).href);
 }

@@ -7,6 +7,9 @@ import { ModelBuilder } from './builder.js';
 import type { BuildOptions, SlicePlan } from './builder.js';
 import { vgg16, simcnn } from './vgg.js';
 import { resnet18, rescnn } from './resnet.js';
+import { isModelName, MODEL_NAMES, type ModelName } from './names.js';
+
+export { isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
 export interface ModelConfig extends BuildOptions {
   numClasses: number;
@@ -24,14 +27,7 @@ export interface ModelSpec {
   width: number;
 }
 
-const REGISTRY = { vgg16, resnet18, simcnn, rescnn } satisfies Record<string, (b: ModelBuilder, c: ModelConfig) => LayersModel>;
-
-export type ModelName = keyof typeof REGISTRY;
-export const MODEL_NAMES: readonly ModelName[] = Object.freeze(Object.keys(REGISTRY) as ModelName[]);
-
-export function isModelName(name: string): name is ModelName {
-  return Object.hasOwn(REGISTRY, name);
-}
+const REGISTRY = { vgg16, resnet18, simcnn, rescnn } satisfies Record<ModelName, (b: ModelBuilder, c: ModelConfig) => LayersModel>;
 
 export function listModels(pattern = '*'): ModelName[] {
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);

@@ -109,7 +109,7 @@ function parseArgs(argv: string[]): Args {
     const flag = argv[i]!;
     const value = () => argv[++i] ?? fail(`${flag}: missing value`);
     switch (flag) {
-      case '--models': args.models = listOf(flag, value(), (s) => ((MODEL_NAMES as string[]).includes(s) ? s : null)); break;
+      case '--models': args.models = listOf(flag, value(), (s) => ((MODEL_NAMES as readonly string[]).includes(s) ? s : null)); break;
       case '--widths': args.widths = listOf(flag, value(), (s) => (Number(s) > 0 ? Number(s) : null)); break;
       case '--batch-sizes': args.batchSizes = listOf(flag, value(), positiveInt); break;
       case '--steps': args.steps = positiveInt(value()) ?? fail('--steps: expected a positive integer'); break;

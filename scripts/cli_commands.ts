@@ -1,18 +1,13 @@
 /**
  * CLI wiring of the commands beyond `train`: each entry adds one subcommand to the program and
- * forwards its parsed options to the library function of the same name in src/commands.
+ * forwards its parsed options to the library function of the same name in src/commands, which
+ * is imported only when the command runs (it loads tfjs).
  */
 import type { Command } from 'commander';
-import { parseInteger, parseNumber } from '../src/cli/parse.js';
+import { parseChoice, parseClassList, parseInteger, parseNumber, parseSizeRange, parseThresholds } from '../src/cli/parse.js';
 import { createProgress } from '../src/cli/progress.js';
-import { modularizeCommand, parseThresholds } from '../src/commands/modularize.js';
-import { reportCommand } from '../src/commands/report.js';
-import { parseClassList, reuseCommand } from '../src/commands/reuse.js';
-import { experimentReuseCommand, parseSizeRange } from '../src/commands/experiment_reuse.js';
-import { benchCommand } from '../src/commands/bench.js';
-import { MODEL_NAMES } from '../models/registry.js';
-import { BACKENDS } from '../src/engine/backend.js';
-import { Option } from 'commander';
+import { MODEL_NAMES } from '../models/names.js';
+import { BACKENDS } from '../src/engine/backend_names.js';
 
 export type AddCommand = (program: Command, common: (cmd: Command) => Command) => void;
 
@@ -26,10 +21,12 @@ const modularize: AddCommand = (program, common) =>
       .requiredOption('--run <dir>', 'run directory written by mwt train')
       .option('--threshold <tau>', 'kernel frequency threshold in (0,1], or a comma-separated list to sweep', parseThresholds, 0.9)
       .option('--keep-generators', 'keep the mask generators in the modules (exactly the modular computation)')
-      .option('--batch-size <n>', 'inference batch size', parseInteger('--batch-size'), 256),
+      .option('--batch-size <n>', 'inference batch size', parseInteger('--batch-size'), 256)
+      .option('--data-dir <dir>', 'dataset directory, when not the one recorded in the run'),
   ).action(async (o) => {
+    const { modularizeCommand } = await import('../src/commands/modularize.js');
     const log = createProgress({ quiet: o.quiet || o.json });
-    await modularizeCommand({ run: o.run, threshold: o.threshold, keepGenerators: o.keepGenerators === true, json: o.json === true, backend: o.backend, batchSize: o.batchSize }, log);
+    await modularizeCommand({ run: o.run, threshold: o.threshold, keepGenerators: o.keepGenerators === true, json: o.json === true, backend: o.backend, batchSize: o.batchSize, dataDir: o.dataDir }, log);
   });
 
 const report: AddCommand = (program, common) =>
@@ -42,6 +39,7 @@ const report: AddCommand = (program, common) =>
       .option('--reuse <path>', 'reuse output directory or JSON (repeatable)', collect)
       .option('--out <file>', 'output file (default RUN/report.html)'),
   ).action(async (o) => {
+    const { reportCommand } = await import('../src/commands/report.js');
     const log = createProgress({ quiet: o.quiet || o.json });
     const written = await reportCommand({ run: o.run, standardRun: o.standardRun, reuse: o.reuse, out: o.out }, log);
     if (o.json) process.stdout.write(JSON.stringify({ file: written.file, charts: written.charts }) + '\n');
@@ -70,6 +68,7 @@ const reuse: AddCommand = (program, common) =>
       .option('--standard-run <dir>', 'a standard run, for its accuracy on the same classes (M-ACC)')
       .option('--latency-repeats <n>', 'timed runs per batch size (0: skip latency)', parseInteger('--latency-repeats'), 10),
   ).action(async (o) => {
+    const { reuseCommand } = await import('../src/commands/reuse.js');
     const log = createProgress({ quiet: o.quiet || o.json });
     await reuseCommand(
       { run: o.run, classes: o.classes, out: o.out, epochs: o.epochs, threshold: o.threshold, standardRun: o.standardRun, seed: o.seed, lr: o.lr, batchSize: o.batchSize, latencyRepeats: o.latencyRepeats, dataDir: o.dataDir, backend: o.backend, json: o.json === true },
@@ -89,6 +88,7 @@ const experiment: AddCommand = (program, common) => {
         .option('--per-size <n>', 'random class subsets per size', parseInteger('--per-size'), 10),
     ),
   ).action(async (o) => {
+    const { experimentReuseCommand } = await import('../src/commands/experiment_reuse.js');
     const log = createProgress({ quiet: o.quiet || o.json });
     await experimentReuseCommand(
       { run: o.run, standardRun: o.standardRun, sizes: o.sizes, perSize: o.perSize, seed: o.seed, out: o.out, epochs: o.epochs, threshold: o.threshold, lr: o.lr, batchSize: o.batchSize, dataDir: o.dataDir, backend: o.backend, json: o.json === true },
@@ -102,7 +102,7 @@ const bench: AddCommand = (program) =>
   program
     .command('bench')
     .description('training throughput of one zoo model, standard and modular (npm run bench covers the zoo)')
-    .addOption(new Option('--model <name>', 'zoo model').choices(MODEL_NAMES).makeOptionMandatory())
+    .requiredOption('--model <name>', `zoo model: ${MODEL_NAMES.join(', ')}`, parseChoice('--model', 'model', MODEL_NAMES))
     .option('--width <x>', 'channel multiplier', parseNumber('--width'), 1)
     .option('--batch-size <n>', 'batch size', parseInteger('--batch-size'), 64)
     .option('--steps <n>', 'timed steps per form (median reported)', parseInteger('--steps'), 5)
@@ -110,10 +110,11 @@ const bench: AddCommand = (program) =>
     .option('--json <file>', 'also write the result to this JSON file')
     .option('--threads <n>', 'wasm threads per replica (default as mwt train)', parseInteger('--threads'))
     .option('--workers <n>', 'data-parallel replicas, one core each (default as mwt train)', parseInteger('--workers'))
-    .addOption(new Option('--backend <name>', 'tfjs backend (default: best available)').choices([...BACKENDS]))
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')} (default: the best available)`, parseChoice('--backend', 'backend', BACKENDS))
     .option('--quiet', 'print only errors')
     .option('--verbose', 'print stack traces on errors')
     .action(async (o) => {
+      const { benchCommand } = await import('../src/commands/bench.js');
       const log = createProgress({ quiet: o.quiet });
       await benchCommand({ model: o.model, width: o.width, batchSize: o.batchSize, steps: o.steps, warmup: o.warmup, json: o.json, threads: o.threads, workers: o.workers, backend: o.backend }, log);
     });

@@ -9,14 +9,69 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** An output location that cannot be written (exit code 1: the machine's state, not the call). */
+export class OutputError extends Error {
+  override name = 'OutputError';
+}
+
 /** A run stopped on request (SIGINT) after writing a checkpoint (exit code 130). */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
 }
 
-/** One line naming the first bad option (as the CLI spells it) and what was expected. */
-export function formatZodError(error: z.ZodError, optionName: (key: string) => string = (k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`): string {
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
+
+/** What an option's value should have been, in the README's words (zod's own wording reads as a stack). */
+function expected(issue: z.core.$ZodIssue): string {
+  const bound = (issue as { minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean });
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'int') return 'expected an integer';
+      if (issue.expected === 'number') return 'expected a number';
+      if (issue.expected === 'string') return 'expected a text value';
+      if (issue.expected === 'boolean') return 'expected true or false';
+      if (issue.expected === 'array') return 'expected a list';
+      return `expected ${issue.expected}`;
+    case 'too_small':
+      if (issue.origin === 'string') return 'expected a non-empty value';
+      if (issue.origin === 'array') return `expected at least ${bound.minimum} value${bound.minimum === 1 ? '' : 's'}`;
+      if (Number(bound.minimum) === 0) return bound.inclusive ? 'expected a number >= 0' : 'expected a positive number';
+      return `expected a number ${bound.inclusive ? '>=' : '>'} ${bound.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'array') return `expected at most ${bound.maximum} values`;
+      return `expected a number ${bound.inclusive ? '<=' : '<'} ${bound.maximum}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map(String).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** zod's default messages start like this; a schema's own message is kept as written. */
+const ZOD_DEFAULT = /^(Invalid input|Too small|Too big|Invalid option)\b/;
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v = input;
+  for (const key of path) v = v != null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+/**
+ * One line naming the first bad option (as the CLI spells it), what was expected, and what was
+ * given when `input` is passed: `--width: expected a positive number, got 0`.
+ */
+export function formatZodError(error: z.ZodError, input?: unknown, optionName: (key: string) => string = flagOf): string {
   const issue = error.issues[0]!;
-  const key = issue.path.join('.');
-  return `${key ? optionName(key) : 'options'}: ${issue.message}`;
+  const key = issue.path.filter((p) => typeof p === 'string').join('.');
+  const message = ZOD_DEFAULT.test(issue.message) ? expected(issue) : issue.message;
+  const given = input === undefined ? undefined : valueAt(input, issue.path);
+  const got = given === undefined || /, got /.test(message) ? '' : `, got ${typeof given === 'string' ? `'${given}'` : JSON.stringify(given)}`;
+  return `${key ? optionName(key) : 'options'}: ${message}${got}`;
+}
+
+/** Validates a command's options against its schema; the first problem becomes a UsageError. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new UsageError(formatZodError(result.error, input));
+  return result.data;
 }

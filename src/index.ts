@@ -1,10 +1,16 @@
 /**
  * mwt: modularizing while training for CNNs in TypeScript.
  *
- *   const run = await train({ model: 'simcnn', dataset: 'fashion-mnist', dataDir, out: 'runs/sim', epochs: 5 });
+ *   const run = await train({ model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE_DATA_DIR, out: 'runs/sim', epochs: 5 });
  *   const modules = await modularizeRun('runs/sim', { threshold: 0.9 });
- *   const sub = await reuse({ run: 'runs/sim', classes: [0, 3], out: 'runs/sim-0-3' });
+ *   const { summary, model } = await reuse({ run: 'runs/sim', classes: [0, 3] });
  */
+/**
+ * The tfjs that mwt runs on, for apps that need tensors or layers of their own: importing it from
+ * here needs no tfjs dependency in the app and can never load a second copy of tfjs.
+ */
+export * as tf from '@tensorflow/tfjs-core';
+export * as tfl from '@tensorflow/tfjs-layers';
 export { initBackend, BACKENDS } from './engine/backend.js';
 export type { BackendName } from './engine/backend.js';
 export * from './layers/index.js';
@@ -14,7 +20,7 @@ export * from './data/index.js';
 export { train, prepareData, readMetrics } from './train/train.js';
 export type { TrainSummary, EpochMetrics, TrainHooks } from './train/train.js';
 export { trainOptionsSchema, parseTrainOptions } from './train/options.js';
-export { UsageError, InterruptedError } from './errors.js';
+export { UsageError, InterruptedError, OutputError } from './errors.js';
 export type { TrainOptions, TrainOptionsInput } from './train/options.js';
 export { makeTrainStep, splitOutputs } from './train/step.js';
 export { evaluate } from './train/evaluate.js';
@@ -25,7 +31,7 @@ export type { RunInfo } from './train/run_info.js';
 export { saveModel, loadModel, fileHandler } from './io/model_io.js';
 export { buildPrunedModel, transferWeights } from './modularize/prune.js';
 export { createProgress, silentLogger } from './cli/progress.js';
-export type { Logger } from './cli/progress.js';
+export type { Logger, ProgressEvent, ProgressCallback, ProgressTask } from './cli/progress.js';
 export { modularizeRun, loadModules, loadModule, collectSampleMasks, selectModuleMasks, modularityMetrics, DEFAULT_THRESHOLD } from './modularize/index.js';
 export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions, ModuleMask, ModularityMetrics } from './modularize/index.js';
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from './reuse/reuse.js';

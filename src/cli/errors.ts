@@ -1,7 +1,9 @@
 /**
- * How the CLI ends: one line on stderr and an exit code — 2 for usage errors (bad options),
- * 1 for data or run errors, 130 after an interrupt. A stack trace only with --verbose.
+ * How the CLI ends: one line on stderr, `mwt COMMAND: what is wrong`, and an exit code — 2 for
+ * usage errors (bad options), 1 for data or run errors, 130 after an interrupt. A stack trace
+ * only with --verbose.
  */
+import type { Command } from 'commander';
 import { InterruptedError, UsageError } from '../errors.js';
 
 export const EXIT = { ok: 0, runError: 1, usage: 2, interrupted: 130 } as const;
@@ -14,9 +16,24 @@ export function exitCodeFor(error: unknown): number {
   return EXIT.runError;
 }
 
-export function formatError(error: unknown, verbose: boolean): string {
+/** `mwt`, `mwt train`, `mwt experiment reuse`: the (sub)command that `args` name. */
+export function commandPath(program: Command, args: string[]): string {
+  const names = [program.name()];
+  let cmd = program;
+  for (const arg of args) {
+    if (arg.startsWith('-')) break;
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    names.push(sub.name());
+    cmd = sub;
+  }
+  return names.join(' ');
+}
+
+export function formatError(error: unknown, verbose: boolean, command = 'mwt'): string {
   if (verbose && error instanceof Error && error.stack) return error.stack;
   const message = error instanceof Error ? error.message : String(error);
-  // One line: the first line of the message, without commander's "error: " prefix.
-  return `mwt: ${message.split('\n')[0]!.replace(/^error: /, '')}`;
+  // One line: commander puts its suggestion on a line of its own and starts with "error: ".
+  const line = message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return `${command}: ${line}`;
 }

@@ -13,10 +13,11 @@ import { measureThroughput, type Throughput } from '../engine/throughput.js';
 import { MODEL_NAMES } from '../../models/registry.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Logger } from '../cli/progress.js';
-import { formatZodError, UsageError } from '../train/options.js';
+import { parseOptions } from '../errors.js';
+import { checkWritableFile } from '../io/writable.js';
 
 export const benchOptionsSchema = z.object({
-  model: z.enum(MODEL_NAMES as [string, ...string[]]),
+  model: z.enum(MODEL_NAMES),
   width: z.number().positive().default(1),
   batchSize: z.number().int().positive().default(64),
   /** Timed steps per form; the median is reported. */
@@ -79,9 +80,8 @@ export function peakRssMiB(): number {
 }
 
 export async function benchCommand(input: BenchOptionsInput, log: Logger): Promise<BenchResult> {
-  const parsed = benchOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
-  const opts = parsed.data;
+  const opts = parseOptions(benchOptionsSchema, input);
+  if (opts.json) checkWritableFile(opts.json, '--json');
   const parallelism = await initTrainingBackend(opts);
   const { backend, workers, threads } = parallelism;
   log.info(`backend: ${describeParallelism(parallelism)}, ${os.cpus().length} cores`);

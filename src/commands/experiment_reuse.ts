@@ -14,7 +14,10 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/backend.js';
 import { silentLogger, type Logger } from '../cli/progress.js';
-import { formatZodError, UsageError } from '../train/options.js';
+import { OutputError, parseOptions, UsageError } from '../errors.js';
+import { checkWritableDir } from '../io/writable.js';
+
+export { parseSizeRange } from '../cli/parse.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { closeReuseContext, DEFAULT_REUSE, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
 import { reuseSharedFields, subtaskSettings } from './reuse.js';
@@ -35,13 +38,6 @@ export const experimentReuseOptionsSchema = z.object({
 export type ExperimentReuseInput = z.input<typeof experimentReuseOptionsSchema>;
 export type ExperimentReuseOptions = z.output<typeof experimentReuseOptionsSchema>;
 
-/** "2-9" -> [2, 9]; "3" -> [3, 3] (for the CLI's --sizes). */
-export function parseSizeRange(text: string): [number, number] {
-  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text);
-  if (!m) throw new UsageError(`--sizes: expected MIN-MAX such as 2-9, got '${text}'`);
-  const a = Number(m[1]);
-  return [a, m[2] != null ? Number(m[2]) : a];
-}
 
 export interface SubtaskResult {
   size: number;
@@ -147,15 +143,14 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
 }
 
 export async function experimentReuseCommand(input: ExperimentReuseInput, log: Logger): Promise<ExperimentReuseResult> {
-  const parsed = experimentReuseOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
-  const opts = parsed.data;
+  const opts = parseOptions(experimentReuseOptionsSchema, input);
+  checkWritableDir(opts.out, '--out');
   const started = performance.now();
   let ctx;
   try {
     ctx = await openReuseContext({ run: opts.run, standardRun: opts.standardRun, threshold: opts.threshold, dataDir: opts.dataDir, backend: opts.backend, log });
   } catch (e) {
-    if (e instanceof Error && /^--(run|standard-run):/.test(e.message)) throw new UsageError(e.message);
+    if (e instanceof Error && !(e instanceof OutputError) && /^--(run|standard-run):/.test(e.message)) throw new UsageError(e.message);
     throw e;
   }
   try {

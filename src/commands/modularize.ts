@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { BACKENDS } from '../engine/backend.js';
 import type { Logger } from '../cli/progress.js';
-import { formatZodError, UsageError } from '../train/options.js';
+import { OutputError, parseOptions, UsageError } from '../errors.js';
+
+export { parseThresholds } from '../cli/parse.js';
 import { DEFAULT_THRESHOLD, modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
 
 export { modularizeRun, loadModules, loadModule } from '../modularize/run.js';
@@ -22,19 +24,13 @@ export const modularizeOptionsSchema = z.object({
   json: z.boolean().default(false),
   backend: z.enum(BACKENDS).optional(),
   batchSize: z.number().int().positive().default(256),
+  /** The dataset directory, when not the one recorded in the run. */
+  dataDir: z.string().min(1).optional(),
 });
 
 export type ModularizeOptionsInput = z.input<typeof modularizeOptionsSchema>;
 export type ModularizeOptions = z.output<typeof modularizeOptionsSchema>;
 
-/** "0.9" or "0.1,0.3,0.5" -> numbers (for the CLI's --threshold). */
-export function parseThresholds(text: string): number | number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const values = parts.map(Number);
-  const bad = parts.find((p, i) => p === '' || !Number.isFinite(values[i]!));
-  if (bad != null) throw new UsageError(`--threshold: expected a number or a comma-separated list of numbers in (0, 1], got '${text}'`);
-  return values.length === 1 ? values[0]! : values;
-}
 
 const f4 = (x: number) => x.toFixed(4);
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -56,15 +52,13 @@ export function formatModulesTable(report: ModulesReport, sweep?: SweepEntry[]):
 }
 
 export async function modularizeCommand(input: ModularizeOptionsInput, log: Logger): Promise<ModulesReport & { sweep?: SweepEntry[] }> {
-  const parsed = modularizeOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
-  const opts = parsed.data;
+  const opts = parseOptions(modularizeOptionsSchema, input);
   let report;
   try {
-    report = await modularizeRun(opts.run, { threshold: opts.threshold, keepGenerators: opts.keepGenerators, backend: opts.backend, batchSize: opts.batchSize, log });
+    report = await modularizeRun(opts.run, { threshold: opts.threshold, keepGenerators: opts.keepGenerators, backend: opts.backend, batchSize: opts.batchSize, dataDir: opts.dataDir, log });
   } catch (e) {
     // A bad --run directory is a usage problem; anything else (data, I/O) is a run error.
-    if (e instanceof Error && e.message.startsWith('--run:')) throw new UsageError(e.message);
+    if (e instanceof Error && !(e instanceof OutputError) && e.message.startsWith('--run:')) throw new UsageError(e.message);
     throw e;
   }
   if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

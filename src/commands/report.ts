@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../cli/progress.js';
-import { formatZodError, UsageError } from '../errors.js';
+import { parseOptions, UsageError } from '../errors.js';
+import { checkWritableFile } from '../io/writable.js';
 import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';
 
 export const reportOptionsSchema = z.object({
@@ -31,15 +32,14 @@ function requireDir(option: string, dir: string): void {
 }
 
 export async function reportCommand(input: ReportOptionsInput, log: Logger): Promise<WrittenReport> {
-  const parsed = reportOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
-  const opts = parsed.data;
+  const opts = parseOptions(reportOptionsSchema, input);
   requireDir('--run', opts.run);
   if (opts.standardRun) requireDir('--standard-run', opts.standardRun);
   const reuse = opts.reuse == null ? [] : Array.isArray(opts.reuse) ? opts.reuse : [opts.reuse];
   for (const p of reuse) if (!fs.existsSync(p)) throw new UsageError(`--reuse: ${p} does not exist (expected a reuse directory or JSON file)`);
   let out = opts.out;
   if (out && fs.existsSync(out) && fs.statSync(out).isDirectory()) out = path.join(out, REPORT_FILE);
+  checkWritableFile(out ?? path.join(opts.run, REPORT_FILE), opts.out ? '--out' : '--run');
 
   const written = writeReport({ run: opts.run, standardRun: opts.standardRun, reuse, out });
   for (const text of Object.values(written.data.notes)) log.info(`report: ${text}`);

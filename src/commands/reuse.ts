@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/backend.js';
 import type { Logger } from '../cli/progress.js';
-import { formatZodError, UsageError } from '../train/options.js';
+import { OutputError, parseOptions, UsageError } from '../errors.js';
+import { checkWritableDir } from '../io/writable.js';
+
+export { parseClassList } from '../cli/parse.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
@@ -47,13 +50,6 @@ export const reuseOptionsSchema = z.object({
 export type ReuseCommandInput = z.input<typeof reuseOptionsSchema>;
 export type ReuseCommandOptions = z.output<typeof reuseOptionsSchema>;
 
-/** "0,3" or "0, 3" -> [0, 3] (for the CLI's --classes). */
-export function parseClassList(text: string, option = '--classes'): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const values = parts.map(Number);
-  if (parts.some((p, i) => p === '' || !Number.isInteger(values[i]))) throw new UsageError(`${option}: expected comma-separated class numbers such as 0,3, got '${text}'`);
-  return values;
-}
 
 /** The fine-tuning and latency settings of both reuse commands, as reuseSubtask takes them. */
 export function subtaskSettings(opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' | 'batchSize' | 'validationFraction' | 'seed' | 'latencyRepeats'>) {
@@ -68,23 +64,22 @@ export function subtaskSettings(opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' 
 }
 
 export function parseReuseOptions(input: ReuseCommandInput): ReuseCommandOptions {
-  const parsed = reuseOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
-  return parsed.data;
+  return parseOptions(reuseOptionsSchema, input);
 }
 
 /** Problems with what the user asked for (bad directory, classes) are usage errors, exit code 2. */
 function asUsageError(e: unknown): unknown {
-  if (e instanceof Error && /^--(run|classes|standard-run):/.test(e.message)) return new UsageError(e.message);
+  if (e instanceof Error && !(e instanceof OutputError) && /^--(run|classes|standard-run):/.test(e.message)) return new UsageError(e.message);
   return e;
 }
 
 export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promise<ReuseSummary> {
   const opts = parseReuseOptions(input);
+  checkWritableDir(opts.out, '--out');
   let result;
   try {
     // Check the run and the classes before loading anything heavy.
-    validateClasses(opts.classes, readModularRun(opts.run).spec.numClasses);
+    validateClasses(opts.classes, readModularRun(opts.run, 'mwt reuse').spec.numClasses);
     result = await reuse({
       run: opts.run,
       classes: opts.classes,

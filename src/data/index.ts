@@ -6,3 +6,4 @@ export * from './mat5.js';
 export * from './svhn.js';
 export * from './load.js';
 export * from './batches.js';
+export { SAMPLE_DATA_DIR } from './sample.js';

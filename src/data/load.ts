@@ -10,8 +10,9 @@ import { validateDataset, type Dataset } from './dataset.js';
 import { readIdxImages, readIdxLabels } from './idx.js';
 import { readSvhnMat, SVHN_CLASS_NAMES, SVHN_FILES } from './svhn.js';
 
-export const DATASET_NAMES = ['cifar10', 'svhn', 'mnist', 'fashion-mnist'] as const;
-export type DatasetName = (typeof DATASET_NAMES)[number];
+import { DATASET_NAMES, type DatasetName } from './dataset_names.js';
+
+export { DATASET_NAMES, type DatasetName } from './dataset_names.js';
 export type Split = 'train' | 'test';
 
 export interface DatasetInfo {

@@ -17,8 +17,9 @@ import { installFusedBatchNorm } from './batch_norm_layer_patch.js';
 import { registerThreadedWasmBackend } from './wasm_threads.js';
 import { installStreamingGradients } from './streaming_gradients.js';
 
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { BACKENDS, type BackendName } from './backend_names.js';
+
+export { BACKENDS, type BackendName } from './backend_names.js';
 
 async function tryTensorflow(): Promise<boolean> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {

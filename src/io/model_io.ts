@@ -43,11 +43,18 @@ export function fileHandler(dir: string): tf.io.IOHandler {
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Buffer[] = [];
+      const files: string[] = [];
       for (const group of json.weightsManifest ?? []) {
         specs.push(...group.weights);
-        for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
+        for (const p of group.paths) {
+          const file = path.join(dir, p);
+          if (!fs.existsSync(file)) throw new Error(`${file}: weights file not found (listed in ${jsonPath})`);
+          files.push(file);
+          buffers.push(fs.readFileSync(file));
+        }
       }
       const all = Buffer.concat(buffers);
+      checkWeightBytes(files, all.byteLength, specs, jsonPath);
       return {
         modelTopology: json.modelTopology,
         weightSpecs: specs,
@@ -59,6 +66,29 @@ export function fileHandler(dir: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+/** Bytes per stored value of a weight (quantized weights are stored in their quantized type). */
+function bytesPerValue(spec: tf.io.WeightsManifestEntry): number | null {
+  const stored = spec.quantization?.dtype ?? spec.dtype;
+  return ({ float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 } as Record<string, number>)[stored] ?? null;
+}
+
+/**
+ * A truncated or foreign weights file otherwise fails deep in tfjs ("the tensor should have N
+ * values but has M") without naming any file.
+ */
+function checkWeightBytes(files: string[], actual: number, specs: tf.io.WeightsManifestEntry[], jsonPath: string): void {
+  let expected = 0;
+  for (const spec of specs) {
+    const bytes = bytesPerValue(spec);
+    if (bytes == null) return; // string weights have no fixed size: leave the check to tfjs
+    expected += spec.shape.reduce((a, b) => a * b, 1) * bytes;
+  }
+  if (actual !== expected) {
+    const what = files.length === 1 ? files[0]! : `${files.join(' + ')} (together)`;
+    throw new Error(`${what}: ${actual} bytes, but ${jsonPath} describes ${expected} (the file is truncated or belongs to another model)`);
+  }
 }
 
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {

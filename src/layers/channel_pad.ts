@@ -11,9 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-import type { Shape } from '@tensorflow/tfjs-layers/dist/keras_format/common.js';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import type { LayerArgs, Shape, Kwargs } from './tfjs_types.js';
 
 export interface ChannelPadArgs extends LayerArgs {
   /** Output position of each input channel, strictly increasing. */

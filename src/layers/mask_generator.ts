@@ -10,10 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-import type { Shape } from '@tensorflow/tfjs-layers/dist/keras_format/common.js';
-import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import type { LayerArgs, Shape, LayerVariable, Kwargs } from './tfjs_types.js';
 
 export interface MaskGeneratorArgs extends LayerArgs {
   /** Number of kernels of the conv layer this generator masks (the mask length). */

@@ -17,8 +17,9 @@ import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
 import { loadModel, saveModel } from '../io/model_io.js';
 import { readJson, writeJsonAtomic } from '../io/atomic.js';
-import { MODEL_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
-import { silentLogger, type Logger } from '../cli/progress.js';
+import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
+import { loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
+import { checkWritableDir } from '../io/writable.js';
 import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
 import { modularityMetrics, type LayerBreakdown, type LayerMetrics } from './metrics.js';
@@ -26,7 +27,7 @@ import { buildPrunedModel } from './prune.js';
 import { countFlops } from '../reuse/flops.js';
 import { buildModel } from '../../models/registry.js';
 
-export const MODULES_DIR = 'modules';
+export { MODULES_DIR } from '../train/run_info.js';
 export const MODULES_FILE = 'modules.json';
 export const SWEEP_FILE = 'sweep.json';
 export const DEFAULT_THRESHOLD = 0.9;
@@ -102,7 +103,11 @@ export interface ModularizeRunOptions {
   backend?: string;
   /** Images per inference batch. */
   batchSize?: number;
+  /** The dataset directory, when not the one recorded in the run (moved data, another machine). */
+  dataDir?: string;
   log?: Logger;
+  /** Progress of the inference pass that collects the sample masks. */
+  onProgress?: ProgressCallback;
 }
 
 /** The threshold the modules are built for: 0.9 when swept, else the last one given. */
@@ -115,20 +120,30 @@ export function checkThreshold(t: number): void {
   if (!(Number.isFinite(t) && t > 0 && t <= 1)) throw new Error(`--threshold: expected numbers in (0, 1], got ${t}`);
 }
 
-/** Checks that `runDir` holds a finished modular run; returns its description. */
-export function readModularRun(runDir: string): RunInfo {
+/**
+ * Checks that `runDir` holds a finished modular run; returns its description. `command` names
+ * who asks, for the message (`mwt reuse needs a modular run`).
+ */
+export function readModularRun(runDir: string, command = 'mwt modularize'): RunInfo {
   if (!fs.existsSync(runDir)) throw new Error(`--run: directory ${runDir} does not exist`);
   if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new Error(`--run: ${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`);
   const info = readRunInfo(runDir);
-  if (info.standard) throw new Error(`--run: ${runDir} is a standard run (trained with --standard); modularize needs a modular run`);
-  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json'))) {
-    throw new Error(`--run: ${runDir} has no ${MODEL_DIR}/model.json (training has not finished; finish it with mwt train --resume)`);
-  }
+  if (info.standard) throw new Error(`--run: ${runDir} is a standard run (trained with --standard); ${command} needs a modular run`);
+  checkTrainedModel(runDir, '--run');
   return info;
 }
 
+/** The run's final model is there, or one line says which file is missing and why that may be. */
+export function checkTrainedModel(runDir: string, option: string): void {
+  const modelJson = path.join(runDir, MODEL_DIR, 'model.json');
+  if (fs.existsSync(modelJson)) return;
+  // summary.json is written after the model: with it, training finished and the model was lost since.
+  if (fs.existsSync(path.join(runDir, 'summary.json'))) throw new Error(`${option}: ${modelJson} is missing (training finished, but the model file was deleted or moved)`);
+  throw new Error(`${option}: ${runDir} has no ${MODEL_DIR}/model.json (training has not finished; finish it with mwt train --resume)`);
+}
+
 /** The run's training set as it was trained on: same subset (--limit, seed), same normalisation. */
-export function loadTrainingSet(info: RunInfo): Dataset {
+export function loadTrainingSet(info: Pick<RunInfo, 'dataset' | 'dataDir' | 'limit' | 'options' | 'normalization'>): Dataset {
   let ds = loadDataset(info.dataset, info.dataDir, 'train');
   if (info.limit != null && info.limit < ds.count) ds = balancedSubset(ds, info.limit, info.options.seed);
   return normalize(ds, info.normalization);
@@ -142,11 +157,14 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
 
 export async function modularizeRun(runDir: string, opts: ModularizeRunOptions = {}): Promise<ModulesReport & { sweep?: SweepEntry[] }> {
   const started = performance.now();
-  const log = opts.log ?? silentLogger;
   const thresholds = Array.isArray(opts.threshold) ? opts.threshold : [opts.threshold ?? DEFAULT_THRESHOLD];
   thresholds.forEach(checkThreshold);
   const tau = chosenThreshold(thresholds);
-  const info = readModularRun(runDir);
+  const recorded = readModularRun(runDir);
+  const info = opts.dataDir ? { ...recorded, dataDir: opts.dataDir } : recorded;
+  const outDir = path.join(runDir, MODULES_DIR);
+  checkWritableDir(outDir, '--run');
+  const log = loggerFor(opts);
   if (opts.backend != null || !tf.engine().backendName) await initBackend(opts.backend);
 
   // --- load
@@ -158,7 +176,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
     log.info(`modularize: ${info.spec.name} on ${trainSet.count} ${info.dataset} training samples, ${layers.length} masked convs, threshold ${thresholds.join(', ')}`);
 
     // --- one inference pass: sample masks
-    const masks = collectSampleMasks(trained, trainSet, { batchSize: opts.batchSize });
+    const masks = collectSampleMasks(trained, trainSet, { batchSize: opts.batchSize, progress: log.task('collect-masks', trainSet.count, `sample masks of ${trainSet.count} training images`) });
     log.info(`sample masks: ${masks.seconds.toFixed(1)} s (${(trainSet.count / masks.seconds).toFixed(0)} img/s), modular model train accuracy ${(masks.accuracy * 100).toFixed(2)}%`);
 
     // --- module masks and metrics per threshold
@@ -179,7 +197,6 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
 
     // --- modules as networks
     const modulesStarted = performance.now();
-    const outDir = path.join(runDir, MODULES_DIR);
     fs.mkdirSync(outDir, { recursive: true });
     const entries: ModuleEntry[] = [];
     for (const [i, m] of chosen!.modules.entries()) {

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { TaskProgress } from '../cli/progress.js';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
 import { BitMatrix } from './bit_matrix.js';
@@ -50,6 +51,8 @@ export interface CollectOptions {
   batchSize?: number;
   /** Keep the per-sample bit rows (needed for cohesion). Default true. */
   keepBits?: boolean;
+  /** Told the images done after every batch. */
+  progress?: TaskProgress;
 }
 
 export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: CollectOptions = {}): SampleMasks {
@@ -63,6 +66,7 @@ export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: Collec
   const bits = opts.keepBits === false ? null : Array.from({ length: numClasses }, () => new BitMatrix(totalKernels));
   let correct = 0;
   const it = new BatchIterator(ds, { batchSize: opts.batchSize ?? 256, shuffle: false });
+  let done = 0;
   for (const batch of it.epoch(0)) {
     // Tensors out of tidy, data read after: tidy walks every element of a returned typed array.
     const [onTensor, predictedTensor] = tf.tidy(() => {
@@ -83,6 +87,8 @@ export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: Collec
       for (let j = 0; j < totalKernels; j++) counts[j]! += binary[base + j]!;
       bits?.[k]!.appendRow(binary, base);
     }
+    opts.progress?.update((done += batch.size));
   }
+  opts.progress?.stop();
   return { layers, totalKernels, numClasses, samples, usage, bits, accuracy: correct / Math.max(ds.count, 1), seconds: (performance.now() - started) / 1000 };
 }

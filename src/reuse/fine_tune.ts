@@ -45,6 +45,11 @@ export interface FineTuneResult {
   bestValidationAccuracy: number;
 }
 
+function stepMetrics(s: ArrayLike<number>) {
+  const n = Math.max(s[STAT.samples]!, 1);
+  return { trainAccuracy: s[STAT.correct]! / n, ceLoss: s[STAT.ce]! / n, cohesionLoss: null, couplingLoss: null, kernelRate: null };
+}
+
 /** Trains `model` in place on `train` (labels 0..M-1) and leaves it at the best validation epoch. */
 export function fineTune(model: LayersModel, train: Dataset, validation: Dataset, opts: FineTuneOptions): FineTuneResult {
   const log = opts.log ?? silentLogger;
@@ -55,6 +60,7 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
   const step = makeTrainStep(model, optimizer, { numClasses: train.numClasses, alpha: 0, beta: 0 });
   // 'keep' the short last batch: a small sub-task may have fewer samples than one batch.
   const batches = new BatchIterator(train, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: opts.augment, lastBatch: 'keep' });
+  const steps = Math.ceil(train.count / opts.batchSize);
   const history: FineTuneEpoch[] = [];
   let best: { epoch: number; accuracy: number; weights: tf.Tensor[] } | null = null;
   try {
@@ -63,17 +69,22 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
       const lr = cosineLearningRate(opts.lr, epoch, opts.epochs);
       optimizer.setLearningRate(lr);
       let sums = tf.zeros([STAT_LENGTH]) as tf.Tensor1D;
+      const bar = log.epochProgress(epoch + 1, opts.epochs, steps, opts.batchSize, 'fine-tune');
+      let stepIndex = 0;
       for (const batch of batches.epoch(epoch)) {
         const stats = tf.tidy(() => step(tf.tensor4d(batch.x, [batch.size, ...train.shape]), tf.tensor1d(batch.y, 'int32')));
         const next = tf.add(sums, stats) as tf.Tensor1D;
         tf.dispose([sums, stats]);
         sums = next;
+        // Read back rarely: every read is a sync point.
+        if (++stepIndex % 10 === 0 || stepIndex === steps) bar.update(stepIndex, stepMetrics(sums.dataSync()));
       }
+      bar.stop();
       const s = sums.dataSync();
       sums.dispose();
       const n = Math.max(s[STAT.samples]!, 1);
       if (!Number.isFinite(s[STAT.ce]!)) throw new Error(`fine-tune diverged: loss is not finite at epoch ${epoch + 1} (try a lower --lr)`);
-      const validationAccuracy = evaluate(model, validation).accuracy;
+      const validationAccuracy = evaluate(model, validation, undefined, log.task('evaluate', validation.count, `fine-tune epoch ${epoch + 1}/${opts.epochs}: validation accuracy`)).accuracy;
       const record: FineTuneEpoch = { epoch: epoch + 1, learningRate: lr, trainAccuracy: s[STAT.correct]! / n, ceLoss: s[STAT.ce]! / n, validationAccuracy, seconds: (performance.now() - started) / 1000 };
       history.push(record);
       log.info(`fine-tune epoch ${record.epoch}/${opts.epochs}: train ${(record.trainAccuracy * 100).toFixed(2)}% ce ${record.ceLoss.toFixed(3)} validation ${(validationAccuracy * 100).toFixed(2)}% lr ${lr.toFixed(4)} | ${record.seconds.toFixed(1)} s`);

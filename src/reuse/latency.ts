@@ -14,6 +14,8 @@ export interface LatencyOptions {
   warmup?: number;
   /** Timed calls; the median is returned. Default 10. */
   repeats?: number;
+  /** Called after each predict call, warm-up or timed (to show progress). */
+  onCall?: () => void;
 }
 
 export interface LatencyMs {
@@ -51,10 +53,15 @@ export function compareLatency(models: LayersModel[], batchSize: number, opts: L
     if (m.inputs[0]!.shape.slice(1).join() !== shape.join()) throw new Error(`latency: models take different inputs (${shape.join('x')} vs ${m.inputs[0]!.shape.slice(1).join('x')})`);
   }
   const x = tf.randomNormal([batchSize, ...shape]);
+  const timed = (m: LayersModel) => {
+    const ms = timePredict(m, x);
+    opts.onCall?.();
+    return ms;
+  };
   try {
-    for (const m of models) for (let i = 0; i < warmup; i++) timePredict(m, x);
+    for (const m of models) for (let i = 0; i < warmup; i++) timed(m);
     const times = models.map(() => [] as number[]);
-    for (let i = 0; i < repeats; i++) models.forEach((m, k) => times[k]!.push(timePredict(m, x)));
+    for (let i = 0; i < repeats; i++) models.forEach((m, k) => times[k]!.push(timed(m)));
     return times.map(median);
   } finally {
     x.dispose();

@@ -23,8 +23,8 @@ import { loadModel } from '../io/model_io.js';
 import { MODEL_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
 import { evaluate } from '../train/evaluate.js';
 import { seedGlobalRandom } from '../train/random.js';
-import { loadModules, loadTrainingSet, maskedLayersOf, modularizeRun, readModularRun, MODULES_DIR, MODULES_FILE, type ModulesReport } from '../modularize/index.js';
-import { silentLogger, type Logger } from '../cli/progress.js';
+import { checkTrainedModel, loadModules, loadTrainingSet, maskedLayersOf, modularizeRun, readModularRun, MODULES_DIR, MODULES_FILE, type ModulesReport } from '../modularize/index.js';
+import { loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
 import { countFlops, countParameters } from './flops.js';
 import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency.js';
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
@@ -55,6 +55,8 @@ export interface ReuseContextOptions {
   /** Backend to initialise; default: the one in use, else the best available. */
   backend?: string;
   log?: Logger;
+  /** Progress of mask collection, fine-tuning, evaluation and latency timing. */
+  onProgress?: ProgressCallback;
 }
 
 export interface ReuseContext {
@@ -105,7 +107,7 @@ function readStandardRun(runDir: string, modular: RunInfo): RunInfo {
   if (!info.standard) throw new Error(`--standard-run: ${runDir} is a modular run; expected one trained with --standard`);
   if (info.dataset !== modular.dataset) throw new Error(`--standard-run: ${runDir} was trained on ${info.dataset}, the modular run on ${modular.dataset}`);
   if (info.spec.numClasses !== modular.spec.numClasses) throw new Error(`--standard-run: ${runDir} has ${info.spec.numClasses} classes, the modular run ${modular.spec.numClasses}`);
-  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json'))) throw new Error(`--standard-run: ${runDir} has no ${MODEL_DIR}/model.json (training has not finished)`);
+  checkTrainedModel(runDir, '--standard-run');
   return info;
 }
 
@@ -122,12 +124,12 @@ async function standardLogits(runDir: string, info: RunInfo): Promise<NonNullabl
 }
 
 export async function openReuseContext(opts: ReuseContextOptions): Promise<ReuseContext> {
-  const log = opts.log ?? silentLogger;
+  const log = loggerFor(opts);
   const threshold = opts.threshold ?? DEFAULT_REUSE.threshold;
   if (opts.backend != null || !tf.engine().backendName) await initBackend(opts.backend);
   // Every check on the inputs first, so a bad option fails before minutes of work.
   const withDataDir = (info: RunInfo) => (opts.dataDir ? { ...info, dataDir: opts.dataDir } : info);
-  const info = withDataDir(readModularRun(opts.run));
+  const info = withDataDir(readModularRun(opts.run, 'mwt reuse'));
   const standardInfo = opts.standardRun ? withDataDir(readStandardRun(opts.standardRun, info)) : undefined;
   const modules = await modulesFor(opts.run, threshold, log);
   const standard = standardInfo ? await standardLogits(opts.standardRun!, standardInfo) : undefined;
@@ -169,6 +171,7 @@ export interface SubtaskOptions {
   /** Latency settings, or false to skip measuring (sweeps). */
   latency?: LatencyOptions | false;
   log?: Logger;
+  onProgress?: ProgressCallback;
 }
 
 export interface ReuseSummary {
@@ -241,7 +244,7 @@ function standardAccuracy(std: NonNullable<ReuseContext['standard']>, classes: n
 /** One sub-task: returns the summary and the fine-tuned sub-task model (the caller disposes it). */
 export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary: ReuseSummary; model: LayersModel } {
   const started = performance.now();
-  const log = opts.log ?? silentLogger;
+  const log = loggerFor(opts);
   const settings = {
     epochs: opts.epochs ?? DEFAULT_REUSE.epochs,
     lr: opts.lr ?? DEFAULT_REUSE.lr,
@@ -300,7 +303,12 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
       summary.standardModelAccuracy = standardAccuracy(ctx.standard, classes);
     }
     if (opts.latency !== false) {
-      const [module, whole] = compareLatencies([model, ctx.reference.model], opts.latency || {});
+      const latency = { warmup: 2, repeats: 10, ...(opts.latency || {}) };
+      // Two models, warm-up and timed calls, at batch 1 and 128.
+      const progress = log.task('latency', 2 * 2 * (latency.warmup + latency.repeats), 'latency of the sub-task model and the whole model');
+      let calls = 0;
+      const [module, whole] = compareLatencies([model, ctx.reference.model], { ...latency, onCall: () => progress.update(++calls) });
+      progress.stop();
       summary.latencyMs = { module: module!, model: whole! };
       summary.latencyRatio = { batch1: module!.batch1 / whole!.batch1, batch128: module!.batch128 / whole!.batch128 };
     }

@@ -21,7 +21,9 @@ export interface LoopState {
   partial: number[] | null;
 }
 
-const POINTER = 'checkpoint.json';
+/** The pointer to the latest checkpoint directory, in the run directory. */
+export const CHECKPOINT_FILE = 'checkpoint.json';
+const POINTER = CHECKPOINT_FILE;
 
 export function hasCheckpoint(runDir: string): boolean {
   return fs.existsSync(path.join(runDir, POINTER));

@@ -4,6 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
 import { splitOutputs } from './step.js';
+import type { TaskProgress } from '../cli/progress.js';
 
 export interface Evaluation {
   accuracy: number;
@@ -20,12 +21,14 @@ export function checkInputShape(model: LayersModel, shape: readonly number[], wh
   }
 }
 
-export function evaluate(model: LayersModel, ds: Dataset, batchSize = 256): Evaluation {
+/** `progress` is told the images done after every batch. */
+export function evaluate(model: LayersModel, ds: Dataset, batchSize = 256, progress?: TaskProgress): Evaluation {
   checkInputShape(model, ds.shape, 'evaluate');
   let correct = 0;
   let active = 0;
   let entries = 0;
   const it = new BatchIterator(ds, { batchSize, shuffle: false });
+  let done = 0;
   for (const batch of it.epoch(0)) {
     const [c, a, e] = tf.tidy(() => {
       const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
@@ -37,6 +40,8 @@ export function evaluate(model: LayersModel, ds: Dataset, batchSize = 256): Eval
     correct += c;
     active += a;
     entries += e;
+    progress?.update((done += batch.size));
   }
+  progress?.stop();
   return { accuracy: correct / ds.count, kernelRate: entries > 0 ? active / entries : null, samples: ds.count };
 }

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { MODEL_NAMES } from '../../models/registry.js';
 import { DATASET_NAMES } from '../data/load.js';
 import { BACKENDS } from '../engine/backend.js';
-import { formatZodError, UsageError } from '../errors.js';
+import { parseOptions } from '../errors.js';
 
 export { formatZodError, UsageError } from '../errors.js';
 
 export const trainOptionsSchema = z.object({
-  model: z.enum(MODEL_NAMES as [string, ...string[]]),
+  model: z.enum(MODEL_NAMES),
   dataset: z.enum(DATASET_NAMES),
   dataDir: z.string().min(1),
   out: z.string().min(1),
@@ -44,6 +44,8 @@ export const trainOptionsSchema = z.object({
   /** Plain model with cross-entropy only, for comparison. */
   standard: z.boolean().default(false),
   resume: z.boolean().default(false),
+  /** Replace a run already in `out` (without it, train refuses to touch an existing run). */
+  overwrite: z.boolean().default(false),
   /** Random crop + flip; defaults to on for 32x32 colour sets, off for 28x28 grey ones. */
   augment: z.boolean().optional(),
   quiet: z.boolean().default(false),
@@ -53,7 +55,5 @@ export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 export type TrainOptions = z.output<typeof trainOptionsSchema>;
 
 export function parseTrainOptions(input: TrainOptionsInput): TrainOptions {
-  const result = trainOptionsSchema.safeParse(input);
-  if (!result.success) throw new UsageError(formatZodError(result.error));
-  return result.data;
+  return parseOptions(trainOptionsSchema, input);
 }

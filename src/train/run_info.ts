@@ -23,6 +23,8 @@ export interface RunInfo {
 
 export const RUN_FILE = 'run.json';
 export const MODEL_DIR = 'model';
+/** Where `mwt modularize` puts the run's modules. */
+export const MODULES_DIR = 'modules';
 
 export function writeRunInfo(runDir: string, info: RunInfo): void {
   writeJsonAtomic(path.join(runDir, RUN_FILE), info);

@@ -19,11 +19,12 @@ import { parseTrainOptions, type TrainOptions, type TrainOptionsInput } from './
 import { makeTrainStep, STAT, STAT_LENGTH } from './step.js';
 import { checkInputShape, evaluate } from './evaluate.js';
 import { cosineLearningRate } from './schedule.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
-import { MODEL_DIR, writeRunInfo, type RunInfo } from './run_info.js';
-import { createProgress, type Logger } from '../cli/progress.js';
-import { InterruptedError } from '../errors.js';
+import { MODEL_DIR, MODULES_DIR, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
+import { checkWritableDir } from '../io/writable.js';
+import { createProgress, loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
 
 export interface EpochMetrics {
@@ -58,6 +59,8 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   /** Called after every step (epoch and step 1-based), e.g. to watch tf.memory(). */
   onStep?: (epoch: number, step: number) => void;
+  /** Progress of training steps and of the test-set evaluation after each epoch. */
+  onProgress?: ProgressCallback;
 }
 
 export { InterruptedError } from '../errors.js';
@@ -84,9 +87,11 @@ function toMetrics(sums: number[], modular: boolean) {
 }
 
 export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): Promise<TrainSummary> {
-  const opts = parseTrainOptions(input);
-  const log = hooks.log ?? createProgress({ quiet: opts.quiet });
-  ensureWritableDir(opts.out, '--out');
+  // The data directory is recorded absolute, so modularize and reuse find it from any directory.
+  const parsed = parseTrainOptions(input);
+  const opts = { ...parsed, dataDir: path.resolve(parsed.dataDir) };
+  const log = hooks.log ? loggerFor(hooks) : createProgress({ quiet: opts.quiet, onProgress: hooks.onProgress });
+  checkOutDir(opts);
 
   // --- data (before the backend: a wrong path fails fast)
   const { train: trainSet, test: testSet, stats } = prepareData(opts);
@@ -114,7 +119,8 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     log.info(`resumed from ${path.relative(process.cwd(), ckpt.dir) || ckpt.dir} (epoch ${state.epoch + 1}, step ${state.step})`);
   } else {
     model = buildModel(opts.model, { ...spec, form: opts.standard ? 'standard' : 'modular' }).model;
-    fs.rmSync(path.join(opts.out, 'metrics.jsonl'), { force: true });
+    // Only now, with data and model in hand, is the old run (--overwrite) replaced.
+    removeRun(opts.out);
   }
   // The model, optimizer and replicas belong to this run: freed however it ends.
   let parallel: DataParallelTrainer | null = null;
@@ -184,11 +190,11 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       const seconds = (performance.now() - started) / 1000;
       const trainStats = toMetrics(Array.from(sums.dataSync()), modular);
       sums.dispose();
-      const test = evaluate(model, testSet);
+      bar.stop();
+      const test = evaluate(model, testSet, undefined, log.task('evaluate', testSet.count, `epoch ${epoch + 1}/${opts.epochs}: test accuracy on ${testSet.count} images`));
       const trained = (stepsPerEpoch - skip) * opts.batchSize;
       const metrics: EpochMetrics = { epoch: epoch + 1, ...trainStats, testAccuracy: test.accuracy, seconds, imagesPerSecond: trained / seconds, learningRate: lr };
       appendLine(metricsFile, JSON.stringify(metrics));
-      bar.stop();
       log.epochDone(metrics);
       await saveCheckpoint(opts.out, model, optimizer, { epoch: epoch + 1, step: 0, rngState: rng.state(), partial: null });
     }
@@ -219,14 +225,28 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   }
 }
 
-/** Creates `dir` if needed and checks that files can be written there. */
-export function ensureWritableDir(dir: string, option: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch (e) {
-    throw new Error(`${option}: cannot write to ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+/** What `mwt train` writes in a run directory; --overwrite removes exactly these. */
+const RUN_ENTRIES = [RUN_FILE, 'metrics.jsonl', 'summary.json', CHECKPOINT_FILE, 'checkpoints', MODEL_DIR, MODULES_DIR, 'report.html'];
+
+/** A directory holds a run when any of train's own files is there. */
+export function holdsRun(dir: string): boolean {
+  return RUN_ENTRIES.some((f) => fs.existsSync(path.join(dir, f)));
+}
+
+/**
+ * Before any work: --out can be written, and an existing run is only continued (--resume) or
+ * replaced (--overwrite) when asked for, never silently deleted.
+ */
+function checkOutDir(opts: TrainOptions): void {
+  if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite: choose one (continue the run in --out, or replace it)');
+  if (!opts.resume && !opts.overwrite && holdsRun(opts.out)) {
+    throw new UsageError(`--out: ${opts.out} already holds a run; pass --resume to continue it or --overwrite to replace it`);
   }
+  checkWritableDir(opts.out, '--out');
+}
+
+function removeRun(dir: string): void {
+  for (const f of RUN_ENTRIES) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
 }
 
 /** Drops metric lines of epochs after the checkpoint, so a resumed epoch is not logged twice. */

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SAMPLE = path.join(ROOT, 'data/fashion-mnist-sample');
+const TSX = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number | null;
@@ -12,8 +13,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], opts: { cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  // tsx by absolute URL: a bare `--import tsx` resolves from the child's working directory.
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -22,8 +24,8 @@ export function startCli(args: string[]): { child: ChildProcess; done: Promise<C
   return { child, done };
 }
 
-export function runCli(args: string[]): Promise<CliResult> {
-  return startCli(args).done;
+export function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliResult> {
+  return startCli(args, opts).done;
 }
 
 /** Resolves when `predicate(stderr so far)` holds. */

@@ -11,7 +11,8 @@ const trainArgs = (extra: string[]) => ['train', '--model', 'simcnn', '--dataset
 
 function expectOneLine(stderr: string, pattern: RegExp) {
   // Commander adds its hints on lines of their own: a suggestion and the pointer to --help.
-  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help') && !l.startsWith('(Did you mean'));
+  // Commander's usage errors add a pointer to --help on a line of its own.
+  const lines = stderr.trim().split('\n').filter((l) => !/^\(run 'mwt( \w+)* --help' for usage\)$/.test(l));
   expect(lines.length, stderr).toBe(1);
   expect(lines[0]).toMatch(pattern);
   expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -19,14 +20,17 @@ function expectOneLine(stderr: string, pattern: RegExp) {
 
 describe('CLI usage errors (exit 2)', () => {
   it.each([
-    [['trian'], /unknown command 'trian'/],
-    [['train', '--model', 'vgg17', '--dataset', 'mnist', '--data-dir', '.', '--out', '.'], /'--model <name>' argument 'vgg17' is invalid/],
-    [trainArgs(['--width', '0']), /^mwt: --width: /],
-    [trainArgs(['--width', 'wide']), /^mwt: --width: expected a number, got 'wide'/],
-    [trainArgs(['--epochs', '1.5']), /^mwt: --epochs: expected an integer/],
-    [trainArgs(['--lrr', '0.1']), /unknown option '--lrr'/],
-    [['modularize', '--run', '/nonexistent/run'], /^mwt: --run: /],
-    [['modularize', '--run', '.', '--threshold', '1.5'], /^mwt: --threshold: /],
+    [['trian'], /^mwt: unknown command 'trian' \(Did you mean train\?\)$/],
+    [['train', '--model', 'vgg17', '--dataset', 'mnist', '--data-dir', '.', '--out', '.'], /^mwt train: --model: unknown model 'vgg17', expected one of vgg16, resnet18, simcnn, rescnn$/],
+    [['train', '--model', 'simcnn', '--dataset', 'cifar', '--data-dir', '.', '--out', '.'], /^mwt train: --dataset: unknown dataset 'cifar', expected one of cifar10, svhn, mnist, fashion-mnist$/],
+    [trainArgs(['--width', '0']), /^mwt train: --width: expected a positive number, got 0$/],
+    [trainArgs(['--batch-size', '0']), /^mwt train: --batch-size: expected a positive number, got 0$/],
+    [trainArgs(['--width', 'wide']), /^mwt train: --width: expected a number, got 'wide'/],
+    [trainArgs(['--epochs', '1.5']), /^mwt train: --epochs: expected an integer/],
+    [trainArgs(['--lrr', '0.1']), /^mwt train: unknown option '--lrr' \(Did you mean --lr\?\)$/],
+    [['train', '--model', 'simcnn'], /^mwt train: required option '--dataset <name>' not specified$/],
+    [['modularize', '--run', '/nonexistent/run'], /^mwt modularize: --run: /],
+    [['modularize', '--run', '.', '--threshold', '1.5'], /^mwt modularize: --threshold: expected a number in \(0, 1\]/],
   ])('%j', async (args, pattern) => {
     const r = await runCli(args as string[]);
     expect(r.code, r.stderr).toBe(2);
@@ -43,7 +47,7 @@ describe('CLI data and run errors (exit 1)', () => {
   it('names a missing data directory and the files it expected', async () => {
     const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm', '--out', path.join(tmp(), 'r'), '--epochs', '1']);
     expect(r.code).toBe(1);
-    expectOneLine(r.stderr, /^mwt: fashion-mnist: data directory \/nonexistent\/fm does not exist \(expected it to hold train-images-idx3-ubyte\.gz/);
+    expectOneLine(r.stderr, /^mwt train: fashion-mnist: data directory \/nonexistent\/fm does not exist \(expected it to hold train-images-idx3-ubyte\.gz/);
   });
 
   it('names an output directory that cannot be written', async () => {
@@ -51,7 +55,7 @@ describe('CLI data and run errors (exit 1)', () => {
     fs.writeFileSync(file, 'x');
     const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', path.join(file, 'run'), '--epochs', '1']);
     expect(r.code).toBe(1);
-    expectOneLine(r.stderr, /^mwt: --out: cannot write to .*a-file\/run/);
+    expectOneLine(r.stderr, /^mwt train: --out: cannot write to .*a-file\/run \(.*a-file is not a directory\)$/);
   });
 
   it('names a corrupt dataset file', async () => {
@@ -60,7 +64,7 @@ describe('CLI data and run errors (exit 1)', () => {
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 5, 1, 2]));
     const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', dir, '--out', path.join(dir, 'run'), '--epochs', '1']);
     expect(r.code).toBe(1);
-    expectOneLine(r.stderr, /^mwt: .*train-labels-idx1-ubyte\.gz: /);
+    expectOneLine(r.stderr, /^mwt train: .*train-labels-idx1-ubyte\.gz: /);
   });
 
   it('prints a stack trace only with --verbose', async () => {

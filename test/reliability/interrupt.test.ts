@@ -69,7 +69,7 @@ describe('interruptions', () => {
     // A learning rate near the float32 maximum: within a few steps the updates overflow.
     const r = await runCli(args(out, 3, ['--resume', '--lr', '3e38']));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^mwt: training diverged: loss is not finite at epoch 2, step \d+; the last good checkpoint in .* is kept/m);
+    expect(r.stderr).toMatch(/^mwt train: training diverged: loss is not finite at epoch 2, step \d+; the last good checkpoint in .* is kept/m);
     expect(pointer(out)).toBe(good);
     expect(fs.existsSync(path.join(out, good, 'model.json'))).toBe(true);
   });

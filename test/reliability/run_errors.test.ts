@@ -24,11 +24,11 @@ describe('run and module validation', () => {
   });
 
   it.each([
-    [['--classes', '3,10'], /^mwt: --classes: .*10/],
-    [['--classes', '3,3'], /^mwt: --classes: .*(repeat|twice|distinct)/i],
-    [['--classes', '3'], /^mwt: --classes: expected at least two classes/],
-    [['--classes', 'a,b'], /^mwt: --classes: expected comma-separated class numbers/],
-    [['--classes', '0,1', '--threshold', '0'], /^mwt: --threshold: /],
+    [['--classes', '3,10'], /^mwt reuse: --classes: .*10/],
+    [['--classes', '3,3'], /^mwt reuse: --classes: .*(repeat|twice|distinct)/i],
+    [['--classes', '3'], /^mwt reuse: --classes: expected at least two classes/],
+    [['--classes', 'a,b'], /^mwt reuse: --classes: expected comma-separated class numbers/],
+    [['--classes', '0,1', '--threshold', '0'], /^mwt reuse: --threshold: /],
   ])('reuse %j is a usage error (exit 2)', async (extra, pattern) => {
     const r = await runCli(['reuse', '--run', run, '--out', path.join(tmp(), 'o'), '--epochs', '1', '--latency-repeats', '0', ...(extra as string[])]);
     expect(r.code, r.stderr).toBe(2);
@@ -40,7 +40,7 @@ describe('run and module validation', () => {
     for (const args of [['modularize', '--run', empty], ['reuse', '--run', empty, '--classes', '0,1', '--out', path.join(empty, 'o')]]) {
       const r = await runCli(args);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/^mwt: --run: /);
+      expect(r.stderr).toMatch(new RegExp(`^mwt ${args[0]}: --run: `));
     }
   });
 

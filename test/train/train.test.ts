@@ -27,6 +27,7 @@ describe('schedule and options', () => {
     const o = parseTrainOptions({ model: 'vgg16', dataset: 'cifar10', dataDir: 'd', out: 'o' });
     expect(o).toMatchObject({ epochs: 200, batchSize: 128, lr: 0.05, momentum: 0.9, alpha: 0.5, beta: 1.5, width: 1, standard: false });
     expect(() => parseTrainOptions({ model: 'vgg16', dataset: 'cifar10', dataDir: 'd', out: 'o', width: -1 })).toThrow(/^--width: /);
+    // @ts-expect-error: model is typed as the zoo's names, so a typo fails to compile too
     expect(() => parseTrainOptions({ model: 'vgg99', dataset: 'cifar10', dataDir: 'd', out: 'o' })).toThrow(/^--model: /);
     expect(() => parseTrainOptions({ model: 'vgg16', dataset: 'cifar10', dataDir: 'd', out: 'o', batchSize: 1.5 })).toThrow(/^--batch-size: /);
   });
