@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MODEL_NAMES } from '../models/registry.js';
 import type { ThroughputOptions } from '../src/engine/throughput.js';
+import { replaceSection } from './benchmarks_md.js';
 
 const SECTION = '## Training throughput';
 const require = createRequire(import.meta.url);
@@ -281,16 +282,6 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
   return out.join('\n') + '\n';
 }
 
-/** Replaces the section (from its heading to the next "## " heading) or appends it. */
-function replaceSection(doc: string, section: string): string {
-  const start = doc.indexOf(SECTION);
-  if (start < 0) return (doc.trim() ? doc.trimEnd() + '\n\n' : '# Benchmarks\n\n') + section;
-  const rest = doc.slice(start + SECTION.length);
-  const next = rest.search(/\n## /);
-  const end = next < 0 ? doc.length : start + SECTION.length + next + 1;
-  return doc.slice(0, start) + section + (end < doc.length ? '\n' + doc.slice(end) : '');
-}
-
 // ---------------------------------------------------------------- parent
 
 async function main(): Promise<void> {
@@ -348,7 +339,7 @@ async function main(): Promise<void> {
   const outFile = path.resolve(repoRoot, args.out);
   const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
   const tmp = `${outFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, replaceSection(doc, section));
+  fs.writeFileSync(tmp, replaceSection(doc, SECTION, section));
   fs.renameSync(tmp, outFile);
   log(`wrote ${path.relative(process.cwd(), outFile) || outFile}`);
 }

@@ -69,9 +69,16 @@ export function formatEta(done: number, total: number, elapsedSeconds: number): 
 
 const noProgress = { update() {}, stop() {} };
 
+/** Where progress goes (process.stderr by default); typed structurally so that apps compiling
+ * against mwt's declarations need no @types/node. */
+export interface OutputStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
 export interface ProgressOptions {
   quiet?: boolean;
-  stream?: NodeJS.WriteStream;
+  stream?: OutputStream;
   onProgress?: ProgressCallback;
 }
 
@@ -83,7 +90,7 @@ export function createProgress(opts: ProgressOptions = {}): Logger {
     if (!opts.quiet) stream.write(line + '\n');
   };
   const bar = (format: string, total: number) => {
-    const b = new cliProgress.SingleBar({ format, stream, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+    const b = new cliProgress.SingleBar({ format, stream: stream as NodeJS.WritableStream, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
     b.start(total, 0, { eta: '-', ips: '-', acc: '-', ce: '-', mask: '' });
     return b;
   };
@@ -119,14 +126,12 @@ export function createProgress(opts: ProgressOptions = {}): Logger {
   };
 }
 
-/** A logger that prints nothing (library use); with `onProgress`, it still reports progress. */
-export function quietLogger(onProgress?: ProgressCallback): Logger {
-  return onProgress ? createProgress({ quiet: true, onProgress }) : silentLogger;
-}
-
-/** The logger a library function uses: the caller's, else a quiet one that still emits events. */
-export function loggerFor(opts: { log?: Logger; onProgress?: ProgressCallback }): Logger {
-  if (!opts.log) return quietLogger(opts.onProgress);
+/**
+ * The logger a library function uses: the caller's `log`, else the CLI's (stderr; nothing with
+ * `quiet`), either way also sending progress events to `onProgress`.
+ */
+export function loggerFor(opts: { log?: Logger; onProgress?: ProgressCallback; quiet?: boolean }): Logger {
+  if (!opts.log) return createProgress({ quiet: opts.quiet, onProgress: opts.onProgress });
   if (!opts.onProgress) return opts.log;
   const log = opts.log;
   const events = createProgress({ quiet: true, onProgress: opts.onProgress });

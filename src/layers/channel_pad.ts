@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import type { LayerArgs, Shape, Kwargs } from './tfjs_types.js';
+import type { DisposeResult, LayerArgs, Shape, Kwargs } from './tfjs_types.js';
 
 export interface ChannelPadArgs extends LayerArgs {
   /** Output position of each input channel, strictly increasing. */
@@ -65,7 +65,7 @@ export class ChannelPad extends layers.Layer {
     return { ...super.getConfig(), positions: this.positions, channels: this.channels };
   }
 
-  override dispose() {
+  override dispose(): DisposeResult {
     this.placement?.dispose();
     this.placement = null;
     return super.dispose();

@@ -105,7 +105,9 @@ export interface ModularizeRunOptions {
   batchSize?: number;
   /** The dataset directory, when not the one recorded in the run (moved data, another machine). */
   dataDir?: string;
+  /** Where progress lines go; default stderr (nothing with `quiet`). */
   log?: Logger;
+  quiet?: boolean;
   /** Progress of the inference pass that collects the sample masks. */
   onProgress?: ProgressCallback;
 }

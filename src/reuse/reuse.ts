@@ -54,7 +54,9 @@ export interface ReuseContextOptions {
   dataDir?: string;
   /** Backend to initialise; default: the one in use, else the best available. */
   backend?: string;
+  /** Where progress lines go; default stderr (nothing with `quiet`). */
   log?: Logger;
+  quiet?: boolean;
   /** Progress of mask collection, fine-tuning, evaluation and latency timing. */
   onProgress?: ProgressCallback;
 }
@@ -171,6 +173,7 @@ export interface SubtaskOptions {
   /** Latency settings, or false to skip measuring (sweeps). */
   latency?: LatencyOptions | false;
   log?: Logger;
+  quiet?: boolean;
   onProgress?: ProgressCallback;
 }
 

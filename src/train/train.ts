@@ -23,7 +23,7 @@ import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from '
 import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, MODULES_DIR, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
 import { checkWritableDir } from '../io/writable.js';
-import { createProgress, loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
+import { loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
 
@@ -90,7 +90,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   // The data directory is recorded absolute, so modularize and reuse find it from any directory.
   const parsed = parseTrainOptions(input);
   const opts = { ...parsed, dataDir: path.resolve(parsed.dataDir) };
-  const log = hooks.log ? loggerFor(hooks) : createProgress({ quiet: opts.quiet, onProgress: hooks.onProgress });
+  const log = loggerFor({ ...hooks, quiet: opts.quiet });
   checkOutDir(opts);
 
   // --- data (before the backend: a wrong path fails fast)
