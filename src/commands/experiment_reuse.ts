@@ -12,17 +12,17 @@
  */
 import * as path from 'node:path';
 import { z } from 'zod';
-import { BACKENDS } from '../engine/backend.js';
 import { silentLogger, type Logger } from '../cli/progress.js';
 import { OutputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
-
-export { parseSizeRange } from '../cli/parse.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { closeReuseContext, DEFAULT_REUSE, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
+import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
 import { reuseSharedFields, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import type { LatencyMs } from '../reuse/latency.js';
+
+/** The option parser, where the CLI keeps it (it must load without tfjs). */
+export { parseSizeRange } from '../cli/parse.js';
 
 export const experimentReuseOptionsSchema = z.object({
   run: z.string().min(1, 'expected a run directory'),

@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { BACKENDS } from '../engine/backend.js';
 import type { Logger } from '../cli/progress.js';
 import { OutputError, parseOptions, UsageError } from '../errors.js';
-
-export { parseThresholds } from '../cli/parse.js';
 import { DEFAULT_THRESHOLD, modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
+
+/** The option parser, where the CLI keeps it (it must load without tfjs). */
+export { parseThresholds } from '../cli/parse.js';
 
 export { modularizeRun, loadModules, loadModule } from '../modularize/run.js';
 export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from '../modularize/run.js';

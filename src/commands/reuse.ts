@@ -11,13 +11,14 @@ import { BACKENDS } from '../engine/backend.js';
 import type { Logger } from '../cli/progress.js';
 import { OutputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
-
-export { parseClassList } from '../cli/parse.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
 import { readModularRun } from '../modularize/run.js';
+
+/** The option parser, where the CLI keeps it (it must load without tfjs). */
+export { parseClassList } from '../cli/parse.js';
 
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from '../reuse/reuse.js';
 export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from '../reuse/reuse.js';
