@@ -15,6 +15,7 @@ import { saveModel } from '../io/model_io.js';
 import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
 import { readModularRun } from '../modularize/run.js';
+import { writeReuseCard } from '../modules/module_cards.js';
 
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from '../reuse/reuse.js';
 export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from '../reuse/reuse.js';
@@ -105,6 +106,7 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
     model.dispose();
   }
   writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+  await writeReuseCard(opts.out, opts.run, opts.dataDir, summary);
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else log.info(`sub-task model and summary.json written to ${opts.out}`);
   return summary;
