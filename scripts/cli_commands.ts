@@ -13,6 +13,7 @@ import { benchCommand } from '../src/commands/bench.js';
 import { MODEL_NAMES } from '../models/registry.js';
 import { BACKENDS } from '../src/engine/backend.js';
 import { Option } from 'commander';
+import { moduleCommands } from './cli_module_commands.js';
 
 export type AddCommand = (program: Command, common: (cmd: Command) => Command) => void;
 
@@ -118,4 +119,4 @@ const bench: AddCommand = (program) =>
       await benchCommand({ model: o.model, width: o.width, batchSize: o.batchSize, steps: o.steps, warmup: o.warmup, json: o.json, threads: o.threads, workers: o.workers, backend: o.backend }, log);
     });
 
-export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench];
+export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench, ...moduleCommands];

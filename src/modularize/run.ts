@@ -25,7 +25,7 @@ import { modularityMetrics, type LayerBreakdown, type LayerMetrics } from './met
 import { buildPrunedModel } from './prune.js';
 import { countFlops } from '../reuse/flops.js';
 import { buildModel } from '../../models/registry.js';
-import { writeModuleCards } from '../modules/module_cards.js';
+import { writeModuleCards, type CardSampling } from '../modules/module_cards.js';
 
 export const MODULES_DIR = 'modules';
 export const MODULES_FILE = 'modules.json';
@@ -104,8 +104,8 @@ export interface ModularizeRunOptions {
   /** Images per inference batch. */
   batchSize?: number;
   log?: Logger;
-  /** Write a card and a score head beside every module (default true; src/modules/module_cards.ts). */
-  cards?: boolean;
+  /** Write a card and a score head beside every module (default true; src/modules/module_cards.ts), optionally on fewer images. */
+  cards?: boolean | CardSampling;
 }
 
 /** The threshold the modules are built for: 0.9 when swept, else the last one given. */
@@ -207,7 +207,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       });
       built.model.dispose();
     }
-    if (opts.cards !== false) await writeModuleCards(runDir, info, { threshold: tau, modules: entries }, outDir, trainSet, log);
+    if (opts.cards !== false) await writeModuleCards(runDir, info, { threshold: tau, modules: entries }, outDir, trainSet, log, opts.cards === true ? {} : opts.cards);
     const modulesSeconds = seconds(modulesStarted);
 
     const modelFlops = countFlops(trained);

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../data/load.js';
-import { normalize, splitValidation, selectClasses, type Dataset } from '../data/dataset.js';
+import { balancedSubset, normalize, splitValidation, selectClasses, type Dataset } from '../data/dataset.js';
 import { loadModel } from '../io/model_io.js';
 import { readRunInfo, type RunInfo } from '../train/run_info.js';
 import { mixedModuleKeep } from '../reuse/mixed_module.js';
@@ -19,8 +19,15 @@ import { writeCard, type CardFields, type ModuleCard } from './card.js';
 import { fitScoreHead, logitColumn, predictFeatures, scoresOf, writeScoreHead, type ScoreHead } from './score_head.js';
 import { versions } from './versions.js';
 
-/** Fraction of the training set held out to measure the score head (never the test set). */
+/** Fraction of the head's training images held out to measure it (never the test set). */
 export const HEAD_VALIDATION_FRACTION = 0.1;
+/**
+ * Class-balanced subsets the cards use: every module is a separate network, so ten modules over a
+ * whole training and test set are ten full inference passes; 2,000 images each keep the cards to
+ * a fraction of modularize's own time, and the card records the sample count it measured on.
+ */
+export const CARD_FIT_SAMPLES = 2000;
+export const CARD_TEST_SAMPLES = 2000;
 
 function sourceTestAccuracy(runDir: string): number | null {
   const file = path.join(runDir, 'summary.json');
@@ -54,7 +61,7 @@ function commonFields(runDir: string, info: RunInfo) {
 const labelsIs = (labels: Int32Array, k: number) => Uint8Array.from(labels, (l) => (l === k ? 1 : 0));
 
 /** One module: fit its score head on 90% of the training set, measure on the rest and on test. */
-export async function writeModuleCard(dir: string, runDir: string, info: RunInfo, report: Pick<ModulesReport, 'threshold'>, entry: ModuleEntry, data: { train: Dataset; test: Dataset }): Promise<{ card: ModuleCard; head: ScoreHead }> {
+export async function writeModuleCard(dir: string, runDir: string, info: RunInfo, report: Pick<ModulesReport, 'threshold'>, entry: ModuleEntry, data: { train: Dataset; test: Dataset; testCount: number }): Promise<{ card: ModuleCard; head: ScoreHead }> {
   const k = entry.class;
   const model = await loadModel(dir);
   try {
@@ -65,7 +72,7 @@ export async function writeModuleCard(dir: string, runDir: string, info: RunInfo
       const f = predictFeatures(model, ds);
       const s = scoresOf(f.features, f.dim, head);
       const q = classQuality(Uint8Array.from(s, (v) => (v > 0 ? 1 : 0)), labelsIs(ds.labels, k));
-      return { split, samples: ds.count, rule: `module score > 0 (its one-vs-rest head), against all ${info.spec.numClasses} classes`, perClass: [{ class: k, name: className(info, k), ...q }] };
+      return { split, samples: ds.count, rule: `module score > 0 (its one-vs-rest head), against all ${info.spec.numClasses} classes${split === 'test' && ds.count < data.testCount ? `, class-balanced subset of the ${data.testCount} test images` : ''}`, perClass: [{ class: k, name: className(info, k), ...q }] };
     };
     const validationQuality = measure(validation, 'validation');
     const testQuality = measure(data.test, 'test');
@@ -89,12 +96,21 @@ export async function writeModuleCard(dir: string, runDir: string, info: RunInfo
 }
 
 /** Cards for every module of a modularization (called by modularizeRun before modules.json). */
-export async function writeModuleCards(runDir: string, info: RunInfo, report: Pick<ModulesReport, 'threshold'> & { modules: ModuleEntry[] }, modulesDir: string, train: Dataset, log: Logger = silentLogger): Promise<ModuleCard[]> {
+export interface CardSampling {
+  fitSamples?: number;
+  testSamples?: number;
+}
+
+export async function writeModuleCards(runDir: string, info: RunInfo, report: Pick<ModulesReport, 'threshold'> & { modules: ModuleEntry[] }, modulesDir: string, train: Dataset, log: Logger = silentLogger, sampling: CardSampling = {}): Promise<ModuleCard[]> {
   const started = performance.now();
-  const test = loadRunTestSet(info);
+  const all = loadRunTestSet(info);
+  const testSamples = sampling.testSamples ?? CARD_TEST_SAMPLES;
+  const fitSamples = sampling.fitSamples ?? CARD_FIT_SAMPLES;
+  const test = all.count > testSamples ? balancedSubset(all, testSamples, 0) : all;
+  const fit = train.count > fitSamples ? balancedSubset(train, fitSamples, info.options.seed) : train;
   const cards: ModuleCard[] = [];
   for (const entry of report.modules) {
-    const { card } = await writeModuleCard(path.join(modulesDir, entry.dir), runDir, info, report, entry, { train, test });
+    const { card } = await writeModuleCard(path.join(modulesDir, entry.dir), runDir, info, report, entry, { train: fit, test, testCount: all.count });
     cards.push(card);
   }
   const f1 = cards.map((c) => c.quality.perClass[0]!.f1);
