@@ -8,6 +8,7 @@ import { parseChoice, parseClassList, parseInteger, parseNumber, parseSizeRange,
 import { createProgress } from '../src/cli/progress.js';
 import { MODEL_NAMES } from '../models/names.js';
 import { BACKENDS } from '../src/engine/backend_names.js';
+import { moduleCommands } from './cli_module_commands.js';
 
 export type AddCommand = (program: Command, common: (cmd: Command) => Command) => void;
 
@@ -119,4 +120,4 @@ const bench: AddCommand = (program) =>
       await benchCommand({ model: o.model, width: o.width, batchSize: o.batchSize, steps: o.steps, warmup: o.warmup, json: o.json, threads: o.threads, workers: o.workers, backend: o.backend }, log);
     });
 
-export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench];
+export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench, ...moduleCommands];

@@ -16,6 +16,7 @@ import { saveModel } from '../io/model_io.js';
 import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
 import { readModularRun } from '../modularize/run.js';
+import { writeReuseCard } from '../modules/module_cards.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
 export { parseClassList } from '../cli/parse.js';
@@ -101,6 +102,7 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
     model.dispose();
   }
   writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+  await writeReuseCard(opts.out, opts.run, opts.dataDir, summary);
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else log.info(`sub-task model and summary.json written to ${opts.out}`);
   return summary;

@@ -26,6 +26,7 @@ import { modularityMetrics, type LayerBreakdown, type LayerMetrics } from './met
 import { buildPrunedModel } from './prune.js';
 import { countFlops } from '../reuse/flops.js';
 import { buildModel } from '../../models/registry.js';
+import { writeModuleCards, type CardSampling } from '../modules/module_cards.js';
 
 export { MODULES_DIR } from '../train/run_info.js';
 export const MODULES_FILE = 'modules.json';
@@ -110,6 +111,8 @@ export interface ModularizeRunOptions {
   quiet?: boolean;
   /** Progress of the inference pass that collects the sample masks. */
   onProgress?: ProgressCallback;
+  /** Write a card and a score head beside every module (default true; src/modules/module_cards.ts), optionally on fewer images. */
+  cards?: boolean | CardSampling;
 }
 
 /** The threshold the modules are built for: 0.9 when swept, else the last one given. */
@@ -223,6 +226,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       });
       built.model.dispose();
     }
+    if (opts.cards !== false) await writeModuleCards(runDir, info, { threshold: tau, modules: entries }, outDir, trainSet, log, opts.cards === true ? {} : opts.cards);
     const modulesSeconds = seconds(modulesStarted);
 
     const modelFlops = countFlops(trained);

@@ -1,0 +1,87 @@
+/**
+ * `mwt replace --run WEAK --class K --module ID --out OUT [--rule calibrated|cnnsplitter]`:
+ * the weak model's class K decided by a module (src/modules/replace.ts). Writes
+ *   OUT/model.json + weights.bin   the patched model, ONE tfjs model (loadLayersModel)
+ *   OUT/summary.json               before/after: class K precision/recall/F1, accuracy, both rules
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { BACKENDS, initBackend } from '../engine/backend.js';
+import type { Logger } from '../cli/progress.js';
+import { formatZodError, UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { REPLACE_RULES, checkReplaceable, readWeakRun, replaceClass, type ReplaceSummary } from '../modules/replace.js';
+import { readCard } from '../modules/card.js';
+import { loadCardedModule } from '../modules/load.js';
+import { resolveModuleRef } from '../modules/module_ref.js';
+import { resolveRepository } from '../modules/repository.js';
+
+export const replaceOptionsSchema = z.object({
+  run: z.string().min(1, 'expected a run directory'),
+  class: z.number().int('expected a class number').min(0, 'expected a class number'),
+  module: z.string().min(1, 'expected a module id or directory'),
+  out: z.string().min(1, 'expected an output directory'),
+  rule: z.enum(REPLACE_RULES).default('calibrated'),
+  repo: z.string().min(1).optional(),
+  dataDir: z.string().min(1).optional(),
+  backend: z.enum(BACKENDS).optional(),
+  json: z.boolean().default(false),
+});
+
+export function checkOutDir(out: string): void {
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a file, expected a directory`);
+}
+
+export function checkDataDir(dir: string | undefined): void {
+  if (dir != null && !(fs.existsSync(dir) && fs.statSync(dir).isDirectory())) throw new UsageError(`--data-dir: directory ${dir} does not exist`);
+}
+
+const f3 = (x: number) => x.toFixed(3);
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+export function formatReplace(s: ReplaceSummary): string {
+  const row = (what: string, r: ReplaceSummary['before']) => `${what.padEnd(22)} ${f3(r.classK.precision).padStart(9)} ${f3(r.classK.recall).padStart(7)} ${f3(r.classK.f1).padStart(6)} ${pct(r.accuracy).padStart(9)}`;
+  return [
+    `replace class ${s.classIndex} (${s.className}) of ${s.run} with module ${s.module.slice(0, 12)} (${s.moduleSource}); ${s.testSamples} test samples`,
+    `${''.padEnd(22)} precision  recall     F1  accuracy`,
+    row('before (weak model)', s.before),
+    row('after, calibrated', s.after.calibrated),
+    row('after, cnnsplitter', s.after.cnnsplitter),
+    `saved: rule ${s.rule}, reloaded accuracy ${pct(s.reloadedAccuracy)}; ${s.seconds.toFixed(1)} s`,
+  ].join('\n');
+}
+
+export async function replaceCommand(input: z.input<typeof replaceOptionsSchema>, log: Logger): Promise<ReplaceSummary> {
+  const parsed = replaceOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
+  const o = parsed.data;
+  // Every check before loading a network.
+  let info;
+  try {
+    info = readWeakRun(o.run, o.dataDir);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  checkDataDir(o.dataDir);
+  checkOutDir(o.out);
+  const dir = resolveModuleRef(o.module, resolveRepository(o.repo), '--module');
+  try {
+    checkReplaceable(info, o.run, o.class, { card: readCard(dir) });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (o.backend != null || !tf.engine().backendName) await initBackend(o.backend);
+  const module = await loadCardedModule(dir); // verifies the files against the id first
+  let summary: ReplaceSummary;
+  try {
+    summary = await replaceClass({ run: o.run, classIndex: o.class, module, out: o.out, rule: o.rule, dataDir: o.dataDir, log });
+  } finally {
+    module.model.dispose();
+  }
+  writeJsonAtomic(path.join(o.out, 'summary.json'), summary);
+  if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else log.info(formatReplace(summary));
+  return summary;
+}
