@@ -19,7 +19,8 @@ export class InterruptedError extends Error {
   override name = 'InterruptedError';
 }
 
-const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
+/** `batchSize` -> `--batch-size`: an option as the CLI spells it. */
+export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 
 /** What an option's value should have been, in the README's words (zod's own wording reads as a stack). */
 function expected(issue: z.core.$ZodIssue): string {

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BackendName } from '../engine/backend.js';
@@ -21,10 +22,10 @@ import { checkInputShape, evaluate } from './evaluate.js';
 import { cosineLearningRate } from './schedule.js';
 import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
-import { MODEL_DIR, MODULES_DIR, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
+import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
 import { checkWritableDir } from '../io/writable.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
-import { InterruptedError, UsageError } from '../errors.js';
+import { flagOf, InterruptedError, UsageError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
 
 export interface EpochMetrics {
@@ -125,6 +126,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   // The model, optimizer and replicas belong to this run: freed however it ends.
   let parallel: DataParallelTrainer | null = null;
   try {
+    if (state.epoch > opts.epochs) throw new UsageError(`--epochs: the run in ${opts.out} has already trained ${state.epoch} epochs; resume with --epochs ${state.epoch} or more`);
     checkInputShape(model, trainSet.shape, `${opts.dataset} in ${opts.dataDir}`);
     const modular = model.outputs.length > 1;
     writeRunInfo(opts.out, { spec, standard: opts.standard, dataset: opts.dataset, dataDir: opts.dataDir, limit: opts.limit, normalization: stats, classNames: info.classNames, options: opts });
@@ -243,6 +245,23 @@ function checkOutDir(opts: TrainOptions): void {
     throw new UsageError(`--out: ${opts.out} already holds a run; pass --resume to continue it or --overwrite to replace it`);
   }
   checkWritableDir(opts.out, '--out');
+  if (opts.resume && hasCheckpoint(opts.out) && fs.existsSync(path.join(opts.out, RUN_FILE))) checkResumeSettings(opts);
+}
+
+/** What a resumed run may change: how long it trains, and where and how it computes. */
+const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>(['epochs', 'backend', 'threads', 'workers', 'quiet', 'resume', 'overwrite', 'dataDir', 'out']);
+
+/**
+ * A resumed run continues the model and data it was started with: any other setting that
+ * differs from run.json's (the resolved settings of the run's start) is refused, naming it.
+ */
+function checkResumeSettings(opts: TrainOptions): void {
+  const saved = readRunInfo(opts.out).options as Partial<TrainOptions>;
+  for (const key of Object.keys(opts) as (keyof TrainOptions)[]) {
+    if (CHANGEABLE_ON_RESUME.has(key) || isDeepStrictEqual(saved[key], opts[key])) continue;
+    const value = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+    throw new UsageError(`${flagOf(key)}: the run in ${opts.out} was started with ${value(saved[key])}, not ${value(opts[key])}; resume with the same value, or pass --overwrite to start a new run`);
+  }
 }
 
 function removeRun(dir: string): void {
