@@ -40,7 +40,7 @@ class MaskConvBN(nn.Module):
         self.generator = None
         if masked:
             h = hidden_width(cout)
-            self.generator = nn.Sequential(nn.Linear(cin, h, bias=False), nn.ReLU(True), nn.Linear(h, cout), nn.Tanh(), nn.ReLU(True))
+            self.generator = nn.Sequential(nn.Linear(cin, h, bias=False), nn.ReLU(), nn.Linear(h, cout), nn.Tanh(), nn.ReLU())
             nn.init.constant_(self.generator[2].bias, 1.0)
 
     def forward(self, x, masks):

@@ -8,14 +8,16 @@
  * setWasmThreads() choose the thread count, default 1: tfjs' own single-threaded build), the
  * fused training-mode batch norm (`batch_norm_layer_patch.ts`) and the streaming backward pass
  * (`streaming_gradients.ts`: frees each gradient and saved tensor once the backward pass is past
- * it). They work around tfjs' JS engine and wasm kernels; TensorFlow runs its own kernels
- * (oneDNN), so on tensorflow none of them is installed and tfjs-layers runs as published.
+ * it). On tensorflow the wasm kernels, threads and streaming pass are not installed (TensorFlow
+ * runs its own oneDNN kernels); batch norm and ReLU's gradient use TensorFlow's fused ops and
+ * small convs' filter gradients a forward conv (tensorflow_ops.ts).
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmTrainingKernels } from './wasm_kernels.js';
-import { installFusedBatchNorm, uninstallFusedBatchNorm } from './batch_norm_layer_patch.js';
+import { installFusedBatchNorm } from './batch_norm_layer_patch.js';
+import { installNativeReluGrad, installTensorflowConvFilterGrad } from './tensorflow_ops.js';
 import { registerThreadedWasmBackend } from './wasm_threads.js';
 import { installStreamingGradients, uninstallStreamingGradients } from './streaming_gradients.js';
 import { loadCachedTensorflow, tensorflowEnvironment } from './tensorflow_native.js';
@@ -39,13 +41,19 @@ async function tryTensorflow(): Promise<boolean> {
   return loadCachedTensorflow() && tf.findBackend('tensorflow') != null;
 }
 
-/** Installs the wasm-side speed-ups (fused BN, streaming gradients) or removes them. */
+/**
+ * Engine patches per backend. The fused training-mode batch norm everywhere (on tensorflow it is
+ * TensorFlow's FusedBatchNormV3, tensorflow_ops.ts), and there ReLU's gradient is TensorFlow's
+ * ReluGrad. The streaming backward pass only off tensorflow: it frees wasm heap memory early,
+ * which TensorFlow's allocator does not need.
+ */
 function installEnginePatches(backend: BackendName): void {
+  installFusedBatchNorm();
   if (backend === 'tensorflow') {
-    uninstallFusedBatchNorm();
+    installNativeReluGrad();
+    installTensorflowConvFilterGrad();
     uninstallStreamingGradients();
   } else {
-    installFusedBatchNorm();
     installStreamingGradients();
   }
 }
