@@ -235,6 +235,8 @@ interface TorchRow {
   imagesPerSecond: number;
   medianStepMs: number;
   stepMs: number[];
+  /** Process CPU time per step (median), all threads. */
+  cpuMsPerStep: number | null;
   backend: string;
   threads: number;
 }
@@ -285,12 +287,14 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
       const pm = torch.find((r) => r.model === model && r.width === 1 && r.batchSize === batch && r.form === 'modular');
       if (!tfm && !wm) continue;
       const ratio = (a: { imagesPerSecond: number } | undefined, b: { imagesPerSecond: number } | undefined) => (a && b ? f2(a.imagesPerSecond / b.imagesPerSecond) : '-');
-      sideRows.push([model, String(batch), tfm ? f1(tfm.imagesPerSecond) : '-', wm ? f1(wm.imagesPerSecond) : '-', pm ? f1(pm.imagesPerSecond) : '-', ratio(tfm, wm), ratio(tfm, pm), tfm && tfs ? f2(tfm.medianStepMs / tfs.medianStepMs) : '-']);
+      const cpuS = (r: { cpuMsPerStep: number | null } | undefined) => (r?.cpuMsPerStep != null ? f2(r.cpuMsPerStep / 1000) : '-');
+      sideRows.push([model, String(batch), tfm ? f1(tfm.imagesPerSecond) : '-', wm ? f1(wm.imagesPerSecond) : '-', pm ? f1(pm.imagesPerSecond) : '-', ratio(tfm, wm), ratio(tfm, pm), tfm && tfs ? f2(tfm.medianStepMs / tfs.medianStepMs) : '-', `${cpuS(tfm)} / ${cpuS(wm)} / ${cpuS(pm)}`]);
     }
   }
   if (sideRows.length > 0) {
     out.push('', 'Modular training side by side (width 1, this run):', '');
-    out.push(table(['model', 'batch', 'tensorflow img/s', 'wasm img/s', 'PyTorch img/s', 'tensorflow / wasm', 'tensorflow / PyTorch', 'tensorflow modular/standard time'], sideRows));
+    out.push(table(['model', 'batch', 'tensorflow img/s', 'wasm img/s', 'PyTorch img/s', 'tensorflow / wasm', 'tensorflow / PyTorch', 'tensorflow modular/standard time', 'CPU s/step tensorflow / wasm / PyTorch'], sideRows));
+    out.push('', 'CPU s/step: the process\'s CPU time (all threads) per step, median. On a machine shared with other jobs it moves much less with the load than wall time does; wall time stays the measure of speed.');
   }
   if (variants.length > 0) {
     out.push('', 'Ways to run a step on wasm (modular, width 1, batch 64). "direct convs": XNNPACK\'s convolutions only (`MWT_WINOGRAD=0`); otherwise 3x3 convs run as Winograd F(2x2,3x3) where it measured faster (src/engine/conv_winograd_wasm.ts). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`--threads 2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`--workers 2`, `DataParallelTrainer`); the result equals single-process training up to float rounding.', '');
@@ -401,7 +405,8 @@ async function main(): Promise<void> {
   }
   const profiles: ProfileRow[] = [];
   if (args.profile) {
-    for (const backend of args.backends.filter((b) => b !== 'cpu')) {
+    // The first backend listed (tensorflow where it is built): the one whose time matters most.
+    for (const backend of args.backends.filter((b) => b !== 'cpu').slice(0, 1)) {
       // On wasm the profile is of one thread (the kernels of a single replica), whatever --workers says.
       const p = spawnJob<ProfileRow>({ kind: 'profile', backend, model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: backend === 'wasm' ? 1 : null, workers: 1 });
       if (failed(p)) log(`${backend} profile failed: ${p.error}`);

@@ -137,9 +137,10 @@ def measure(model_name, batch, form, steps, warmup, alpha=0.5, beta=1.5):
     g = torch.Generator().manual_seed(12345)
     x = torch.rand(batch, 3, 32, 32, generator=g) * 2 - 1
     y = torch.arange(batch) % 10
-    times = []
+    times, cpu = [], []
     for i in range(warmup + steps):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         logits, masks = model(x)
         loss = F.cross_entropy(logits, y)
         if masks:
@@ -151,8 +152,9 @@ def measure(model_name, batch, form, steps, warmup, alpha=0.5, beta=1.5):
         loss.item()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
     med = statistics.median(times)
-    return {'model': model_name, 'width': 1, 'batchSize': batch, 'form': form, 'imagesPerSecond': batch / med, 'medianStepMs': med * 1000, 'stepMs': [t * 1000 for t in times]}
+    return {'model': model_name, 'width': 1, 'batchSize': batch, 'form': form, 'imagesPerSecond': batch / med, 'medianStepMs': med * 1000, 'stepMs': [t * 1000 for t in times], 'cpuMsPerStep': statistics.median(cpu) * 1000}
 
 
 def main():
