@@ -17,6 +17,9 @@ const WASM_ONLY = [
   'test/engine/streaming_gradients.test.ts',
 ];
 
+/** Tests of the TensorFlow ops mwt calls on the tensorflow backend: the tensorflow project only. */
+const TENSORFLOW_ONLY = ['test/engine/tensorflow_ops.test.ts'];
+
 // The tensorflow project runs where `mwt setup tensorflow` has built the backend (CI builds it
 // when the wheel can be had); elsewhere the suite runs on wasm alone and says so.
 const tensorflow = readBuildInfo() != null;
@@ -45,6 +48,7 @@ export default defineConfig({
           // workers each (tests about threads or workers ask for them). MWT_BACKEND pins the CLI's
           // child processes to wasm even where tensorflow is installed.
           env: { MWT_WASM_THREADS: '1', MWT_WORKERS: '1', MWT_BACKEND: 'wasm' },
+          exclude: TENSORFLOW_ONLY,
         },
       },
       ...(tensorflow
