@@ -203,8 +203,12 @@ const failed = (r: unknown): r is { error: string } => typeof r === 'object' && 
 
 function cpuModel(): string {
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
-    if (line) return line.split(':')[1]!.trim();
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n');
+    const line = info.find((l) => l.startsWith('model name'));
+    // Machines of one name differ in their vector units, which decide conv speed.
+    const flags = new Set((info.find((l) => l.startsWith('flags')) ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+    const simd = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2, no AVX-512' : 'no AVX2';
+    if (line) return `${line.split(':')[1]!.trim()} (${simd})`;
   } catch {
     // not Linux
   }
