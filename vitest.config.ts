@@ -1,15 +1,72 @@
 import { defineConfig } from 'vitest/config';
+import { readBuildInfo, tensorflowBuildDir } from './src/engine/tensorflow_native.js';
+
+/**
+ * Tests of wasm internals: our wasm kernels (conv gradients, Winograd, MaxPoolGrad), the threaded
+ * wasm build, data-parallel replicas (wasm only), the wasm heap accounting of the streaming
+ * backward pass, wasm-specific bench defaults. They run in the wasm project only; every other
+ * test runs once per backend.
+ */
+const WASM_ONLY = [
+  'test/engine/conv_gradients.test.ts',
+  'test/engine/winograd.test.ts',
+  'test/engine/max_pool_grad.test.ts',
+  'test/engine/wasm_single_thread.test.ts',
+  'test/engine/wasm_threads.test.ts',
+  'test/engine/data_parallel.test.ts',
+  'test/engine/streaming_gradients.test.ts',
+];
+
+/** Tests of the package as a user installs it (its own backend choice, in a scratch app): once is enough. */
+const ONCE = ['test/package/install.test.ts'];
+
+/** Tests of the TensorFlow ops mwt calls on the tensorflow backend: the tensorflow project only. */
+const TENSORFLOW_ONLY = ['test/engine/tensorflow_ops.test.ts'];
+
+// The tensorflow project runs where `mwt setup tensorflow` has built the backend (CI builds it
+// when the wheel can be had); elsewhere the suite runs on wasm alone and says so.
+const tensorflow = readBuildInfo() != null;
+const only = process.env.MWT_TEST_BACKENDS?.split(',');
+if (!tensorflow && !process.env.VITEST_WORKER_ID) {
+  console.log(`tests: the tensorflow backend is not built (${tensorflowBuildDir()}): running on wasm only (build it with \`npm run setup:tensorflow\`)`);
+}
+
+const common = {
+  include: ['test/**/*.test.ts'],
+  // tfjs backends are process-global; forks keep one backend per test file.
+  pool: 'forks' as const,
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+};
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // tfjs backends are process-global; forks keep one backend per test file.
-    pool: 'forks',
     reporters: ['default', './test/support/summary_reporter.ts'],
-    // Test files already run in parallel, one per core: one wasm thread and no data-parallel
-    // workers each (tests about threads or workers ask for them).
-    env: { MWT_WASM_THREADS: '1', MWT_WORKERS: '1' },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      {
+        test: {
+          ...common,
+          name: 'wasm',
+          // Test files already run in parallel, one per core: one wasm thread and no data-parallel
+          // workers each (tests about threads or workers ask for them). MWT_BACKEND pins the CLI's
+          // child processes to wasm even where tensorflow is installed.
+          env: { MWT_WASM_THREADS: '1', MWT_WORKERS: '1', MWT_BACKEND: 'wasm' },
+          exclude: TENSORFLOW_ONLY,
+        },
+      },
+      ...(tensorflow
+        ? [
+            {
+              test: {
+                ...common,
+                name: 'tensorflow',
+                exclude: [...WASM_ONLY, ...ONCE],
+                // One intra-op thread per test file: files run two at a time on two cores.
+                env: { MWT_WASM_THREADS: '1', MWT_WORKERS: '1', MWT_BACKEND: 'tensorflow', TF_NUM_INTRAOP_THREADS: '1' },
+              },
+            },
+          ]
+        : []),
+    ].filter((p) => only == null || only.includes(p.test.name)),
   },
 });

@@ -1,6 +1,11 @@
 /**
  * `npm run bench [-- --models vgg16,resnet18 --widths 1,0.25 --batch-sizes 64,128 --steps 5
- *   --warmup 2 --threads N --workers R --out BENCHMARKS.md --no-profile --no-variants]`
+ *   --warmup 2 --backends tensorflow,wasm --no-torch --threads N --workers R --out BENCHMARKS.md
+ *   --no-profile --no-variants]`
+ *
+ * Every backend given (default: tensorflow when `mwt setup tensorflow` has built it, and wasm),
+ * and PyTorch (scripts/bench_torch.py under Debian's python3, when it imports torch) on the same
+ * models at width 1, in the same run, so the ratios compare like with like on this machine.
  *
  * Training throughput of the zoo on this machine, by default with the cores used as `mwt train`
  * uses them (src/engine/parallelism.ts): for every model x width x batch size, the median images/s
@@ -19,18 +24,17 @@ import { fileURLToPath } from 'node:url';
 import { MODEL_NAMES } from '../models/registry.js';
 import type { ThroughputOptions } from '../src/engine/throughput.js';
 import { replaceSection } from './benchmarks_md.js';
+import { readBuildInfo } from '../src/engine/tensorflow_native.js';
 
 const SECTION = '## Training throughput';
 const require = createRequire(import.meta.url);
 const scriptPath = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(scriptPath), '..');
 
-/** PyTorch 1.13 CPU (oneDNN, 2 threads), batch 64, 32x32x3, on a machine of this kind (issue 3). */
-const ANCHOR: Record<string, { standard: number; modular: number }> = {
-  vgg16: { standard: 77.0, modular: 59.5 },
-  resnet18: { standard: 48.6, modular: 41.6 },
-  simcnn: { standard: 82.5, modular: 58.4 },
-};
+/** The PyTorch reference: Debian's python3 (python3-torch), not whatever python is first on PATH. */
+const TORCH_PYTHON = process.env.MWT_TORCH_PYTHON ?? '/usr/bin/python3';
+/** Zoo models bench_torch.py has a PyTorch twin of. */
+const TORCH_MODELS = ['vgg16', 'resnet18'];
 
 interface Args {
   models: string[];
@@ -42,6 +46,9 @@ interface Args {
   threads: number | null;
   workers: number | null;
   out: string;
+  backends: string[];
+  /** Also time PyTorch on the same models (width 1). */
+  torch: boolean;
   profile: boolean;
   /** Also measure modular VGG16/ResNet18 (width 1, batch 64) with direct convs, 1 and 2 threads, 2 workers. */
   variants: boolean;
@@ -50,6 +57,7 @@ interface Args {
 /** One measurement, run in a child process of its own: what measureThroughput takes, plus how. */
 interface ChildJob extends Pick<ThroughputOptions, 'model' | 'width' | 'batchSize' | 'form' | 'steps' | 'warmup'> {
   kind: 'throughput' | 'profile';
+  backend: string;
   threads: number | null;
   workers: number | null;
   /** false: XNNPACK's direct convs only (MWT_WINOGRAD=0). */
@@ -74,6 +82,7 @@ interface ThroughputRow {
 }
 
 interface Failure {
+  backend: string;
   model: string;
   width: number;
   batchSize: number;
@@ -103,8 +112,13 @@ function listOf<T>(flag: string, text: string, parse: (s: string) => T | null): 
   return values as T[];
 }
 
+/** tensorflow where it is built, and wasm. */
+function defaultBackends(): string[] {
+  return readBuildInfo() != null ? ['tensorflow', 'wasm'] : ['wasm'];
+}
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: null, workers: null, out: 'BENCHMARKS.md', profile: true, variants: true };
+  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: null, workers: null, out: 'BENCHMARKS.md', backends: defaultBackends(), torch: true, profile: true, variants: true };
   const positiveInt = (s: string) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : null);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -118,9 +132,11 @@ function parseArgs(argv: string[]): Args {
       case '--threads': args.threads = positiveInt(value()) ?? fail('--threads: expected a positive integer'); break;
       case '--workers': args.workers = positiveInt(value()) ?? fail('--workers: expected a positive integer'); break;
       case '--out': args.out = value(); break;
+      case '--backends': args.backends = listOf(flag, value(), (s) => (s === 'tensorflow' || s === 'wasm' || s === 'cpu' ? s : null)); break;
+      case '--no-torch': args.torch = false; break;
       case '--no-profile': args.profile = false; break;
       case '--no-variants': args.variants = false; break;
-      default: fail(`unknown option '${flag}' (expected --models, --widths, --batch-sizes, --steps, --warmup, --threads, --workers, --out, --no-profile, --no-variants)`);
+      default: fail(`unknown option '${flag}' (expected --models, --widths, --batch-sizes, --steps, --warmup, --backends, --no-torch, --threads, --workers, --out, --no-profile, --no-variants)`);
     }
   }
   return args;
@@ -132,7 +148,7 @@ async function runChild(job: ChildJob): Promise<void> {
   const { initTrainingBackend } = await import('../src/engine/parallelism.js');
   const { measureThroughput, profileTrainStep } = await import('../src/engine/throughput.js');
   // The same choice as `mwt train` unless the job says otherwise.
-  const { backend, workers, threads } = await initTrainingBackend({ threads: job.threads ?? undefined, workers: job.workers ?? undefined, batchSize: job.batchSize });
+  const { backend, workers, threads } = await initTrainingBackend({ backend: job.backend, threads: job.threads ?? undefined, workers: job.workers ?? undefined, batchSize: job.batchSize });
   const opts = { model: job.model, width: job.width, batchSize: job.batchSize, form: job.form, steps: job.steps, warmup: job.warmup };
   if (job.kind === 'throughput') {
     const t = await measureThroughput({ ...opts, replicas: workers });
@@ -188,8 +204,12 @@ const failed = (r: unknown): r is { error: string } => typeof r === 'object' && 
 
 function cpuModel(): string {
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
-    if (line) return line.split(':')[1]!.trim();
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n');
+    const line = info.find((l) => l.startsWith('model name'));
+    // Machines of one name differ in their vector units, which decide conv speed.
+    const flags = new Set((info.find((l) => l.startsWith('flags')) ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+    const simd = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2, no AVX-512' : 'no AVX2';
+    if (line) return `${line.split(':')[1]!.trim()} (${simd})`;
   } catch {
     // not Linux
   }
@@ -211,42 +231,78 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], variants: ThroughputRow[], profile: ProfileRow | null, meta: { command: string; started: Date; seconds: number; loadBefore: number[]; loadAfter: number[] }): string {
-  const first = rows[0];
-  const backend = first
-    ? `${first.backend}${first.backend === 'wasm' ? ` (${first.threads} thread${first.threads > 1 ? 's' : ''} per replica)` : ''}, ${first.workers > 1 ? `${first.workers} data-parallel replicas (main thread + ${first.workers - 1} worker${first.workers > 2 ? 's' : ''}, synchronised batch norm, gradients summed)` : 'one replica (no workers)'}`
-    : '?';
-  const byKey = new Map(rows.map((r) => [`${r.model}|${r.width}|${r.batchSize}|${r.form}`, r]));
+/** One PyTorch measurement (scripts/bench_torch.py), same fields as ours where they apply. */
+interface TorchRow {
+  model: string;
+  width: number;
+  batchSize: number;
+  form: 'standard' | 'modular';
+  imagesPerSecond: number;
+  medianStepMs: number;
+  stepMs: number[];
+  /** Process CPU time per step (median), all threads. */
+  cpuMsPerStep: number | null;
+  backend: string;
+  threads: number;
+}
+
+function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], variants: ThroughputRow[], profiles: ProfileRow[], torch: TorchRow[], torchNote: string | null, meta: { command: string; started: Date; seconds: number; loadBefore: number[]; loadAfter: number[] }): string {
+  const byKey = new Map(rows.map((r) => [`${r.backend}|${r.model}|${r.width}|${r.batchSize}|${r.form}`, r]));
   const out: string[] = [SECTION, ''];
   out.push(`Measured ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${meta.command}\` (${(meta.seconds / 60).toFixed(1)} min).`);
   out.push('');
-  out.push(`- Machine: ${cpuModel()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}.`);
-  out.push(`- Backend: ${backend}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`);
+  out.push(`- Machine: ${cpuModel()} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`);
+  out.push(`- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/engine/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the published MwT models, VGG16-BN and ResNet18 CIFAR variants with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`);
+  if (torchNote) out.push(`- PyTorch: ${torchNote}`);
   out.push(`- Method: one full training step = forward, cross-entropy (+ cohesion/coupling for modular), backward, SGD-momentum update, 32x32x3 random inputs, 10 classes. Median of ${args.steps} timed steps after ${args.warmup} warm-up steps; every configuration runs in its own process; peak RSS is that process's maximum resident set.`);
   out.push('');
   const setup = (r: ThroughputRow | undefined) =>
-    r == null ? '-' : `${r.workers > 1 ? `${r.workers} workers x ${r.threads} thread` : `${r.threads} thread${r.threads > 1 ? 's' : ''}`}${r.winograd ? '' : ', direct convs'}`;
+    r == null ? '-' : `${r.backend}, ${r.workers > 1 ? `${r.workers} workers x ${r.threads} thread` : `${r.threads} thread${r.threads > 1 ? 's' : ''}`}${r.backend === 'wasm' && !r.winograd ? ', direct convs' : ''}`;
   const estimate = (r: ThroughputRow) => (r.busiestThreadCpuMsPerStep ? f1((r.batchSize * 1000) / r.busiestThreadCpuMsPerStep) : '-');
   const header = ['model', 'width', 'batch', 'setup', 'standard img/s', 'modular img/s', 'modular/standard time', 'idle-core estimate std / mod img/s', 'peak RSS std / mod (MiB)'];
   const body: string[][] = [];
   for (const model of args.models) {
     for (const width of args.widths) {
       for (const batch of args.batchSizes) {
-        const s = byKey.get(`${model}|${width}|${batch}|standard`);
-        const m = byKey.get(`${model}|${width}|${batch}|modular`);
-        if (!s || !m) {
-          const why = failures.filter((f) => f.model === model && f.width === width && f.batchSize === batch);
-          if (why.length > 0) body.push([model, String(width), String(batch), setup(s ?? m), s ? f1(s.imagesPerSecond) : 'failed', m ? f1(m.imagesPerSecond) : 'failed', '-', '-', why.map((f) => `${f.form}: ${f.error}`).join('; ')]);
-          continue;
+        for (const backend of args.backends) {
+          const s = byKey.get(`${backend}|${model}|${width}|${batch}|standard`);
+          const m = byKey.get(`${backend}|${model}|${width}|${batch}|modular`);
+          if (!s || !m) {
+            const why = failures.filter((f) => f.backend === backend && f.model === model && f.width === width && f.batchSize === batch);
+            if (why.length > 0) body.push([model, String(width), String(batch), setup(s ?? m) === '-' ? backend : setup(s ?? m), s ? f1(s.imagesPerSecond) : 'failed', m ? f1(m.imagesPerSecond) : 'failed', '-', '-', why.map((f) => `${f.form}: ${f.error}`).join('; ')]);
+            continue;
+          }
+          body.push([model, String(width), String(batch), setup(s), f1(s.imagesPerSecond), f1(m.imagesPerSecond), f2(m.medianStepMs / s.medianStepMs), `${estimate(s)} / ${estimate(m)}`, `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`]);
         }
-        body.push([model, String(width), String(batch), setup(s), f1(s.imagesPerSecond), f1(m.imagesPerSecond), f2(m.medianStepMs / s.medianStepMs), `${estimate(s)} / ${estimate(m)}`, `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`]);
+        const ts = torch.find((r) => r.model === model && r.width === width && r.batchSize === batch && r.form === 'standard');
+        const tm = torch.find((r) => r.model === model && r.width === width && r.batchSize === batch && r.form === 'modular');
+        if (ts && tm) body.push([model, String(width), String(batch), `${ts.backend}, ${ts.threads} threads`, f1(ts.imagesPerSecond), f1(tm.imagesPerSecond), f2(tm.medianStepMs / ts.medianStepMs), '-', '-']);
       }
     }
   }
   out.push(table(header, body));
   out.push('', '"idle-core estimate": batch / CPU time of the busiest thread per step (Linux /proc accounting), i.e. the rate with the cores to ourselves and no waiting between threads. It is an estimate, not a measurement; it shows what the wall-clock columns lose to the other jobs on this shared machine.');
+  // Side by side: the ratios the issue asks for, from this run only.
+  const sideRows: string[][] = [];
+  for (const model of TORCH_MODELS.filter((m) => args.models.includes(m))) {
+    for (const batch of args.batchSizes) {
+      const tfm = byKey.get(`tensorflow|${model}|1|${batch}|modular`);
+      const tfs = byKey.get(`tensorflow|${model}|1|${batch}|standard`);
+      const wm = byKey.get(`wasm|${model}|1|${batch}|modular`);
+      const pm = torch.find((r) => r.model === model && r.width === 1 && r.batchSize === batch && r.form === 'modular');
+      if (!tfm && !wm) continue;
+      const ratio = (a: { imagesPerSecond: number } | undefined, b: { imagesPerSecond: number } | undefined) => (a && b ? f2(a.imagesPerSecond / b.imagesPerSecond) : '-');
+      const cpuS = (r: { cpuMsPerStep: number | null } | undefined) => (r?.cpuMsPerStep != null ? f2(r.cpuMsPerStep / 1000) : '-');
+      sideRows.push([model, String(batch), tfm ? f1(tfm.imagesPerSecond) : '-', wm ? f1(wm.imagesPerSecond) : '-', pm ? f1(pm.imagesPerSecond) : '-', ratio(tfm, wm), ratio(tfm, pm), tfm && tfs ? f2(tfm.medianStepMs / tfs.medianStepMs) : '-', `${cpuS(tfm)} / ${cpuS(wm)} / ${cpuS(pm)}`]);
+    }
+  }
+  if (sideRows.length > 0) {
+    out.push('', 'Modular training side by side (width 1, this run):', '');
+    out.push(table(['model', 'batch', 'tensorflow img/s', 'wasm img/s', 'PyTorch img/s', 'tensorflow / wasm', 'tensorflow / PyTorch', 'tensorflow modular/standard time', 'CPU s/step tensorflow / wasm / PyTorch'], sideRows));
+    out.push('', 'CPU s/step: the process\'s CPU time (all threads) per step, median. On a machine shared with other jobs it moves much less with the load than wall time does; wall time stays the measure of speed.');
+  }
   if (variants.length > 0) {
-    out.push('', 'Ways to run a step (modular, width 1, batch 64). "direct convs": XNNPACK\'s convolutions only (`MWT_WINOGRAD=0`); otherwise 3x3 convs run as Winograd F(2x2,3x3) where it measured faster (src/engine/conv_winograd_wasm.ts). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`--threads 2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`--workers 2`, `DataParallelTrainer`); the result equals single-process training up to float rounding.', '');
+    out.push('', 'Ways to run a step on wasm (modular, width 1, batch 64). "direct convs": XNNPACK\'s convolutions only (`MWT_WINOGRAD=0`); otherwise 3x3 convs run as Winograd F(2x2,3x3) where it measured faster (src/engine/conv_winograd_wasm.ts). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`--threads 2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`--workers 2`, `DataParallelTrainer`); the result equals single-process training up to float rounding.', '');
     const vrows = variants.map((r) => [
       r.model,
       setup(r),
@@ -257,21 +313,10 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
     ]);
     out.push(table(['model', 'setup', 'measured img/s', 'CPU s/step (all threads)', 'CPU s/step (busiest thread)', 'idle-core estimate img/s'], vrows));
   }
-  const anchorRows: string[][] = [];
-  for (const [model, a] of Object.entries(ANCHOR)) {
-    const s = byKey.get(`${model}|1|64|standard`);
-    const m = byKey.get(`${model}|1|64|modular`);
-    if (!s || !m) continue;
-    anchorRows.push([model, `${f1(s.imagesPerSecond)} / ${f1(a.standard)}`, `${f1(m.imagesPerSecond)} / ${f1(a.modular)}`, `${f2(m.medianStepMs / s.medianStepMs)} / ${f2(a.standard / a.modular)}`]);
-  }
-  if (anchorRows.length > 0) {
-    out.push('', 'Against the anchor (PyTorch 1.13 on CPU, oneDNN, 2 threads, the published MwT models, width 1, batch 64; ours / anchor):', '');
-    out.push(table(['model', 'standard img/s', 'modular img/s', 'modular/standard time'], anchorRows));
-  }
-  if (profile) {
+  for (const profile of profiles) {
     const perStep = (ms: number) => ms / profile.steps;
     const step = perStep(profile.wallMs);
-    out.push('', `Where the time goes: one modular VGG16 step (width 1, batch 64), ${f1(step)} ms wall on ${profile.backend}${profile.backend === 'wasm' ? ` with ${profile.threads} thread(s)` : ''}, averaged over ${profile.steps} steps (one replica's kernels). "Self" excludes kernels run inside a kernel: our conv kernels (FusedConv2D forward, Conv2DBackpropInput/Filter) run their Winograd matmuls (BatchMatMul) and tile transforms (Add, Sub, Mul, Slice, Transpose, Reshape, Pad, Concat), or XNNPACK's Conv2D where Winograd does not fit (first layer, strided and 1x1 convs), inside themselves, so their "total" is the whole conv.`, '');
+    out.push('', `Where the time goes: one modular VGG16 step (width 1, batch 64), ${f1(step)} ms wall on ${profile.backend}${profile.backend === 'wasm' ? ` with ${profile.threads} thread(s)` : ''}, averaged over ${profile.steps} steps (one replica's kernels). "Self" excludes kernels run inside a kernel (on wasm our conv kernels run Winograd matmuls and tile transforms inside themselves, so their "total" is the whole conv).`, '');
     const rows2 = profile.kernels
       .filter((k) => perStep(k.totalMs) >= 0.5)
       .slice(0, 20)
@@ -280,6 +325,23 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
     out.push(table(['kernel', 'calls', 'self ms', 'total ms', 'self share'], rows2));
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * PyTorch on one model and batch size (width 1), or why not: its rows, or a note (then it is not
+ * tried again). Runs with as many threads as there are cores, as our backends use them.
+ */
+function runTorch(args: Args, model: string, batchSize: number, log: (s: string) => void): { rows: TorchRow[]; note: string | null } {
+  if (!args.torch) return { rows: [], note: null };
+  const probe = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { rows: [], note: `not run: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch)` };
+  const cmd = [path.join(repoRoot, 'scripts', 'bench_torch.py'), '--models', model, '--batch-sizes', String(batchSize), '--steps', String(args.steps), '--warmup', String(args.warmup), '--threads', String(os.availableParallelism())];
+  log(`PyTorch: ${TORCH_PYTHON} ${cmd.join(' ')}`);
+  const res = spawnSync(TORCH_PYTHON, cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30 * 60 * 1000, maxBuffer: 16 * 1024 * 1024 });
+  const rows = (res.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TorchRow);
+  for (const r of rows) log(`pytorch ${r.model} width 1 batch ${r.batchSize} ${r.form}: ${f1(r.imagesPerSecond)} img/s (median ${r.medianStepMs.toFixed(0)} ms)`);
+  const note = res.status === 0 ? null : `failed: ${(res.stderr ?? '').trim().split('\n').pop()?.slice(0, 160) ?? `exit ${res.status}`}`;
+  return { rows, note };
 }
 
 // ---------------------------------------------------------------- parent
@@ -293,29 +355,40 @@ async function main(): Promise<void> {
   const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
   const rows: ThroughputRow[] = [];
   const failures: Failure[] = [];
+  const torch: TorchRow[] = [];
+  let torchNote: string | null = null;
   const log = (s: string) => process.stderr.write(s + '\n');
-  log(`${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2} measurements, load average ${loadBefore.map(f2).join(' ')}`);
+  log(`${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2 * args.backends.length} measurements on ${args.backends.join(', ')}${args.torch ? ' (+ PyTorch at width 1)' : ''}, load average ${loadBefore.map(f2).join(' ')}`);
+  // Backends (and PyTorch) take turns configuration by configuration, so a change in the load of
+  // this shared machine hits them alike.
   for (const model of args.models) {
     for (const width of args.widths) {
       for (const batchSize of args.batchSizes) {
-        for (const form of ['standard', 'modular'] as const) {
-          const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width, batchSize, form, steps: args.steps, warmup: args.warmup, threads: args.threads, workers: args.workers });
-          if (failed(row)) {
-            failures.push({ model, width, batchSize, form, error: row.error });
-            log(`${model} width ${width} batch ${batchSize} ${form}: failed: ${row.error}`);
-            continue;
+        for (const backend of args.backends) {
+          for (const form of ['standard', 'modular'] as const) {
+            const row = spawnJob<ThroughputRow>({ kind: 'throughput', backend, model, width, batchSize, form, steps: args.steps, warmup: args.warmup, threads: backend === 'wasm' ? args.threads : null, workers: backend === 'wasm' ? args.workers : null });
+            if (failed(row)) {
+              failures.push({ backend, model, width, batchSize, form, error: row.error });
+              log(`${backend} ${model} width ${width} batch ${batchSize} ${form}: failed: ${row.error}`);
+              continue;
+            }
+            rows.push(row);
+            log(`${backend} ${model} width ${width} batch ${batchSize} ${form}: ${f1(row.imagesPerSecond)} img/s (median ${row.medianStepMs.toFixed(0)} ms; steps ${row.stepMs.map((t) => t.toFixed(0)).join(' ')}), peak RSS ${row.peakRssMiB.toFixed(0)} MiB`);
           }
-          rows.push(row);
-          log(`${model} width ${width} batch ${batchSize} ${form}: ${f1(row.imagesPerSecond)} img/s (median ${row.medianStepMs.toFixed(0)} ms; steps ${row.stepMs.map((t) => t.toFixed(0)).join(' ')}), peak RSS ${row.peakRssMiB.toFixed(0)} MiB`);
+        }
+        if (width === 1 && TORCH_MODELS.includes(model) && torchNote == null) {
+          const t = runTorch(args, model, batchSize, log);
+          torch.push(...t.rows);
+          torchNote = t.note;
         }
       }
     }
   }
   const variants: ThroughputRow[] = [];
-  if (args.variants) {
+  if (args.variants && args.backends.includes('wasm')) {
     for (const model of ['vgg16', 'resnet18'].filter((m) => args.models.includes(m))) {
       for (const [threads, workers, winograd] of [[1, 1, false], [1, 1, true], [2, 1, true], [1, 2, true]] as const) {
-        const row = spawnJob<ThroughputRow>({ kind: 'throughput', model, width: 1, batchSize: 64, form: 'modular', steps: args.steps, warmup: args.warmup, threads, workers, winograd });
+        const row = spawnJob<ThroughputRow>({ kind: 'throughput', backend: 'wasm', model, width: 1, batchSize: 64, form: 'modular', steps: args.steps, warmup: args.warmup, threads, workers, winograd });
         if (failed(row)) {
           log(`${model} modular, ${threads} thread(s), ${workers} replica(s): failed: ${row.error}`);
           continue;
@@ -325,17 +398,20 @@ async function main(): Promise<void> {
       }
     }
   }
-  let profile: ProfileRow | null = null;
+  const profiles: ProfileRow[] = [];
   if (args.profile) {
-    // The profile is of one thread (the kernels of a single replica), whatever --workers says.
-    const p = spawnJob<ProfileRow>({ kind: 'profile', model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: 1, workers: 1 });
-    if (failed(p)) log(`profile failed: ${p.error}`);
-    else {
-      profile = p;
-      log(`profiled modular vgg16: ${f1(p.wallMs / p.steps)} ms per step`);
+    // The first backend listed (tensorflow where it is built): the one whose time matters most.
+    for (const backend of args.backends.filter((b) => b !== 'cpu').slice(0, 1)) {
+      // On wasm the profile is of one thread (the kernels of a single replica), whatever --workers says.
+      const p = spawnJob<ProfileRow>({ kind: 'profile', backend, model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: backend === 'wasm' ? 1 : null, workers: 1 });
+      if (failed(p)) log(`${backend} profile failed: ${p.error}`);
+      else {
+        profiles.push(p);
+        log(`${backend}: profiled modular vgg16: ${f1(p.wallMs / p.steps)} ms per step`);
+      }
     }
   }
-  const section = renderSection(args, rows, failures, variants, profile, { command, started, seconds: (Date.now() - started.getTime()) / 1000, loadBefore, loadAfter: os.loadavg() });
+  const section = renderSection(args, rows, failures, variants, profiles, torch, torchNote, { command, started, seconds: (Date.now() - started.getTime()) / 1000, loadBefore, loadAfter: os.loadavg() });
   const outFile = path.resolve(repoRoot, args.out);
   const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
   const tmp = `${outFile}.${process.pid}.tmp`;

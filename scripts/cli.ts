@@ -89,6 +89,14 @@ export function buildProgram(): Command {
       for (const name of MODEL_NAMES) process.stdout.write(name + '\n');
     });
 
+  program
+    .command('setup')
+    .description('build an optional backend outside npm install: `mwt setup tensorflow` (native TensorFlow + oneDNN, from the pip wheel tensorflow-cpu)')
+    .argument('<backend>', 'tensorflow')
+    .option('--wheel <file>', 'a tensorflow-cpu wheel already on disk (default: pip downloads it)')
+    .option('--force', 'rebuild even when a finished build is there')
+    .action(async (backend: string, o) => (await import('../src/setup/tensorflow.js')).setupCommand(backend, o));
+
   for (const add of commandModules) add(program, commonOptions);
   return program;
 }

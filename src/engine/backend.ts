@@ -1,36 +1,62 @@
 /**
- * Run-time backend choice: tensorflow (tfjs-node-gpu / tfjs-node) when it loads, else wasm, else cpu.
- * `--backend NAME` or MWT_BACKEND force one. Every command prints what it runs on.
+ * Run-time backend choice: tensorflow (tfjs-node-gpu / tfjs-node installed in node_modules, or
+ * the build of `mwt setup tensorflow` in its cache, tensorflow_native.ts) when it loads, else
+ * wasm, else cpu. `--backend NAME` or MWT_BACKEND force one. Every command prints what it runs on.
  *
- * Also installs our training speed-ups: the wasm kernels of `wasm_kernels.ts`, the threaded
- * wasm build (`wasm_threads.ts`; MWT_WASM_THREADS or setWasmThreads() choose the thread count,
- * default 1: tfjs' own single-threaded build) and, on every backend, the fused
- * training-mode batch norm (`batch_norm_layer_patch.ts`) and the streaming backward pass
- * (`streaming_gradients.ts`: frees each gradient and saved tensor once the backward pass is
- * past it).
+ * On wasm (and the pure-JS cpu fallback) this also installs our training speed-ups: the wasm
+ * kernels of `wasm_kernels.ts`, the threaded wasm build (`wasm_threads.ts`; MWT_WASM_THREADS or
+ * setWasmThreads() choose the thread count, default 1: tfjs' own single-threaded build), the
+ * fused training-mode batch norm (`batch_norm_layer_patch.ts`) and the streaming backward pass
+ * (`streaming_gradients.ts`: frees each gradient and saved tensor once the backward pass is past
+ * it). On tensorflow the wasm kernels, threads and streaming pass are not installed (TensorFlow
+ * runs its own oneDNN kernels); batch norm and ReLU's gradient use TensorFlow's fused ops and
+ * small convs' filter gradients a forward conv (tensorflow_ops.ts).
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmTrainingKernels } from './wasm_kernels.js';
 import { installFusedBatchNorm } from './batch_norm_layer_patch.js';
+import { installNativeReluGrad, installTensorflowConvFilterGrad } from './tensorflow_ops.js';
 import { registerThreadedWasmBackend } from './wasm_threads.js';
-import { installStreamingGradients } from './streaming_gradients.js';
+import { installStreamingGradients, uninstallStreamingGradients } from './streaming_gradients.js';
+import { loadCachedTensorflow, tensorflowEnvironment } from './tensorflow_native.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
 
 export { BACKENDS, type BackendName } from './backend_names.js';
 
 async function tryTensorflow(): Promise<boolean> {
+  if (tf.findBackend('tensorflow') != null) return true;
+  // TensorFlow reads these once, when its library loads (oneDNN, thread pools).
+  for (const [k, v] of Object.entries(tensorflowEnvironment())) process.env[k] = v;
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       await import(pkg);
       if (tf.findBackend('tensorflow') != null) return true;
     } catch {
-      // Not installed (it cannot install without access to its libtensorflow download).
+      // Not installed in node_modules (its own install step cannot download libtensorflow here).
     }
   }
-  return false;
+  // The build of `mwt setup tensorflow`; a build that is there but fails to load throws.
+  return loadCachedTensorflow() && tf.findBackend('tensorflow') != null;
+}
+
+/**
+ * Engine patches per backend. The fused training-mode batch norm everywhere (on tensorflow it is
+ * TensorFlow's FusedBatchNormV3, tensorflow_ops.ts), and there ReLU's gradient is TensorFlow's
+ * ReluGrad. The streaming backward pass only off tensorflow: it frees wasm heap memory early,
+ * which TensorFlow's allocator does not need.
+ */
+function installEnginePatches(backend: BackendName): void {
+  installFusedBatchNorm();
+  if (backend === 'tensorflow') {
+    installNativeReluGrad();
+    installTensorflowConvFilterGrad();
+    uninstallStreamingGradients();
+  } else {
+    installStreamingGradients();
+  }
 }
 
 let wasmThreads: number | null = null;
@@ -109,8 +135,6 @@ const loaders: Record<BackendName, () => Promise<boolean>> = {
 export async function initBackend(requested?: string): Promise<BackendName> {
   // PROD silences tfjs' console advice to install tfjs-node (it cannot install here).
   tf.env().set('PROD', true);
-  installFusedBatchNorm();
-  installStreamingGradients();
   const wanted = requested ?? process.env.MWT_BACKEND;
   if (wanted) {
     if (!(BACKENDS as readonly string[]).includes(wanted)) {
@@ -118,14 +142,16 @@ export async function initBackend(requested?: string): Promise<BackendName> {
     }
     const name = wanted as BackendName;
     if (!(await loaders[name]()) || !(await tf.setBackend(name))) {
-      throw new Error(`--backend: the '${name}' backend is not available on this machine`);
+      throw new Error(`--backend: the '${name}' backend is not available on this machine${name === 'tensorflow' ? ' (build it with `mwt setup tensorflow`)' : ''}`);
     }
     await tf.ready();
+    installEnginePatches(name);
     return name;
   }
   for (const name of BACKENDS) {
     if ((await loaders[name]()) && (await tf.setBackend(name).catch(() => false))) {
       await tf.ready();
+      installEnginePatches(name);
       return name;
     }
   }

@@ -20,6 +20,7 @@
  * gradients are exactly those of one process training on the whole batch.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeBatchNormTraining, nativeTensorflowOps } from './tensorflow_ops.js';
 
 /** Sums a vector over the data-parallel replicas, in place; null outside data-parallel steps. */
 export type CrossReplicaSum = (values: Float32Array) => void;
@@ -72,6 +73,8 @@ export function batchNormTraining(
   epsilon: number,
   onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
 ): tf.Tensor {
+  // On the tensorflow backend TensorFlow's own fused op does all of this in one op each way.
+  if (crossReplicaSum == null && x.rank === 4 && nativeTensorflowOps()) return nativeBatchNormTraining(x as tf.Tensor4D, gamma, beta, epsilon, onStats);
   const c = x.shape[x.rank - 1]!;
   const p = x.size / c; // rows of this replica
   let stats: tf.Tensor1D[] = [];

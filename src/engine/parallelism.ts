@@ -45,7 +45,7 @@ export interface Parallelism {
   backend: BackendName;
   /** Data-parallel replicas (1: this thread alone). */
   workers: number;
-  /** wasm threads per replica (1 on other backends). */
+  /** wasm threads per replica; TensorFlow's intra-op threads; 1 on cpu. */
   threads: number;
 }
 
@@ -59,14 +59,15 @@ export async function initTrainingBackend(opts: { backend?: string; threads?: nu
   chooseWasmThreads(opts.threads, planned);
   const backend = await initBackend(opts.backend);
   if (opts.workers != null && opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') {
-    throw new UsageError(`--workers: data-parallel training runs on the wasm or cpu backend, not '${backend}' (use --backend wasm, or leave --workers out)`);
+    throw new UsageError(`--workers: not needed on the ${backend} backend, whose kernels already use every core (${process.env.TF_NUM_INTRAOP_THREADS ?? 'all'} intra-op threads); data-parallel replicas are for wasm (leave --workers out, or use --backend wasm)`);
   }
-  return { backend, workers: opts.workers ?? (backend === 'wasm' ? planned : 1), threads: backend === 'wasm' ? wasmThreadsInUse() : 1 };
+  const threads = backend === 'wasm' ? wasmThreadsInUse() : backend === 'tensorflow' ? Number(process.env.TF_NUM_INTRAOP_THREADS) || os.availableParallelism() : 1;
+  return { backend, workers: opts.workers ?? (backend === 'wasm' ? planned : 1), threads };
 }
 
 /** "wasm (1 thread per replica), 2 data-parallel replicas", for the log. */
 export function describeParallelism({ backend, workers, threads }: Parallelism): string {
   const perReplica = workers > 1 ? ' per replica' : '';
-  const wasm = backend === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''}${perReplica})` : '';
+  const wasm = backend === 'wasm' || backend === 'tensorflow' ? ` (${threads} thread${threads > 1 ? 's' : ''}${perReplica})` : '';
   return `${backend}${wasm}${workers > 1 ? `, ${workers} data-parallel replicas` : ''}`;
 }

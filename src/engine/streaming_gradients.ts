@@ -71,6 +71,7 @@ function getFilteredNodesXToY(tape: TapeNode[], xs: Tensor[], y: Tensor): TapeNo
 const arraysEqual = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 let installed = false;
+let stockGradients: unknown = null;
 
 /** The tfjs-core line this replacement was written against (it uses engine internals). */
 const WRITTEN_FOR = /^4\.22\./;
@@ -85,6 +86,7 @@ export function installStreamingGradients(): boolean {
   installed = true;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const engine = tf.engine() as any;
+  stockGradients = engine.gradients;
   engine.gradients = function gradients(f: () => Tensor, xs: Tensor[], dy?: Tensor, allowNoGradients = false) {
     if (xs.length === 0) throw new Error('gradients() received an empty list of xs.');
     if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
@@ -163,4 +165,15 @@ export function installStreamingGradients(): boolean {
     });
   };
   return true;
+}
+
+/**
+ * Puts tfjs-core's own engine.gradients back (the tensorflow backend keeps tfjs as published;
+ * see backend.ts).
+ */
+export function uninstallStreamingGradients(): void {
+  if (!installed) return;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (tf.engine() as any).gradients = stockGradients;
+  installed = false;
 }

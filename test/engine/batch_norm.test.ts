@@ -4,6 +4,7 @@ import { layers } from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
 import { installFusedBatchNorm, uninstallFusedBatchNorm } from '../../src/engine/batch_norm_layer_patch.js';
 import { fixedValues, relativeError } from './compare.js';
+import { testBackend } from '../support/backend.js';
 
 /** One training-mode call of a fresh BN layer: loss value, grads (x, gamma, beta), moving stats. */
 function trainCall(x: tf.Tensor, weights: tf.Tensor[], lossWeights: tf.Tensor) {
@@ -31,7 +32,7 @@ function trainCall(x: tf.Tensor, weights: tf.Tensor[], lossWeights: tf.Tensor) {
 
 describe('fused training-mode batch norm', () => {
   beforeAll(async () => {
-    await initBackend('cpu');
+    await initBackend(testBackend('cpu'));
   });
 
   it('hand-worked: zero input gradient for sum(normed), running stats with momentum 0.9', () => {

@@ -6,6 +6,10 @@ import { buildModel } from '../../models/registry.js';
 import { makeTrainStep } from '../../src/train/step.js';
 import { seedGlobalRandom } from '../../src/train/random.js';
 import { fixedValues, relativeError } from './compare.js';
+import { testBackend } from '../support/backend.js';
+
+/** wasm here; tensorflow in the tensorflow project (vitest.config.ts). */
+const BACKEND = testBackend();
 
 const BATCH = 8;
 const NUM_CLASSES = 10;
@@ -42,9 +46,9 @@ async function gradientsOn(backend: string, model: LayersModel, size: number, si
   return { grads: rec.grads, stats: values };
 }
 
-describe('a modular training step on wasm', () => {
+describe(`a modular training step on ${BACKEND}`, () => {
   beforeAll(async () => {
-    await initBackend('wasm');
+    await initBackend(BACKEND);
   });
 
   // The cpu backend's conv gradients are slow: the 32x32 case is VGG-like SimCNN; ResNet18 (which
@@ -56,7 +60,7 @@ describe('a modular training step on wasm', () => {
       await tf.setBackend('cpu');
       const { model } = buildModel(name, { numClasses: NUM_CLASSES, inputShape: [side, side, 3], width: 0.125, form: 'modular' });
       const cpu = await gradientsOn('cpu', model, size, side);
-      const wasm = await gradientsOn('wasm', model, size, side);
+      const wasm = await gradientsOn(BACKEND, model, size, side);
       expect(wasm.grads.size).toBe(model.trainableWeights.length);
       for (const [weight, g] of cpu.grads) {
         const err = relativeError(wasm.grads.get(weight)!, g);
@@ -68,7 +72,7 @@ describe('a modular training step on wasm', () => {
   }
 
   it('leaks no tensor: the same count after step 10 and step 30', async () => {
-    await tf.setBackend('wasm');
+    await tf.setBackend(BACKEND);
     seedGlobalRandom(2);
     const { model } = buildModel('simcnn', { numClasses: NUM_CLASSES, inputShape: [32, 32, 3], width: 0.125, form: 'modular' });
     const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), CONFIG);

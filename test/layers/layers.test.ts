@@ -7,9 +7,10 @@ import * as fs from 'node:fs';
 import { initBackend } from '../../src/engine/backend.js';
 import { MaskGenerator, ApplyMask, ChannelPad, defaultHidden } from '../../src/layers/index.js';
 import { saveModel, loadModel } from '../../src/io/model_io.js';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('cpu');
+  await initBackend(testBackend('cpu'));
 });
 
 describe('MaskGenerator', () => {

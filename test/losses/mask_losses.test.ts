@@ -3,9 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
 import { maskLosses, cosineSimilarityMatrix, layerMaskLosses, totalLoss } from '../../src/losses/mask_losses.js';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('cpu');
+  await initBackend(testBackend('cpu'));
 });
 
 function losses(masks: number[][], labels: number[], numClasses: number) {

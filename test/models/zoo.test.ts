@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import { initBackend } from '../../src/engine/backend.js';
 import { buildModel, createModel, listModels, MODEL_NAMES } from '../../models/index.js';
 import { saveModel, loadModel } from '../../src/io/model_io.js';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const EXPECTED_MASKED: Record<string, number> = { vgg16: 12, simcnn: 12, rescnn: 11, resnet18: 19 };

@@ -13,9 +13,10 @@ import { buildModel, MODEL_NAMES, type ModelSpec } from '../../models/index.js';
 import { buildPrunedModel } from '../../src/modularize/prune.js';
 import { countFlops } from '../../src/reuse/flops.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /** Park-Miller generator: the selections are the same on every run. */

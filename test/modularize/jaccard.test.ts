@@ -2,9 +2,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { distinctRows, jaccard, meanPairJaccard, meanPairwiseJaccard, weightedMeanPairwiseJaccard, type BinaryMatrix } from '../../src/losses/jaccard.js';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('cpu');
+  await initBackend(testBackend('cpu'));
 });
 
 const matrix = (rows: string[]): BinaryMatrix => ({

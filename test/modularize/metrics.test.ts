@@ -5,9 +5,10 @@ import { BitMatrix } from '../../src/modularize/bit_matrix.js';
 import { modularityMetrics } from '../../src/modularize/metrics.js';
 import { selectModuleMasks } from '../../src/modularize/module_masks.js';
 import type { SampleMasks } from '../../src/modularize/sample_masks.js';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /**

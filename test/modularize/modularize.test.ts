@@ -13,6 +13,7 @@ import { train } from '../../src/train/train.js';
 import { silentLogger, type Logger } from '../../src/cli/progress.js';
 import { modularizeCommand, loadModules, loadModule, modularizeRun, type ModulesReport, type SweepEntry } from '../../src/commands/modularize.js';
 import { UsageError } from '../../src/train/options.js';
+import { testBackend } from '../support/backend.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-modularize-'));
 const run = path.join(root, 'run');
@@ -23,7 +24,7 @@ const log: Logger = { ...silentLogger, info: (m) => lines.push(m) };
 let report: ModulesReport & { sweep?: SweepEntry[] };
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
   await train({ model: 'simcnn', dataset: 'fashion-mnist', dataDir: 'data/fashion-mnist-sample', out: run, epochs: 1, width: 0.125, limit: 600, quiet: true }, { log: silentLogger });
   report = await modularizeCommand({ run, threshold: [0.5, 0.9] }, log);
 });

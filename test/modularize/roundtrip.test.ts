@@ -10,12 +10,13 @@ import { initBackend } from '../../src/engine/backend.js';
 import { buildModel, type ModelSpec } from '../../models/index.js';
 import { buildPrunedModel } from '../../src/modularize/prune.js';
 import { fileHandler, saveModel } from '../../src/io/model_io.js';
+import { testBackend } from '../support/backend.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-modules-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 describe('module save -> load', () => {

@@ -5,9 +5,10 @@ import { initBackend } from '../../src/engine/backend.js';
 import { buildModel } from '../../models/index.js';
 import { collectSampleMasks, maskedLayersOf } from '../../src/modularize/sample_masks.js';
 import type { Dataset } from '../../src/data/dataset.js';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 describe('collectSampleMasks', () => {

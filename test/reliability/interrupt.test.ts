@@ -60,7 +60,8 @@ describe('interruptions', () => {
       expect(b[i]!.ceLoss).toBeCloseTo(a[i]!.ceLoss, 5);
       expect(b[i]!.kernelRate!).toBeCloseTo(a[i]!.kernelRate!, 5);
     }
-  });
+    // Three training processes: on tensorflow each also loads the 800 MB TensorFlow library.
+  }, 300_000);
 
   it('a non-finite loss stops the run with a clear message and keeps the last good checkpoint', async () => {
     const out = path.join(tmp(), 'run');

@@ -6,9 +6,10 @@ import { maskGenerator } from '../../src/layers/mask_generator.js';
 import { buildModel } from '../../models/registry.js';
 import { countFlops, countParameters, paperFlops } from '../../src/reuse/flops.js';
 import { compareLatency, median, measureLatencies, measureLatency } from '../../src/reuse/latency.js';
+import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 describe('countFlops on models worked out by hand', () => {

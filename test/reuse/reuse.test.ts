@@ -18,6 +18,7 @@ import { loadModules } from '../../src/modularize/index.js';
 import { reuseCommand, reuse } from '../../src/commands/reuse.js';
 import { experimentReuseCommand } from '../../src/commands/experiment_reuse.js';
 import { countFlops } from '../../src/reuse/flops.js';
+import { testBackend } from '../support/backend.js';
 
 const SAMPLE = path.resolve('data/fashion-mnist-sample');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-reuse-'));
@@ -26,7 +27,7 @@ const standardRun = path.join(root, 'standard');
 const common = { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, epochs: 1, width: 0.125, quiet: true } as const;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
   await train({ ...common, out: run, limit: 600 }, { log: silentLogger });
   await train({ ...common, out: standardRun, limit: 300, standard: true }, { log: silentLogger });
 }, 120_000);

@@ -9,6 +9,7 @@ import { cosineLearningRate } from '../../src/train/schedule.js';
 import { parseTrainOptions } from '../../src/train/options.js';
 import { readRunInfo } from '../../src/train/run_info.js';
 import { loadModel } from '../../src/io/model_io.js';
+import { testBackend } from '../support/backend.js';
 
 const SAMPLE = path.resolve('data/fashion-mnist-sample');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-train-'));
@@ -41,10 +42,10 @@ describe('training on the bundled Fashion-MNIST sample', () => {
 
   it('a tiny modular model learns, and the run directory holds the contract files', async () => {
     const summary = await train(
-      { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out, epochs: 3, width: 0.125, batchSize: 64, limit: 1000, backend: 'wasm', lr: 0.05 },
+      { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out, epochs: 3, width: 0.125, batchSize: 64, limit: 1000, backend: testBackend(), lr: 0.05 },
       { log: silentLogger },
     );
-    expect(summary.backend).toBe('wasm');
+    expect(summary.backend).toBe(testBackend());
     expect(summary.testAccuracy).toBeGreaterThan(0.45); // chance is 0.10
     const written = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     for (const k of SUMMARY_KEYS) expect(written, k).toHaveProperty(k);
