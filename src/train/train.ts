@@ -248,8 +248,11 @@ function checkOutDir(opts: TrainOptions): void {
   if (opts.resume && hasCheckpoint(opts.out) && fs.existsSync(path.join(opts.out, RUN_FILE))) checkResumeSettings(opts);
 }
 
-/** What a resumed run may change: how long it trains, and where and how it computes. */
-const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>(['epochs', 'backend', 'threads', 'workers', 'quiet', 'resume', 'overwrite', 'dataDir', 'out']);
+/**
+ * What a resumed run may change: how long it trains, where and how it computes, and the
+ * learning rate (the way out of a diverged run: lower --lr, then --resume).
+ */
+const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>(['epochs', 'lr', 'backend', 'threads', 'workers', 'quiet', 'resume', 'overwrite', 'dataDir', 'out']);
 
 /**
  * A resumed run continues the model and data it was started with: any other setting that
