@@ -47,7 +47,7 @@ export function formatCompose(s: ComposeSummary): string {
   }
   lines.push(`accuracy ${pct(s.accuracy)}${s.calibrated ? ` (calibrated; ${pct(s.uncalibratedAccuracy)} without)` : ''}`);
   for (const src of s.sources) lines.push(`  source ${src.run} (${src.model} x${src.width}, seed ${src.seed}): ${pct(src.restrictedAccuracy)} restricted to the same classes`);
-  if (s.versusBestSource != null) lines.push(`versus the best source: ${(s.versusBestSource * 100).toFixed(2)} points; reloaded accuracy ${pct(s.reloadedAccuracy)}`);
+  if (s.versusBestSource != null) lines.push(`versus the best source: ${(s.versusBestSource * 100).toFixed(2)} points; reloaded model agrees on ${pct(s.reloaded.agreement)} of ${s.reloaded.samples} test images`);
   return lines.join('\n');
 }
 

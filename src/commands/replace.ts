@@ -49,7 +49,7 @@ export function formatReplace(s: ReplaceSummary): string {
     row('before (weak model)', s.before),
     row('after, calibrated', s.after.calibrated),
     row('after, cnnsplitter', s.after.cnnsplitter),
-    `saved: rule ${s.rule}, reloaded accuracy ${pct(s.reloadedAccuracy)}; ${s.seconds.toFixed(1)} s`,
+    `saved: rule ${s.rule}, reloaded model agrees on ${pct(s.reloaded.agreement)} of ${s.reloaded.samples} test images; ${s.seconds.toFixed(1)} s`,
   ].join('\n');
 }
 

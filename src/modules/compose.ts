@@ -18,7 +18,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { loadDataset, type DatasetName } from '../data/load.js';
 import { balancedSubset, normalize, selectClasses, type Dataset } from '../data/dataset.js';
-import { fileHandler, loadModel, saveModel } from '../io/model_io.js';
+import { loadModel, saveModel } from '../io/model_io.js';
+import { reloadAgreement } from './reload_check.js';
 import { MODEL_DIR, readRunInfo, RUN_FILE } from '../train/run_info.js';
 import { restrictedAccuracy } from '../reuse/restricted_accuracy.js';
 import { countFlops } from '../reuse/flops.js';
@@ -62,7 +63,8 @@ export interface ComposeSummary {
   versusBestSource: number | null;
   flops: number;
   parameters: number;
-  reloadedAccuracy: number;
+  /** The saved model reloaded with loadLayersModel: agreement with the measured predictions. */
+  reloaded: { agreement: number; samples: number };
   seconds: number;
 }
 
@@ -151,9 +153,7 @@ export async function composeModules(opts: ComposeOptions): Promise<ComposeSumma
     const accuracy = accuracyOf(pred, test.labels);
 
     await saveModel(composed, opts.out);
-    const reloaded = await tfl.loadLayersModel(fileHandler(opts.out));
-    const [re] = predictOutputs(reloaded, test);
-    reloaded.dispose();
+    const reloaded = await reloadAgreement(opts.out, test, pred);
 
     // --- the source models on the same classes, once per distinct run
     const runs = [...new Map(opts.modules.map((m) => [m.card.source.run, m.card])).values()];
@@ -175,7 +175,7 @@ export async function composeModules(opts: ComposeOptions): Promise<ComposeSumma
       versusBestSource: known.length ? accuracy - Math.max(...known) : null,
       flops: countFlops(composed).total,
       parameters: composed.countParams(),
-      reloadedAccuracy: accuracyOf(argmaxRows(re!.values, c), test.labels),
+      reloaded,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -99,6 +99,8 @@ export async function writeModuleCard(dir: string, runDir: string, info: RunInfo
 export interface CardSampling {
   fitSamples?: number;
   testSamples?: number;
+  /** Cards for these classes only (experiments on a busy machine); the others get none. */
+  classes?: number[];
 }
 
 export async function writeModuleCards(runDir: string, info: RunInfo, report: Pick<ModulesReport, 'threshold'> & { modules: ModuleEntry[] }, modulesDir: string, train: Dataset, log: Logger = silentLogger, sampling: CardSampling = {}): Promise<ModuleCard[]> {
@@ -110,6 +112,7 @@ export async function writeModuleCards(runDir: string, info: RunInfo, report: Pi
   const fit = train.count > fitSamples ? balancedSubset(train, fitSamples, info.options.seed) : train;
   const cards: ModuleCard[] = [];
   for (const entry of report.modules) {
+    if (sampling.classes && !sampling.classes.includes(entry.class)) continue;
     const { card } = await writeModuleCard(path.join(modulesDir, entry.dir), runDir, info, report, entry, { train: fit, test, testCount: all.count });
     cards.push(card);
   }

@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { loadModel, saveModel, fileHandler } from '../io/model_io.js';
+import { loadModel, saveModel } from '../io/model_io.js';
+import { reloadAgreement } from './reload_check.js';
 import { MODEL_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loadTrainingSet } from '../modularize/run.js';
 import { silentLogger, type Logger } from '../cli/progress.js';
@@ -49,8 +50,8 @@ export interface ReplaceSummary {
   after: Record<ReplaceRule, RuleResult>;
   /** The saved rule's constants. */
   constants: { scoreMin: number; scoreMax: number; scale: number; offset: number };
-  /** Accuracy of the saved model reloaded from OUT with loadLayersModel (checks the file, not the maths). */
-  reloadedAccuracy: number;
+  /** The saved model reloaded from OUT with loadLayersModel: agreement with the measured predictions (src/modules/reload_check.ts). */
+  reloaded: { agreement: number; samples: number };
   seconds: number;
 }
 
@@ -145,9 +146,13 @@ export async function replaceClass(opts: ReplaceOptions): Promise<ReplaceSummary
     const test = loadRunTestSet(info);
     const [teLogits, teScore] = predictOutputs(both, test);
     const before = ruleResult(teLogits!.values, n, test.labels, k);
+    const values: Record<ReplaceRule, Float32Array> = {
+      cnnsplitter: cnnsplitterValues(teLogits!.values, n, teScore!.values, k, scoreMin, scoreMax),
+      calibrated: applyColumnCalibration(withColumn(teLogits!.values, n, teScore!.values, k), n, cal),
+    };
     const after: Record<ReplaceRule, RuleResult> = {
-      cnnsplitter: ruleResult(cnnsplitterValues(teLogits!.values, n, teScore!.values, k, scoreMin, scoreMax), n, test.labels, k),
-      calibrated: ruleResult(applyColumnCalibration(withColumn(teLogits!.values, n, teScore!.values, k), n, cal), n, test.labels, k),
+      cnnsplitter: ruleResult(values.cnnsplitter, n, test.labels, k),
+      calibrated: ruleResult(values.calibrated, n, test.labels, k),
     };
 
     // --- the patched model, saved and reloaded
@@ -156,10 +161,7 @@ export async function replaceClass(opts: ReplaceOptions): Promise<ReplaceSummary
     const patched = tfl.model({ inputs: input, outputs: decided, name: `${info.spec.name}_replaced_${k}` });
     owner = patched;
     await saveModel(patched, opts.out);
-    const reloaded = await tfl.loadLayersModel(fileHandler(opts.out));
-    const [re] = predictOutputs(reloaded, test);
-    reloaded.dispose();
-    const reloadedAccuracy = accuracyOf(argmaxRows(re!.values, n), test.labels);
+    const reloaded = await reloadAgreement(opts.out, test, argmaxRows(values[rule], n));
 
     return {
       run: path.resolve(opts.run),
@@ -174,7 +176,7 @@ export async function replaceClass(opts: ReplaceOptions): Promise<ReplaceSummary
       before,
       after,
       constants,
-      reloadedAccuracy,
+      reloaded,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

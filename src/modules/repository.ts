@@ -185,7 +185,7 @@ export function readIndex(repo: string): RepositoryIndex {
   const file = path.join(repo, INDEX_FILE);
   if (!fs.existsSync(file)) return { schema: INDEX_SCHEMA, updated: '', modules: [] };
   const parsed = indexSchema.safeParse(readJson(file, 'module repository index'));
-  if (!parsed.success) throw new Error(`${file}: not a module repository index (${parsed.error.issues[0]!.message}); rebuild it with mwt modules list --rebuild`);
+  if (!parsed.success) throw new Error(`${file}: not a module repository index (${parsed.error.issues[0]!.message}); delete it: the next mwt modules add rebuilds it`);
   return parsed.data;
 }
 

@@ -95,7 +95,8 @@ async function modulesFor(runDir: string, threshold: number, log: Logger): Promi
   } else {
     log.info(`modules: none in ${runDir}, modularizing with threshold ${threshold}`);
   }
-  return modularizeRun(runDir, { threshold, log });
+  // No cards on the way: they cost one inference pass per module; `mwt modularize` writes them.
+  return modularizeRun(runDir, { threshold, log, cards: false });
 }
 
 function loadTestSet(info: RunInfo): Dataset {

@@ -139,3 +139,16 @@ describe('concurrent adds', () => {
     expect(listRepository(repo).every((m) => m.status === 'ok')).toBe(true);
   }, 60_000);
 });
+
+describe('modules commands', () => {
+  it('name the argument in one-line usage errors', async () => {
+    const { modulesAddCommand, modulesShowCommand, modulesSearchCommand } = await import('../../src/commands/modules.js');
+    const { UsageError } = await import('../../src/errors.js');
+    const { silentLogger } = await import('../../src/cli/progress.js');
+    const repo = path.join(root, 'cmd-repo');
+    await expect(modulesAddCommand({ source: path.join(root, 'missing'), repo }, silentLogger)).rejects.toThrow(/^RUN: .*missing: directory does not exist$/);
+    expect(() => modulesShowCommand({ id: 'zz', repo })).toThrow(/^--id: expected a module id/);
+    expect(() => modulesShowCommand({ id: 'abcdef', repo })).toThrow(UsageError);
+    expect(() => modulesSearchCommand({ minF1: 2, repo })).toThrow(/^--min-f1: expected a number in \[0, 1\]/);
+  });
+});
