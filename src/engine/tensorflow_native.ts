@@ -60,14 +60,15 @@ export function bindingPath(dir: string): string {
  *   step takes about half the CPU time.
  * - intra-op threads = cores (each kernel split over all of them); inter-op 1: eager ops run one
  *   after the other, so a second pool would only compete with the first.
- * - TF_CPP_MIN_LOG_LEVEL=1: no INFO lines from the library on every start.
+ * - TF_CPP_MIN_LOG_LEVEL=2: no INFO or WARNING lines from the library on every start (errors
+ *   stay one line, as the CLI promises).
  */
 export function tensorflowEnvironment(cores = os.availableParallelism(), env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const wanted: Record<string, string> = {
     TF_ENABLE_ONEDNN_OPTS: '1',
     TF_NUM_INTRAOP_THREADS: String(cores),
     TF_NUM_INTEROP_THREADS: '1',
-    TF_CPP_MIN_LOG_LEVEL: '1',
+    TF_CPP_MIN_LOG_LEVEL: '2',
   };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(wanted)) out[k] = env[k] ?? v;

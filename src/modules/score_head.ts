@@ -81,8 +81,9 @@ export function fitScoreHead(
   for (let i = 0; i < n; i++) positives += positive[i] ? 1 : 0;
   const x = tf.tensor2d(features, [n, dim]);
   const y = tf.tensor2d(Float32Array.from({ length: n }, (_, i) => (positive[i] ? 1 : 0)), [n, 1]);
-  const w = tf.variable(tf.tensor2d(init.weights, [dim, 1]));
-  const b = tf.variable(tf.scalar(init.bias));
+  // In tidy: a variable shares its initial tensor's data, and that tensor must be freed too.
+  const w = tf.tidy(() => tf.variable(tf.tensor2d(init.weights, [dim, 1])));
+  const b = tf.tidy(() => tf.variable(tf.scalar(init.bias)));
   const optimizer = tf.train.adam(lr);
   const lossOf = () => tf.add(tf.losses.sigmoidCrossEntropy(y, tf.add(tf.matMul(x, w), b)), tf.mul(l2, tf.sum(tf.square(w)))) as tf.Scalar;
   try {

@@ -27,12 +27,12 @@ describe('module commands on the CLI', () => {
     fs.appendFileSync(path.join(repo, 'modules', a.card.id, 'weights.bin'), 'x');
     const show = await runCli(['modules', 'show', a.card.id.slice(0, 8), '--repo', repo]);
     expect(show.code).toBe(1);
-    oneLine(show.stderr, /^mwt: module .* is corrupt: weights\.bin no longer matches its id/);
+    oneLine(show.stderr, /^mwt modules show: module .* is corrupt: weights\.bin no longer matches its id/);
   });
 
   it.each([
-    [['replace', '--run', '/nonexistent', '--class', '3', '--module', 'abcd', '--out', '/tmp/x'], /^mwt: --run: directory \/nonexistent does not exist/],
-    [['compose', '--modules', 'abcd', '--out', '/tmp/x'], /^mwt: --modules: expected at least two module ids/],
+    [['replace', '--run', '/nonexistent', '--class', '3', '--module', 'abcd', '--out', '/tmp/x'], /^mwt replace: --run: directory \/nonexistent does not exist/],
+    [['compose', '--modules', 'abcd', '--out', '/tmp/x'], /^mwt compose: --modules: expected at least two module ids/],
   ])('%j exits 2 with one line', async (args, pattern) => {
     const r = await runCli([...args, '--repo', repo]);
     expect(r.code, r.stderr).toBe(2);
