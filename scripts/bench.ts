@@ -231,17 +231,8 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-/** One PyTorch measurement (scripts/bench_torch.py), same fields as ours where they apply. */
-interface TorchRow {
-  model: string;
-  width: number;
-  batchSize: number;
-  form: 'standard' | 'modular';
-  imagesPerSecond: number;
-  medianStepMs: number;
-  stepMs: number[];
-  /** Process CPU time per step (median), all threads. */
-  cpuMsPerStep: number | null;
+/** One PyTorch measurement (scripts/bench_torch.py): our row's fields, less the busiest-thread estimate. */
+interface TorchRow extends Omit<ThroughputRow, 'busiestThreadCpuMsPerStep'> {
   backend: string;
   threads: number;
 }
