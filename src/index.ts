@@ -22,7 +22,7 @@ export type { TrainSummary, EpochMetrics, TrainHooks } from './train/train.js';
 export { trainOptionsSchema, parseTrainOptions } from './train/options.js';
 export { UsageError, InterruptedError, OutputError } from './errors.js';
 export type { TrainOptions, TrainOptionsInput } from './train/options.js';
-export { makeTrainStep, splitOutputs } from './train/step.js';
+export { makeTrainStep } from './train/step.js';
 export { evaluate } from './train/evaluate.js';
 export type { Evaluation } from './train/evaluate.js';
 export { cosineLearningRate } from './train/schedule.js';

@@ -1,4 +1,6 @@
-export { cosineSimilarityMatrix, layerMaskLosses, maskLosses, totalLoss } from './mask_losses.js';
+export { cosineSimilarityMatrix, layerMaskLosses, maskLosses } from './mask_losses.js';
 export type { MaskLosses } from './mask_losses.js';
+export { mwtObjective, splitOutputs, STAT, STAT_LENGTH } from './objective.js';
+export type { Objective, ObjectiveConfig, WholeBatch } from './objective.js';
 export { jaccard, meanPairwiseJaccard, meanPairJaccard } from './jaccard.js';
 export type { BinaryMatrix } from './jaccard.js';

@@ -115,8 +115,3 @@ export function maskLosses(masks: tf.Tensor2D[], labels: tf.Tensor1D, numClasses
     return lossesFromSimilarity(meanSimilarityMatrix(masks), onehot);
   });
 }
-
-/** Paper Eq. 6: CE + alpha * cohesion + beta * coupling. */
-export function totalLoss(ce: tf.Scalar, losses: MaskLosses, alpha: number, beta: number): tf.Scalar {
-  return tf.tidy(() => tf.addN([ce, tf.mul(alpha, losses.cohesion), tf.mul(beta, losses.coupling)]) as tf.Scalar);
-}

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
-import { splitOutputs } from '../train/step.js';
+import { splitOutputs } from '../losses/objective.js';
 
 /** The model's first output (the logits) for every sample, row-major [count, outputs]. */
 export function predictLogits(model: LayersModel, ds: Dataset, batchSize = 256): { logits: Float32Array; width: number } {

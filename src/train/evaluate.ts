@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
-import { splitOutputs } from './step.js';
+import { splitOutputs } from '../losses/objective.js';
 import type { TaskProgress } from '../cli/progress.js';
 
 export interface Evaluation {

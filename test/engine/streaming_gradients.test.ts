@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.js';
 import { buildModel } from '../../models/registry.js';
-import { splitOutputs } from '../../src/train/step.js';
-import { maskLosses } from '../../src/losses/mask_losses.js';
+import { mwtObjective } from '../../src/losses/objective.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const engine = () => tf.engine() as any;
@@ -53,10 +52,9 @@ describe('streaming backward pass (frees gradients and saved tensors as it goes)
       const x = tf.randomNormal([8, 32, 32, 3], 0, 1, 'float32', 1);
       const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
       const loss = () => {
-        const { logits, masks } = splitOutputs(model.apply(x, { training: true }) as tf.Tensor[]);
-        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), logits) as tf.Scalar;
-        const { cohesion, coupling } = maskLosses(masks, y, 10);
-        return tf.addN([ce, tf.mul(0.5, cohesion), tf.mul(1.5, coupling)]) as tf.Scalar;
+        const { loss, stats } = mwtObjective(model.apply(x, { training: true }) as tf.Tensor[], y, { numClasses: 10, alpha: 0.5, beta: 1.5 });
+        stats.dispose();
+        return loss;
       };
       const run = async (impl: unknown) => {
         engine().gradients = impl;

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
-import { maskLosses, cosineSimilarityMatrix, layerMaskLosses, totalLoss } from '../../src/losses/mask_losses.js';
+import { maskLosses, cosineSimilarityMatrix, layerMaskLosses } from '../../src/losses/mask_losses.js';
+import { mwtObjective, STAT } from '../../src/losses/objective.js';
 import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
@@ -90,8 +91,25 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
   });
 
   it('combine as CE + alpha cohesion + beta coupling (Eq. 6)', () => {
-    const t = tf.tidy(() => totalLoss(tf.scalar(2), { cohesion: tf.scalar(0.5), coupling: tf.scalar(0.25) }, 0.5, 1.5).dataSync()[0]!);
-    expect(t).toBeCloseTo(2 + 0.25 + 0.375, 6);
+    const { loss, parts, stats } = tf.tidy(() => {
+      const logits = tf.tensor2d([[2, 0, -1], [0.5, 1, 0], [0, 0, 3], [1, -2, 0]]);
+      const masks = tf.tensor2d([[0.9, 0.1, 0.5], [0.8, 0.2, 0.4], [0.1, 0.7, 0.6], [0.3, 0.9, 0.1]]);
+      const labels = tf.tensor1d([0, 0, 2, 1], 'int32');
+      const objective = mwtObjective([logits, masks], labels, { numClasses: 3, alpha: 0.5, beta: 1.5 });
+      const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), logits).dataSync()[0]!;
+      const { cohesion, coupling } = maskLosses([masks], labels, 3);
+      const out = { loss: objective.loss.dataSync()[0]!, parts: { ce, cohesion: cohesion.dataSync()[0]!, coupling: coupling.dataSync()[0]! }, stats: Array.from(objective.stats.dataSync()) };
+      objective.stats.dispose();
+      return out;
+    });
+    expect(loss).toBeCloseTo(parts.ce + 0.5 * parts.cohesion + 1.5 * parts.coupling, 6);
+    // stats: sums over the 4 samples (logits' argmax is right for samples 0 and 2)
+    expect(stats[STAT.samples]).toBe(4);
+    expect(stats[STAT.ce]).toBeCloseTo(4 * parts.ce, 5);
+    expect(stats[STAT.cohesion]).toBeCloseTo(4 * parts.cohesion, 5);
+    expect(stats[STAT.coupling]).toBeCloseTo(4 * parts.coupling, 5);
+    expect(stats[STAT.correct]).toBe(2);
+    expect([stats[STAT.activeMask], stats[STAT.maskEntries]]).toEqual([12, 12]);
   });
 
   it('cosine matrix has ones on the diagonal for non-zero rows', () => {

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { StepConfig } from '../../train/step.js';
+import type { ObjectiveConfig } from '../../losses/objective.js';
 import { createChannelBuffers, ReplicaAbortedError, ReplicaChannel } from './replica_channel.js';
 import { makeReplicaStep, replicaRows, type ReplicaStep } from './replica_step.js';
 import { installFusedBatchNorm } from '../batch_norm_layer_patch.js';
@@ -33,7 +33,7 @@ export interface DataParallelOptions {
   model: ModelSetup;
   /** The main optimizer's settings (momentum SGD, as the training loop uses). */
   optimizer: { momentum: number; nesterov: boolean };
-  step: StepConfig;
+  step: ObjectiveConfig;
   /** Largest batch step() will get. */
   maxBatchSize: number;
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { StepConfig } from '../../train/step.js';
+import type { ObjectiveConfig } from '../../losses/objective.js';
 import type { ChannelBuffers } from './replica_channel.js';
 
 export interface ModelSetup {
@@ -35,7 +35,7 @@ export interface ReplicaSetup {
   backend: 'wasm' | 'cpu';
   model: ModelSetup;
   optimizer: OptimizerSetup;
-  step: StepConfig;
+  step: ObjectiveConfig;
   channel: ChannelBuffers;
   batch: BatchBufferSpec;
 }

@@ -3,9 +3,8 @@
  * (src/train/step.ts) computes on the whole batch:
  *
  * - batch norm: statistics and their gradients summed over all replicas (setCrossReplicaSum);
- * - cross-entropy: this replica's sum over its samples divided by the whole batch size;
- * - cohesion / coupling: the masks of every replica are gathered, so each replica evaluates the
- *   losses on the whole batch; gradients flow back only into its own samples' masks;
+ * - the objective: the same mwtObjective as the local step, given the whole batch (its labels and
+ *   the gathered masks of every replica), so each replica evaluates its share of the loss;
  * - gradients: summed over replicas (each replica's share of the total loss), then every replica
  *   applies the same update with its own optimizer, so the weights stay identical.
  *
@@ -13,8 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { maskLosses } from '../../losses/mask_losses.js';
-import { splitOutputs, type StepConfig } from '../../train/step.js';
+import { mwtObjective, type ObjectiveConfig, type WholeBatch } from '../../losses/objective.js';
 import { setCrossReplicaSum } from '../batch_norm_training.js';
 import type { ReplicaChannel } from './replica_channel.js';
 
@@ -47,7 +45,7 @@ function gatherMasks(masks: tf.Tensor2D[], channel: ReplicaChannel, rowsPerRank:
 
 export type ReplicaStep = (x: tf.Tensor4D, yLocal: tf.Tensor1D, yAll: tf.Tensor1D) => tf.Tensor1D;
 
-export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, config: StepConfig, channel: ReplicaChannel): ReplicaStep {
+export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, config: ObjectiveConfig, channel: ReplicaChannel): ReplicaStep {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sizes = vars.map((v) => v.size);
   const gradientLength = sizes.reduce((a, b) => a + b, 0);
@@ -56,27 +54,12 @@ export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, con
     const rowsPerRank = Array.from({ length: channel.size }, (_, r) => replicaRows(total, channel.size, r)[1]);
     let stats: tf.Tensor1D | null = null;
     setCrossReplicaSum((v) => channel.allReduceSum(v));
+    const whole: WholeBatch = { labels: yAll, gatherMasks: (masks) => gatherMasks(masks, channel, rowsPerRank) };
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const { logits, masks } = splitOutputs(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
-        const n = x.shape[0];
-        const onehot = tf.oneHot(tf.cast(yLocal, 'int32'), config.numClasses);
-        const ceSum = tf.losses.softmaxCrossEntropy(onehot, logits, undefined, undefined, tf.Reduction.SUM) as tf.Scalar;
-        const ce = tf.div(ceSum, total) as tf.Scalar; // this replica's share of the batch-mean CE
-        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(yLocal, 'int32')), 'float32'));
-        let loss: tf.Scalar = ce;
-        let parts: tf.Scalar[] = [tf.scalar(0), tf.scalar(0), tf.scalar(0), tf.scalar(0)];
-        if (masks.length > 0) {
-          const { cohesion, coupling } = maskLosses(gatherMasks(masks, channel, rowsPerRank), yAll, config.numClasses);
-          // Every replica computes the same mask losses; each backpropagates them into its own
-          // samples only, so the sum over replicas is the whole batch's gradient.
-          loss = tf.addN([ce, tf.mul(config.alpha, cohesion), tf.mul(config.beta, coupling)]) as tf.Scalar;
-          const active = tf.addN(masks.map((m) => tf.sum(tf.cast(tf.greater(m, 0), 'float32'))));
-          const entries = masks.reduce((s, m) => s + m.size, 0);
-          parts = [tf.mul(cohesion, n), tf.mul(coupling, n), active as tf.Scalar, tf.scalar(entries)];
-        }
-        stats = tf.keep(tf.stack([tf.scalar(n), ceSum, parts[0]!, parts[1]!, correct, parts[2]!, parts[3]!]) as tf.Tensor1D);
-        return loss;
+        const objective = mwtObjective(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[], yLocal, config, whole);
+        stats = objective.stats;
+        return objective.loss;
       }, vars);
       value.dispose();
       // One exchange for all gradients: pack, sum over replicas, unpack.
