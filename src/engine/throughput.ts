@@ -4,14 +4,13 @@
  * update), measured after warm-up steps, on random 32x32x3 data.
  *
  * Each step is what the training loop does: a fresh input tensor from a host Float32Array, the
- * shared makeTrainStep, and one read-back of the step's stats (so the backend has finished).
+ * training loop's stepper, and one read-back of the step's stats (so the backend has finished).
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from '../../models/registry.js';
-import { makeTrainStep } from '../train/step.js';
+import { createStepper } from '../train/stepper.js';
 import { profileKernels, type KernelProfile, type ProfileClock } from './kernel_profiler.js';
-import { DataParallelTrainer } from './data_parallel/data_parallel_trainer.js';
 import { disposeOptimizer } from '../train/dispose_optimizer.js';
 
 export interface ThroughputOptions {
@@ -86,21 +85,12 @@ export async function makeBenchStep(opts: Omit<ThroughputOptions, 'steps' | 'war
   const spec = { name: opts.model, numClasses, inputShape, width: opts.width, form: opts.form };
   const { model } = buildModel(opts.model, spec);
   const optimizer = tf.train.momentum(0.01, 0.9, true);
-  const stepConfig = { numClasses, alpha: 0.5, beta: 1.5 };
+  const objective = { numClasses, alpha: 0.5, beta: 1.5 };
   const batch = syntheticBatch(opts.batchSize, inputShape, numClasses);
-  let step: () => tf.Tensor1D;
-  let trainer: DataParallelTrainer | null = null;
-  if (replicas > 1) {
-    trainer = await DataParallelTrainer.create(model, optimizer, { replicas, model: spec, optimizer: { momentum: 0.9, nesterov: true }, step: stepConfig, maxBatchSize: opts.batchSize });
-    const t = trainer;
-    step = () => t.step(batch.x, batch.y, opts.batchSize);
-  } else {
-    const trainStep = makeTrainStep(model, optimizer, stepConfig);
-    step = () => tf.tidy(() => trainStep(tf.tensor4d(batch.x, [opts.batchSize, ...inputShape]), tf.tensor1d(batch.y, 'int32')));
-  }
+  const stepper = await createStepper(model, optimizer, { objective, model: spec, replicas, momentum: 0.9, maxBatchSize: opts.batchSize });
   const run = () => {
     const start = performance.now();
-    const stats = step();
+    const stats = stepper.step(batch.x, batch.y, opts.batchSize);
     stats.dataSync();
     stats.dispose();
     return performance.now() - start;
@@ -108,7 +98,7 @@ export async function makeBenchStep(opts: Omit<ThroughputOptions, 'steps' | 'war
   return {
     run,
     dispose: async () => {
-      await trainer?.dispose();
+      await stepper.dispose();
       model.dispose();
       disposeOptimizer(optimizer);
     },

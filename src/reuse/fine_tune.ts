@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
-import { makeTrainStep } from '../train/step.js';
+import { localStepper } from '../train/stepper.js';
 import { STAT, STAT_LENGTH } from '../losses/objective.js';
 import { cosineLearningRate } from '../train/schedule.js';
 import { evaluate } from '../train/evaluate.js';
@@ -58,7 +58,7 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
   if (train.count === 0) throw new Error('fine-tune: no training samples for the chosen classes');
   if (validation.count === 0) throw new Error('fine-tune: the validation split is empty (too few training samples for the chosen classes)');
   const optimizer = tf.train.momentum(opts.lr, opts.momentum, true);
-  const step = makeTrainStep(model, optimizer, { numClasses: train.numClasses, alpha: 0, beta: 0 });
+  const stepper = localStepper(model, optimizer, { numClasses: train.numClasses, alpha: 0, beta: 0 }, train.shape);
   // 'keep' the short last batch: a small sub-task may have fewer samples than one batch.
   const batches = new BatchIterator(train, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: opts.augment, lastBatch: 'keep' });
   const steps = Math.ceil(train.count / opts.batchSize);
@@ -73,7 +73,7 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
       const bar = log.epochProgress(epoch + 1, opts.epochs, steps, opts.batchSize, 'fine-tune');
       let stepIndex = 0;
       for (const batch of batches.epoch(epoch)) {
-        const stats = tf.tidy(() => step(tf.tensor4d(batch.x, [batch.size, ...train.shape]), tf.tensor1d(batch.y, 'int32')));
+        const stats = stepper.step(batch.x, batch.y, batch.size);
         const next = tf.add(sums, stats) as tf.Tensor1D;
         tf.dispose([sums, stats]);
         sums = next;

@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BackendName } from '../engine/backend.js';
 import { describeParallelism, initTrainingBackend } from '../engine/parallelism.js';
-import { DataParallelTrainer } from '../engine/data_parallel/data_parallel_trainer.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset, DATASETS } from '../data/load.js';
 import { balancedSubset, channelStats, normalize, type Dataset } from '../data/dataset.js';
@@ -17,7 +16,7 @@ import { BatchIterator } from '../data/batches.js';
 import { appendLine, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { parseTrainOptions, type TrainOptions, type TrainOptionsInput } from './options.js';
-import { makeTrainStep } from './step.js';
+import { createStepper, type Stepper } from './stepper.js';
 import { STAT, STAT_LENGTH } from '../losses/objective.js';
 import { checkInputShape, evaluate } from './evaluate.js';
 import { cosineLearningRate } from './schedule.js';
@@ -125,7 +124,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     removeRun(opts.out);
   }
   // The model, optimizer and replicas belong to this run: freed however it ends.
-  let parallel: DataParallelTrainer | null = null;
+  let stepper: Stepper | null = null;
   try {
     if (state.epoch > opts.epochs) throw new UsageError(`--epochs: the run in ${opts.out} has already trained ${state.epoch} epochs; resume with --epochs ${state.epoch} or more`);
     checkInputShape(model, trainSet.shape, `${opts.dataset} in ${opts.dataDir}`);
@@ -133,8 +132,6 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     writeRunInfo(opts.out, { spec, standard: opts.standard, dataset: opts.dataset, dataDir: opts.dataDir, limit: opts.limit, normalization: stats, classNames: info.classNames, options: opts });
     log.info(`model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`);
 
-    const stepConfig = { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta };
-    const step = makeTrainStep(model, optimizer, stepConfig);
     // Pad crops with black pixels as torchvision does before normalising: raw 0 -> -mean/std.
     const padValue = stats.mean.map((m, c) => -m / stats.std[c]!);
     const batches = new BatchIterator(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: augment ? { padValue } : false, lastBatch: 'drop' });
@@ -142,15 +139,13 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
     // Replicas start from the (possibly resumed) model and optimizer state.
-    parallel = workers > 1
-      ? await DataParallelTrainer.create(model, optimizer, {
-          replicas: workers,
-          model: { ...spec, form: modular ? 'modular' : 'standard' },
-          optimizer: { momentum: opts.momentum, nesterov: true },
-          step: stepConfig,
-          maxBatchSize: opts.batchSize,
-        })
-      : null;
+    stepper = await createStepper(model, optimizer, {
+      objective: { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta },
+      model: { ...spec, form: modular ? 'modular' : 'standard' },
+      replicas: workers,
+      momentum: opts.momentum,
+      maxBatchSize: opts.batchSize,
+    });
     for (let epoch = state.epoch; epoch < opts.epochs; epoch++) {
       const lr = cosineLearningRate(opts.lr, epoch, opts.epochs);
       optimizer.setLearningRate(lr);
@@ -161,9 +156,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       let stepIndex = 0;
       for (const batch of batches.epoch(epoch)) {
         if (stepIndex < skip) { stepIndex++; continue; } // resumed mid-epoch: same order, same augmentation
-        const stats = parallel
-          ? parallel.step(batch.x, batch.y, batch.size)
-          : tf.tidy(() => step(tf.tensor4d(batch.x, [batch.size, ...trainSet.shape]), tf.tensor1d(batch.y, 'int32')));
+        const stats = stepper.step(batch.x, batch.y, batch.size);
         const next = tf.add(sums, stats);
         tf.dispose([sums, stats]);
         sums = next as tf.Tensor1D;
@@ -222,7 +215,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     log.info(`done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`);
     return summary;
   } finally {
-    await parallel?.dispose();
+    await stepper?.dispose();
     model.dispose();
     disposeOptimizer(optimizer);
   }
