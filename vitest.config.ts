@@ -13,7 +13,7 @@ const WASM_ONLY = [
   'test/engine/max_pool_grad.test.ts',
   'test/engine/wasm_single_thread.test.ts',
   'test/engine/wasm_threads.test.ts',
-  'test/engine/data_parallel.test.ts',
+  'test/train/data_parallel.test.ts',
   'test/engine/streaming_gradients.test.ts',
 ];
 

@@ -8,7 +8,7 @@
  * models at width 1, in the same run, so the ratios compare like with like on this machine.
  *
  * Training throughput of the zoo on this machine, by default with the cores used as `mwt train`
- * uses them (src/engine/parallelism.ts): for every model x width x batch size, the median images/s
+ * uses them (src/train/parallel/parallelism.ts): for every model x width x batch size, the median images/s
  * of standard and of modular training steps, each measured in a fresh child process (so peak RSS
  * is per configuration and no configuration inherits another's heap), plus a per-kernel profile of
  * one modular VGG16 step and, for modular VGG16 / ResNet18, the ways of running a step (direct
@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MODEL_NAMES } from '../models/registry.js';
-import type { ThroughputOptions } from '../src/engine/throughput.js';
+import type { ThroughputOptions } from '../src/bench/throughput.js';
 import { replaceSection } from './benchmarks_md.js';
 import { readBuildInfo } from '../src/engine/tensorflow_native.js';
 
@@ -42,7 +42,7 @@ interface Args {
   batchSizes: number[];
   steps: number;
   warmup: number;
-  /** null: as `mwt train` chooses (src/engine/parallelism.ts). */
+  /** null: as `mwt train` chooses (src/train/parallel/parallelism.ts). */
   threads: number | null;
   workers: number | null;
   out: string;
@@ -145,8 +145,8 @@ function parseArgs(argv: string[]): Args {
 // ---------------------------------------------------------------- child: one measurement
 
 async function runChild(job: ChildJob): Promise<void> {
-  const { initTrainingBackend } = await import('../src/engine/parallelism.js');
-  const { measureThroughput, profileTrainStep } = await import('../src/engine/throughput.js');
+  const { initTrainingBackend } = await import('../src/train/parallel/parallelism.js');
+  const { measureThroughput, profileTrainStep } = await import('../src/bench/throughput.js');
   // The same choice as `mwt train` unless the job says otherwise.
   const { backend, workers, threads } = await initTrainingBackend({ backend: job.backend, threads: job.threads ?? undefined, workers: job.workers ?? undefined, batchSize: job.batchSize });
   const opts = { model: job.model, width: job.width, batchSize: job.batchSize, form: job.form, steps: job.steps, warmup: job.warmup };
@@ -243,7 +243,7 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
   out.push(`Measured ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${meta.command}\` (${(meta.seconds / 60).toFixed(1)} min).`);
   out.push('');
   out.push(`- Machine: ${cpuModel()} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`);
-  out.push(`- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/engine/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the published MwT models, VGG16-BN and ResNet18 CIFAR variants with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`);
+  out.push(`- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/train/parallel/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the published MwT models, VGG16-BN and ResNet18 CIFAR variants with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`);
   if (torchNote) out.push(`- PyTorch: ${torchNote}`);
   out.push(`- Method: one full training step = forward, cross-entropy (+ cohesion/coupling for modular), backward, SGD-momentum update, 32x32x3 random inputs, 10 classes. Median of ${args.steps} timed steps after ${args.warmup} warm-up steps; every configuration runs in its own process; peak RSS is that process's maximum resident set.`);
   out.push('');

@@ -16,8 +16,8 @@ import { reportCommand } from '../src/commands/report.js';
 import { DATASETS } from '../src/data/load.js';
 import { exitCodeFor, formatError } from '../src/cli/errors.js';
 import { parseInteger, parseNumber } from '../src/cli/parse.js';
-import { initTrainingBackend } from '../src/engine/parallelism.js';
-import { measureThroughput } from '../src/engine/throughput.js';
+import { initTrainingBackend } from '../src/train/parallel/parallelism.js';
+import { measureThroughput } from '../src/bench/throughput.js';
 
 const program = new Command('demo')
   .option('--out <dir>', 'where the runs go', 'runs/demo')

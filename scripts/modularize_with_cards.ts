@@ -3,7 +3,7 @@
  * machine; `mwt modularize` uses the defaults of src/modules/module_cards.ts):
  *   npx tsx scripts/modularize_with_cards.ts RUN [FIT_SAMPLES] [TEST_SAMPLES] [CLASSES e.g. 0,2,4,6]
  */
-import { initBackend } from '../src/engine/backend.js';
+import { initBackend } from '../src/engine/index.js';
 import { createProgress } from '../src/cli/progress.js';
 import { modularizeRun } from '../src/modularize/run.js';
 

@@ -3,7 +3,7 @@
  * turns a trained modular run into per-class modules (RUN/modules/) and prints how modular they are.
  */
 import { z } from 'zod';
-import { BACKENDS } from '../engine/backend.js';
+import { BACKENDS } from '../engine/index.js';
 import type { Logger } from '../cli/progress.js';
 import { OutputError, parseOptions, UsageError } from '../errors.js';
 import { DEFAULT_THRESHOLD, modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';

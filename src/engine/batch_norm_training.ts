@@ -15,7 +15,7 @@
  * Column sums are two-stage ([P, C] -> [P/r, r, C] -> [P/r, C] -> [C]): 6 ms instead of 60 ms for
  * [65536, 64] on wasm, because each stage's transpose moves short contiguous runs.
  *
- * Data-parallel training (src/engine/data_parallel) sets a cross-replica sum: then every sum
+ * Data-parallel training (src/train/parallel) sets a cross-replica sum: then every sum
  * above runs over the whole batch of all replicas (synchronised batch norm), so statistics and
  * gradients are exactly those of one process training on the whole batch.
  */

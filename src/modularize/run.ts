@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { initBackend } from '../engine/backend.js';
+import { initBackend } from '../engine/index.js';
 import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
 import { loadModel, saveModel } from '../io/model_io.js';

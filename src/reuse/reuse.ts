@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { initBackend } from '../engine/backend.js';
+import { initBackend } from '../engine/index.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset } from '../data/load.js';
 import { normalize, selectClasses, splitValidation, type Dataset } from '../data/dataset.js';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { MODEL_NAMES } from '../../models/registry.js';
 import { DATASET_NAMES } from '../data/load.js';
-import { BACKENDS } from '../engine/backend.js';
+import { BACKENDS } from '../engine/index.js';
 import { parseOptions } from '../errors.js';
 
 export { formatZodError, UsageError } from '../errors.js';
@@ -38,7 +38,7 @@ export const trainOptionsSchema = z.object({
    * of every batch with its own wasm heap; same result as one process up to float rounding
    * (synchronised batch norm, masks gathered for the losses). wasm and cpu backends only.
    * Default on wasm: one per core when each gets at least 32 samples of the batch, else 1, and 1
-   * when only --threads is given (src/engine/parallelism.ts; MWT_WORKERS overrides it).
+   * when only --threads is given (src/train/parallel/parallelism.ts; MWT_WORKERS overrides it).
    */
   workers: z.number().int().min(1).max(16).optional(),
   /** Plain model with cross-entropy only, for comparison. */

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ObjectiveConfig } from '../losses/objective.js';
 import { makeTrainStep } from './step.js';
-import { DataParallelTrainer } from '../engine/data_parallel/data_parallel_trainer.js';
-import type { ModelSetup } from '../engine/data_parallel/protocol.js';
+import { DataParallelTrainer } from './parallel/data_parallel_trainer.js';
+import type { ModelSetup } from './parallel/protocol.js';
 
 export interface Stepper {
   /** One step on rows [0, n) of x (NHWC, flat) and y: the stats of those rows (STAT layout). */

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mwtObjective, type ObjectiveConfig, type WholeBatch } from '../../losses/objective.js';
-import { setCrossReplicaSum } from '../batch_norm_training.js';
+import { setCrossReplicaSum } from '../../engine/index.js';
 import type { ReplicaChannel } from './replica_channel.js';
 
 /** Rows of a batch of n samples that replica `rank` of `size` trains on: [start, count]. */

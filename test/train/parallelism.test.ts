@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultReplicas, plannedReplicas } from '../../src/engine/parallelism.js';
+import { defaultReplicas, plannedReplicas } from '../../src/train/parallel/parallelism.js';
 
 describe('how a run uses the cores by default', () => {
   const saved = process.env.MWT_WORKERS;

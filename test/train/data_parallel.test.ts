@@ -5,9 +5,9 @@ import { initBackend } from '../../src/engine/backend.js';
 import { buildModel } from '../../models/registry.js';
 import { makeTrainStep } from '../../src/train/step.js';
 import { seedGlobalRandom } from '../../src/train/random.js';
-import { DataParallelTrainer } from '../../src/engine/data_parallel/data_parallel_trainer.js';
-import { replicaRows } from '../../src/engine/data_parallel/replica_step.js';
-import { fixedValues, relativeError } from './compare.js';
+import { DataParallelTrainer } from '../../src/train/parallel/data_parallel_trainer.js';
+import { replicaRows } from '../../src/train/parallel/replica_step.js';
+import { fixedValues, relativeError } from '../engine/compare.js';
 
 const SPEC = { name: 'simcnn', numClasses: 10, inputShape: [32, 32, 3] as [number, number, number], width: 0.125, form: 'modular' as const };
 const STEP = { numClasses: 10, alpha: 0.5, beta: 1.5 };

@@ -23,7 +23,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ObjectiveConfig } from '../../losses/objective.js';
 import { createChannelBuffers, ReplicaAbortedError, ReplicaChannel } from './replica_channel.js';
 import { makeReplicaStep, replicaRows, type ReplicaStep } from './replica_step.js';
-import { installFusedBatchNorm } from '../batch_norm_layer_patch.js';
+import { installFusedBatchNorm } from '../../engine/index.js';
 import { BatchBuffer, packWeights, type ModelSetup, type OptimizerStateEntry, type ReplicaCommand, type ReplicaMessage, type ReplicaSetup } from './protocol.js';
 
 export interface DataParallelOptions {

@@ -1,7 +1,7 @@
 /**
  * How a training run uses the cores when the options do not say: data-parallel replicas (one
- * single-threaded wasm backend per core, `data_parallel/`) or one replica on the threaded wasm
- * build (every kernel split over the cores, `wasm_threads.ts`).
+ * single-threaded wasm backend per core, data_parallel_trainer.ts) or one replica on the threaded
+ * wasm build (every kernel split over the cores, src/engine/wasm_threads.ts).
  *
  * Measured on 2 cores (modular images/s, BENCHMARKS.md): replicas win whenever each gets a
  * reasonable share of the batch: VGG16 width 1 batch 64: 34.4 vs 29.6 with 2 threads; ResNet18
@@ -12,9 +12,8 @@
  * MWT_WORKERS overrides the default (as MWT_WASM_THREADS does for threads).
  */
 import * as os from 'node:os';
-import { chooseWasmThreads, initBackend, type BackendName } from './backend.js';
-import { wasmThreadsInUse } from './wasm_threads.js';
-import { UsageError } from '../errors.js';
+import { chooseWasmThreads, initBackend, wasmThreadsInUse, type BackendName } from '../../engine/index.js';
+import { UsageError } from '../../errors.js';
 
 /** Samples per replica from which data-parallel replicas beat the threaded build. */
 export const MIN_SAMPLES_PER_REPLICA = 32;

@@ -5,13 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, setWasmThreads } from '../backend.js';
+import { initBackend, setWasmThreads } from '../../engine/index.js';
 import { buildModel } from '../../../models/registry.js';
 import { ReplicaChannel } from './replica_channel.js';
 import { makeReplicaStep, replicaRows } from './replica_step.js';
 import type { ReplicaCommand, ReplicaSetup } from './protocol.js';
 import { BatchBuffer, unpackInto } from './protocol.js';
-import { disposeOptimizer } from '../../train/dispose_optimizer.js';
+import { disposeOptimizer } from '../dispose_optimizer.js';
 
 async function main(): Promise<void> {
   const setup = workerData as ReplicaSetup;

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from '../../models/registry.js';
 import { createStepper } from '../train/stepper.js';
-import { profileKernels, type KernelProfile, type ProfileClock } from './kernel_profiler.js';
+import { profileKernels, type KernelProfile, type ProfileClock } from '../engine/index.js';
 import { disposeOptimizer } from '../train/dispose_optimizer.js';
 
 export interface ThroughputOptions {
