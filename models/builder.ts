@@ -37,6 +37,15 @@ export interface BuildOptions {
   keepGenerators?: boolean;
 }
 
+/** What a zoo architecture is built from (models/registry.ts passes it to the family's builder). */
+export interface ModelConfig extends BuildOptions {
+  numClasses: number;
+  /** [height, width, channels] */
+  inputShape: [number, number, number];
+  /** Channel multiplier: 0.25 builds a quarter of the channels of every layer. */
+  width: number;
+}
+
 export interface Feature {
   tensor: SymbolicTensor;
   live: number[];

@@ -4,20 +4,14 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ModelBuilder } from './builder.js';
-import type { BuildOptions, SlicePlan } from './builder.js';
+import type { ModelConfig, SlicePlan } from './builder.js';
 import { vgg16, simcnn } from './vgg.js';
 import { resnet18, rescnn } from './resnet.js';
 import { isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
 export { isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
-export interface ModelConfig extends BuildOptions {
-  numClasses: number;
-  /** [height, width, channels] */
-  inputShape: [number, number, number];
-  /** Channel multiplier: 0.25 builds a quarter of the channels of every layer. */
-  width: number;
-}
+export type { ModelConfig } from './builder.js';
 
 /** What is needed to build a model again (saved beside every checkpoint and module). */
 export interface ModelSpec {

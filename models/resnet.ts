@@ -2,9 +2,8 @@
  * Residual networks: ResNet18 (CIFAR variant) and ResCNN (the CNNSplitter baseline).
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { ModelBuilder, scaleChannels } from './builder.js';
+import { ModelBuilder, scaleChannels, type ModelConfig } from './builder.js';
 import type { Feature } from './builder.js';
-import type { ModelConfig } from './registry.js';
 
 /** Basic block: two 3x3 convs, identity or 1x1-conv shortcut. */
 function basicBlock(b: ModelBuilder, x: Feature, name: string, filters: number, stride: number, inChannels: number): Feature {

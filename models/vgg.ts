@@ -3,8 +3,7 @@
  * An architecture is data: a number is a conv width, 'M' a 2x2 max-pool (torchvision's vgg.py).
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { ModelBuilder, scaleChannels } from './builder.js';
-import type { ModelConfig } from './registry.js';
+import { ModelBuilder, scaleChannels, type ModelConfig } from './builder.js';
 
 export type StackConfig = (number | 'M')[];
 

@@ -9,8 +9,7 @@ import { createProgress } from '../src/cli/progress.js';
 import { MODEL_NAMES } from '../models/names.js';
 import { BACKENDS } from '../src/engine/backend_names.js';
 import { moduleCommands } from './cli_module_commands.js';
-
-export type AddCommand = (program: Command, common: (cmd: Command) => Command) => void;
+import type { AddCommand } from './add_command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

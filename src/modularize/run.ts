@@ -16,85 +16,23 @@ import { initBackend } from '../engine/index.js';
 import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
 import { loadModel, saveModel } from '../io/model_io.js';
-import { readJson, writeJsonAtomic } from '../io/atomic.js';
+import { writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
 import { checkWritableDir } from '../io/writable.js';
 import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
-import { modularityMetrics, type LayerBreakdown, type LayerMetrics } from './metrics.js';
+import { modularityMetrics } from './metrics.js';
 import { buildPrunedModel } from './prune.js';
 import { countFlops } from '../reuse/flops.js';
-import { buildModel } from '../../models/registry.js';
 import { writeModuleCards, type CardSampling } from '../modules/module_cards.js';
+import { MODULES_FILE, type ModuleEntry, type ModulesReport, type SweepEntry } from './modules_file.js';
 
 export { MODULES_DIR } from '../train/run_info.js';
-export const MODULES_FILE = 'modules.json';
+export { MODULES_FILE, loadModules, loadModule } from './modules_file.js';
+export type { ModuleEntry, ModulesReport, SweepEntry } from './modules_file.js';
 export const SWEEP_FILE = 'sweep.json';
 export const DEFAULT_THRESHOLD = 0.9;
-
-export interface ModuleEntry {
-  class: number;
-  className: string;
-  /** Kept kernels / masked kernels of the model. */
-  kernelRate: number;
-  cohesion: number;
-  /** Mean JI with each other module. */
-  coupling: number;
-  /** Kept kernels over all masked convs. */
-  kernels: number;
-  /** Kept kernel count per masked conv. */
-  kernelsPerLayer: Record<string, number>;
-  /** Kept kernel indices per masked conv (full-model numbering): the module's mask. */
-  mask: Record<string, number[]>;
-  /** Per masked conv, the threshold used where the fallback lowered it below `threshold`. */
-  loweredThresholds: Record<string, number>;
-  /** Per masked conv: kernel rate and cohesion of this module on that layer alone. */
-  layers: Record<string, LayerBreakdown>;
-  parameters: number;
-  /** Multiply-accumulates per sample (src/reuse/flops.ts convention). */
-  flops: number;
-  /** The module's directory, relative to RUN/modules. */
-  dir: string;
-}
-
-export interface ModulesReport {
-  run: string;
-  model: string;
-  dataset: string;
-  threshold: number;
-  keepGenerators: boolean;
-  kernelRetentionRate: number;
-  cohesion: number;
-  coupling: number;
-  /** Wall time of the whole modularization, loading included. */
-  seconds: number;
-  timings: { load: number; inference: number; metrics: number; modules: number };
-  /** Training samples the masks came from. */
-  samples: number;
-  /** Accuracy of the modular model on those samples (from the same pass). */
-  trainAccuracy: number;
-  /** The modular model's parameters, and without its mask generators. */
-  modelParameters: number;
-  modelParametersWithoutGenerators: number;
-  /** The modular model's MACs per sample, and without its mask generators. */
-  modelFlops: number;
-  modelFlopsWithoutGenerators: number;
-  maskedKernels: number;
-  /** Per masked conv, averaged over modules. */
-  layers: LayerMetrics[];
-  modules: ModuleEntry[];
-}
-
-export interface SweepEntry {
-  threshold: number;
-  kernelRetentionRate: number;
-  cohesion: number;
-  coupling: number;
-  /** Module-layer pairs where the fallback lowered the threshold. */
-  loweredLayers: number;
-  seconds: number;
-}
 
 export interface ModularizeRunOptions {
   /** One threshold, or several to sweep (metrics for each; modules built for 0.9 if listed, else the last). */
@@ -258,35 +196,4 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
   } finally {
     trained.dispose();
   }
-}
-
-/** Reads RUN/modules/modules.json. */
-export function loadModules(runDir: string): ModulesReport {
-  const file = path.join(runDir, MODULES_DIR, MODULES_FILE);
-  if (!fs.existsSync(file)) throw new Error(`${file} not found: run \`mwt modularize --run ${runDir}\` first`);
-  const report = readJson<ModulesReport>(file, 'modules report (written by mwt modularize)');
-  checkModulesMatchRun(file, report, readRunInfo(runDir), runDir);
-  return report;
-}
-
-/** Modules copied from another run (another model, dataset or width) must not be pruned into this one. */
-function checkModulesMatchRun(file: string, report: ModulesReport, info: RunInfo, runDir: string): void {
-  const { spec } = info;
-  const kernels = buildModel(spec.name, { ...spec, form: 'standard' });
-  const expected = Object.values(kernels.maskedKernels).reduce((a, b) => a + b, 0);
-  kernels.model.dispose();
-  if (report.model !== spec.name || report.dataset !== info.dataset || report.modules.length !== spec.numClasses || report.maskedKernels !== expected) {
-    throw new Error(
-      `${file}: modules of ${report.model} on ${report.dataset} (${report.modules.length} classes, ${report.maskedKernels} masked kernels), ` +
-        `but ${runDir} holds ${spec.name} on ${info.dataset} (${spec.numClasses} classes, ${expected} masked kernels): run \`mwt modularize --run ${runDir}\` again`,
-    );
-  }
-}
-
-/** Loads module `k` of a modularized run as a LayersModel. */
-export async function loadModule(runDir: string, k: number): Promise<LayersModel> {
-  const report = loadModules(runDir);
-  const entry = report.modules.find((m) => m.class === k);
-  if (!entry) throw new Error(`--class: run ${runDir} has no module for class ${k} (classes 0..${report.modules.length - 1})`);
-  return loadModel(path.join(runDir, MODULES_DIR, entry.dir));
 }

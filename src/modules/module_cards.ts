@@ -13,7 +13,7 @@ import { mixedModuleKeep } from '../reuse/mixed_module.js';
 import { silentLogger, type Logger } from '../cli/progress.js';
 import { predictLogits } from '../reuse/restricted_accuracy.js';
 import { countFlops } from '../reuse/flops.js';
-import { loadModules, type ModuleEntry, type ModulesReport } from '../modularize/run.js';
+import { loadModules, type ModuleEntry, type ModulesReport } from '../modularize/modules_file.js';
 import { argmaxRows, classQuality, classQualityOf } from './class_metrics.js';
 import { writeCard, type CardFields, type ModuleCard } from './card.js';
 import { fitScoreHead, logitColumn, predictFeatures, scoresOf, writeScoreHead, type ScoreHead } from './score_head.js';
