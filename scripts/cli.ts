@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { createProgress } from '../src/cli/progress.js';
+import { createProgress } from '../src/log/logger.js';
 import { commandPath, exitCodeFor, formatError } from '../src/cli/errors.js';
 import { MODEL_NAMES } from '../models/names.js';
 import { DATASET_NAMES } from '../src/data/dataset_names.js';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { parseChoice, parseClassList, parseInteger, parseNumber, parseSizeRange, parseThresholds } from '../src/cli/parse.js';
-import { createProgress } from '../src/cli/progress.js';
+import { createProgress } from '../src/log/logger.js';
 import { MODEL_NAMES } from '../models/names.js';
 import { BACKENDS } from '../src/engine/backend_names.js';
 import { moduleCommands } from './cli_module_commands.js';

@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { parseInteger, parseNumber } from '../src/cli/parse.js';
-import { createProgress } from '../src/cli/progress.js';
+import { createProgress } from '../src/log/logger.js';
 import type { AddCommand } from './add_command.js';
 
 const repoOption = (cmd: Command) => cmd.option('--repo <dir>', 'module repository (default: $MWT_REPO, else ~/.mwt/modules)');

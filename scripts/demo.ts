@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { train } from '../src/train/train.js';
-import { createProgress } from '../src/cli/progress.js';
+import { createProgress } from '../src/log/logger.js';
 import { modularizeCommand } from '../src/commands/modularize.js';
 import { reuseCommand } from '../src/commands/reuse.js';
 import { reportCommand } from '../src/commands/report.js';

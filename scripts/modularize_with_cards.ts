@@ -4,7 +4,7 @@
  *   npx tsx scripts/modularize_with_cards.ts RUN [FIT_SAMPLES] [TEST_SAMPLES] [CLASSES e.g. 0,2,4,6]
  */
 import { initBackend } from '../src/engine/index.js';
-import { createProgress } from '../src/cli/progress.js';
+import { createProgress } from '../src/log/logger.js';
 import { modularizeRun } from '../src/modularize/run.js';
 
 const [run, fit, test, classes] = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { describeParallelism, initTrainingBackend } from '../train/parallel/para
 import { measureThroughput, type Throughput } from '../bench/throughput.js';
 import { MODEL_NAMES } from '../../models/registry.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import type { Logger } from '../cli/progress.js';
+import type { Logger } from '../log/logger.js';
 import { parseOptions } from '../errors.js';
 import { checkWritableFile } from '../io/writable.js';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { BACKENDS, initBackend } from '../engine/index.js';
-import type { Logger } from '../cli/progress.js';
+import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { chooseModules, composeModules, type ComposeSummary } from '../modules/compose.js';

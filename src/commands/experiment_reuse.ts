@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../cli/progress.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import { OutputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';

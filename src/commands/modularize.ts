@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
-import type { Logger } from '../cli/progress.js';
+import type { Logger } from '../log/logger.js';
 import { OutputError, parseOptions, UsageError } from '../errors.js';
 import { DEFAULT_THRESHOLD, modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
 

@@ -3,7 +3,7 @@
  * (src/modules/repository.ts). Each prints a short table or, with --json, the records.
  */
 import { z } from 'zod';
-import type { Logger } from '../cli/progress.js';
+import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
 import { CorruptModuleError } from '../modules/card.js';
 import { addToRepository, findModuleDirs, listRepository, removeModule, resolveModuleId, resolveRepository, searchRepository, showModule, type AddResult, type ListedModule, type ShownModule } from '../modules/repository.js';

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { Logger } from '../cli/progress.js';
+import type { Logger } from '../log/logger.js';
 import { parseOptions, UsageError } from '../errors.js';
 import { checkWritableFile } from '../io/writable.js';
 import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
-import type { Logger } from '../cli/progress.js';
+import type { Logger } from '../log/logger.js';
 import { OutputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { writeJsonAtomic } from '../io/atomic.js';

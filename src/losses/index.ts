@@ -2,5 +2,3 @@ export { cosineSimilarityMatrix, layerMaskLosses, maskLosses } from './mask_loss
 export type { MaskLosses } from './mask_losses.js';
 export { mwtObjective, splitOutputs, STAT, STAT_LENGTH } from './objective.js';
 export type { Objective, ObjectiveConfig, WholeBatch } from './objective.js';
-export { jaccard, meanPairwiseJaccard, meanPairJaccard } from './jaccard.js';
-export type { BinaryMatrix } from './jaccard.js';

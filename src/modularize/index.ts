@@ -9,5 +9,5 @@ export { modularityMetrics } from './metrics.js';
 export type { ModularityMetrics, ModuleMetrics, LayerMetrics, LayerBreakdown } from './metrics.js';
 export { modularizeRun, loadModules, loadModule, loadTrainingSet, readModularRun, checkTrainedModel, chosenThreshold, DEFAULT_THRESHOLD, MODULES_DIR, MODULES_FILE, SWEEP_FILE } from './run.js';
 export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from './run.js';
-// jaccard, meanPairwiseJaccard, meanPairJaccard are exported by src/losses; these two are new.
-export { distinctRows, weightedMeanPairwiseJaccard } from '../losses/jaccard.js';
+export { jaccard, meanPairwiseJaccard, meanPairJaccard, distinctRows, weightedMeanPairwiseJaccard } from './jaccard.js';
+export type { BinaryMatrix } from './jaccard.js';

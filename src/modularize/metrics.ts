@@ -9,9 +9,9 @@
  * - coupling: mean JI of the kernel sets of all pairs of modules.
  *
  * Kernel sets span all masked layers. The per-layer breakdown applies the same definitions to one
- * layer's kernels only. JI of two empty sets is 1 (see src/losses/jaccard.ts).
+ * layer's kernels only. JI of two empty sets is 1 (see src/modularize/jaccard.ts).
  */
-import { jaccard, weightedMeanPairwiseJaccard } from '../losses/jaccard.js';
+import { jaccard, weightedMeanPairwiseJaccard } from './jaccard.js';
 import { globalKernelIndices, type ModuleMask } from './module_masks.js';
 import type { SampleMasks } from './sample_masks.js';
 

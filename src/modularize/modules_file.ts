@@ -32,7 +32,7 @@ export interface ModuleEntry {
   /** Per masked conv: kernel rate and cohesion of this module on that layer alone. */
   layers: Record<string, LayerBreakdown>;
   parameters: number;
-  /** Multiply-accumulates per sample (src/reuse/flops.ts convention). */
+  /** Multiply-accumulates per sample (src/modularize/flops.ts convention). */
   flops: number;
   /** The module's directory, relative to RUN/modules. */
   dir: string;

@@ -18,13 +18,13 @@ import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
 import { loadModel, saveModel } from '../io/model_io.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
-import { loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
+import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { checkWritableDir } from '../io/writable.js';
 import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
 import { modularityMetrics } from './metrics.js';
 import { buildPrunedModel } from './prune.js';
-import { countFlops } from '../reuse/flops.js';
+import { countFlops } from './flops.js';
 import { writeModuleCards, type CardSampling } from '../modules/module_cards.js';
 import { MODULES_FILE, type ModuleEntry, type ModulesReport, type SweepEntry } from './modules_file.js';
 

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { TaskProgress } from '../cli/progress.js';
+import type { TaskProgress } from '../log/logger.js';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
 import { BitMatrix } from './bit_matrix.js';

@@ -62,7 +62,7 @@ export const moduleCardSchema = z.object({
   /** Kernel retention rate: kept / masked kernels of the source model. */
   kernelRate: z.number().min(0).max(1),
   parameters: z.number().int(),
-  /** Multiply-accumulates per sample (src/reuse/flops.ts). */
+  /** Multiply-accumulates per sample (src/modularize/flops.ts). */
   flops: z.number(),
   /** A module's own "is this my class" score (docs/modules.md); null for a sub-task model. */
   score: z

@@ -10,9 +10,9 @@ import { balancedSubset, normalize, splitValidation, selectClasses, type Dataset
 import { loadModel } from '../io/model_io.js';
 import { readRunInfo, type RunInfo } from '../train/run_info.js';
 import { mixedModuleKeep } from '../reuse/mixed_module.js';
-import { silentLogger, type Logger } from '../cli/progress.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import { predictLogits } from '../reuse/restricted_accuracy.js';
-import { countFlops } from '../reuse/flops.js';
+import { countFlops } from '../modularize/flops.js';
 import { loadModules, type ModuleEntry, type ModulesReport } from '../modularize/modules_file.js';
 import { argmaxRows, classQuality, classQualityOf } from './class_metrics.js';
 import { writeCard, type CardFields, type ModuleCard } from './card.js';

@@ -18,7 +18,7 @@ import { loadModel, saveModel } from '../io/model_io.js';
 import { reloadAgreement } from './reload_check.js';
 import { MODEL_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loadTrainingSet } from '../modularize/run.js';
-import { silentLogger, type Logger } from '../cli/progress.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import { ReplaceClass, type ReplaceRule } from '../layers/replace_class.js';
 import { accuracyOf, argmaxRows, classQualityOf, type ClassQuality } from './class_metrics.js';
 import { applyColumnCalibration, fitColumnCalibration } from './calibration.js';

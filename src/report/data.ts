@@ -285,7 +285,7 @@ function keptKernelKeys(mask: unknown): Set<string> | null {
 
 /**
  * Jaccard index |A n B| / |A u B| of the kept-kernel sets of each pair of modules (paper Eq. 1;
- * two empty sets count as identical, as in src/losses/jaccard.ts). Null when masks are absent
+ * two empty sets count as identical, as in src/modularize/jaccard.ts). Null when masks are absent
  * or not in the {conv: [kept indices]} form.
  */
 export function moduleOverlap(modules: ModulesFile, heatmap: KernelHeatmap): ModuleOverlap | null {

@@ -16,7 +16,7 @@ import { localStepper } from '../train/stepper.js';
 import { STAT, STAT_LENGTH } from '../losses/objective.js';
 import { cosineLearningRate } from '../train/schedule.js';
 import { evaluate } from '../train/evaluate.js';
-import { silentLogger, type Logger } from '../cli/progress.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import { disposeOptimizer } from '../train/dispose_optimizer.js';
 
 export interface FineTuneOptions {

@@ -4,7 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
 import { splitOutputs } from '../losses/objective.js';
-import type { TaskProgress } from '../cli/progress.js';
+import type { TaskProgress } from '../log/logger.js';
 
 export interface Evaluation {
   accuracy: number;

@@ -24,7 +24,7 @@ import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from '
 import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
 import { checkWritableDir } from '../io/writable.js';
-import { loggerFor, type Logger, type ProgressCallback } from '../cli/progress.js';
+import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { flagOf, InterruptedError, UsageError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { benchCommand } from '../../src/commands/bench.js';
 import { profileKernels } from '../../src/engine/kernel_profiler.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { UsageError } from '../../src/train/options.js';
 import { testBackend } from '../support/backend.js';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { buildModel, MODEL_NAMES, type ModelSpec } from '../../models/index.js';
 import { buildPrunedModel } from '../../src/modularize/prune.js';
-import { countFlops } from '../../src/reuse/flops.js';
+import { countFlops } from '../../src/modularize/flops.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { testBackend } from '../support/backend.js';
 

@@ -1,7 +1,7 @@
 /** Jaccard index and its pairwise means, against values worked out by hand. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { distinctRows, jaccard, meanPairJaccard, meanPairwiseJaccard, weightedMeanPairwiseJaccard, type BinaryMatrix } from '../../src/losses/jaccard.js';
+import { distinctRows, jaccard, meanPairJaccard, meanPairwiseJaccard, weightedMeanPairwiseJaccard, type BinaryMatrix } from '../../src/modularize/jaccard.js';
 import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { train } from '../../src/train/train.js';
-import { silentLogger, type Logger } from '../../src/cli/progress.js';
+import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { modularizeCommand, loadModules, loadModule, modularizeRun, type ModulesReport, type SweepEntry } from '../../src/commands/modularize.js';
 import { UsageError } from '../../src/train/options.js';
 import { testBackend } from '../support/backend.js';

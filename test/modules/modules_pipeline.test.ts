@@ -11,7 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { untrainedRun } from './untrained_run.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { modularizeRun } from '../../src/modularize/run.js';
 import { fileHandler } from '../../src/io/model_io.js';
 import { readCard, CorruptModuleError } from '../../src/modules/card.js';

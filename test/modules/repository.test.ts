@@ -144,7 +144,7 @@ describe('modules commands', () => {
   it('name the argument in one-line usage errors', async () => {
     const { modulesAddCommand, modulesShowCommand, modulesSearchCommand } = await import('../../src/commands/modules.js');
     const { UsageError } = await import('../../src/errors.js');
-    const { silentLogger } = await import('../../src/cli/progress.js');
+    const { silentLogger } = await import('../../src/log/logger.js');
     const repo = path.join(root, 'cmd-repo');
     await expect(modulesAddCommand({ source: path.join(root, 'missing'), repo }, silentLogger)).rejects.toThrow(/^RUN: .*missing: directory does not exist$/);
     expect(() => modulesShowCommand({ id: 'zz', repo })).toThrow(/^--id: expected a module id/);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { train } from '../../src/train/train.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { modularizeRun } from '../../src/modularize/run.js';
 import { runCli, SAMPLE, type CliResult } from './cli.js';
 

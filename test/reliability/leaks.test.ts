@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { train } from '../../src/train/train.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { modularizeRun } from '../../src/modularize/run.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../../src/reuse/reuse.js';
 import { SAMPLE } from './cli.js';

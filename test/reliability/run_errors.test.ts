@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { train } from '../../src/train/train.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { modularizeRun, loadModules } from '../../src/modularize/run.js';
 import { createModel } from '../../models/registry.js';
 import { evaluate } from '../../src/train/evaluate.js';

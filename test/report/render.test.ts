@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { chartIds, tempDir } from './page.js';
 import * as fake from './fake_run.js';
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { UsageError } from '../../src/train/options.js';
 import { escapeHtml, jsonForScript } from '../../src/report/escape.js';
 import { buildKernelHeatmap, convFiltersFromModelJson } from '../../src/report/data.js';

@@ -4,7 +4,7 @@ import { layers, model as functionalModel, sequential, type SymbolicTensor } fro
 import { initBackend } from '../../src/engine/backend.js';
 import { maskGenerator } from '../../src/layers/mask_generator.js';
 import { buildModel } from '../../models/registry.js';
-import { countFlops, countParameters, paperFlops } from '../../src/reuse/flops.js';
+import { countFlops, countParameters, paperFlops } from '../../src/modularize/flops.js';
 import { compareLatency, median, measureLatencies, measureLatency } from '../../src/reuse/latency.js';
 import { testBackend } from '../support/backend.js';
 

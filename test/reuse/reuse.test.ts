@@ -11,13 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
 import { train } from '../../src/train/train.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { fileHandler, saveModel } from '../../src/io/model_io.js';
 import { UsageError } from '../../src/train/options.js';
 import { loadModules } from '../../src/modularize/index.js';
 import { reuseCommand, reuse } from '../../src/commands/reuse.js';
 import { experimentReuseCommand } from '../../src/commands/experiment_reuse.js';
-import { countFlops } from '../../src/reuse/flops.js';
+import { countFlops } from '../../src/modularize/flops.js';
 import { testBackend } from '../support/backend.js';
 
 const SAMPLE = path.resolve('data/fashion-mnist-sample');

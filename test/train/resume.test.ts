@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readMetrics, train } from '../../src/train/train.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { cosineLearningRate } from '../../src/train/schedule.js';
 import { runCli, SAMPLE } from '../reliability/cli.js';
 

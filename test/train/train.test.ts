@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { train, readMetrics } from '../../src/train/train.js';
-import { silentLogger } from '../../src/cli/progress.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { cosineLearningRate } from '../../src/train/schedule.js';
 import { parseTrainOptions } from '../../src/train/options.js';
 import { readRunInfo } from '../../src/train/run_info.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createProgress, formatEta, loggerFor, silentLogger, type ProgressEvent } from '../../src/cli/progress.js';
+import { createProgress, formatEta, loggerFor, silentLogger, type ProgressEvent } from '../../src/log/logger.js';
 import { train } from '../../src/train/train.js';
 import { modularizeRun } from '../../src/modularize/run.js';
 import { reuse } from '../../src/reuse/reuse.js';
