@@ -31,7 +31,7 @@ function readMaybeGzip(path: string): Uint8Array {
   try {
     return gunzipSync(raw);
   } catch (e) {
-    throw new Error(`${basename(path)}: gzip data is corrupt (${(e as Error).message})`);
+    throw new Error(`${basename(path)}: gzip data is corrupt (${(e as Error).message})`, { cause: e });
   }
 }
 

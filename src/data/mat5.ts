@@ -213,7 +213,7 @@ export function parseMat5(bytes: Uint8Array, file = 'MAT file'): MatFile {
       try {
         inner = inflateSync(bytes.subarray(t.data, t.data + t.nbytes));
       } catch (e) {
-        throw new Error(`${file}: compressed element at byte ${pos} does not inflate (${(e as Error).message})`);
+        throw new Error(`${file}: compressed element at byte ${pos} does not inflate (${(e as Error).message})`, { cause: e });
       }
       const r = new Reader(inner, le, file);
       const it = r.tag(0, inner.length);

@@ -34,6 +34,6 @@ export function readJson<T>(file: string, what = 'JSON file'): T {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch (e) {
-    throw new Error(`${file}: expected a valid ${what} (${(e as Error).message})`);
+    throw new Error(`${file}: expected a valid ${what} (${(e as Error).message})`, { cause: e });
   }
 }

@@ -39,7 +39,7 @@ export function fileHandler(dir: string): tf.io.IOHandler {
       try {
         json = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
       } catch (e) {
-        throw new Error(`${jsonPath}: expected a tfjs model.json (${(e as Error).message})`);
+        throw new Error(`${jsonPath}: expected a tfjs model.json (${(e as Error).message})`, { cause: e });
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Buffer[] = [];

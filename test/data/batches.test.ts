@@ -123,7 +123,10 @@ describe('augmentation', () => {
     for (let k = 0; k < 8; k++) {
       // Count padded rows/columns per image: at most 4 on one side, the centre always image.
       let padded = 0;
-      for (let p = 0; p < 1024; p++) if (b.x[k * 3072 + p * 3] === -1) (padded++, expect(b.x[k * 3072 + p * 3 + 2]).toBe(-3));
+      for (let p = 0; p < 1024; p++) if (b.x[k * 3072 + p * 3] === -1) {
+        padded++;
+        expect(b.x[k * 3072 + p * 3 + 2]).toBe(-3);
+      }
       expect(padded).toBeLessThanOrEqual(32 * 32 - 28 * 28);
       expect(b.x[k * 3072 + (16 * 32 + 16) * 3]).toBe(1);
     }

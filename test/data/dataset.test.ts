@@ -14,7 +14,10 @@ import {
 function toy(labels: number[], numClasses: number): Dataset {
   const n = labels.length;
   const images = new Float32Array(n * 8);
-  for (let i = 0; i < n; i++) for (let p = 0; p < 4; p++) (images[i * 8 + 2 * p] = i / 1000), (images[i * 8 + 2 * p + 1] = 1 - i / 1000);
+  for (let i = 0; i < n; i++) for (let p = 0; p < 4; p++) {
+      images[i * 8 + 2 * p] = i / 1000;
+      images[i * 8 + 2 * p + 1] = 1 - i / 1000;
+    }
   return {
     images,
     labels: Int32Array.from(labels),

@@ -56,7 +56,10 @@ function numbers(type: number, values: ArrayLike<number>, le: boolean): Uint8Arr
 const concat = (parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 };
 

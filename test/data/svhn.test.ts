@@ -44,7 +44,10 @@ describe('SVHN reader against the format sample', () => {
     expect(ds.count).toBe(e.n);
     expect(Array.from(ds.labels.subarray(0, 8))).toEqual([3, 3, 6, 8, 0, 0, 2, 9]);
     let tens = 0;
-    for (let i = 0; i < ds.count; i++) if (raw[i] === 10) (tens++, expect(ds.labels[i]).toBe(0));
+    for (let i = 0; i < ds.count; i++) if (raw[i] === 10) {
+        tens++;
+        expect(ds.labels[i]).toBe(0);
+      }
     expect(tens).toBeGreaterThan(0);
     expect(Math.max(...ds.labels)).toBeLessThanOrEqual(9);
     expect(byteSum(ds, 0, 3072)).toBe(e.sum_uint8_image0);

@@ -149,7 +149,7 @@ export class DataParallelTrainer {
         return this.replicaStep(xs, tf.slice(yAll, [start], [count]), yAll);
       });
     } catch (e) {
-      if (e instanceof ReplicaAbortedError && this.workerError) throw new Error(`data-parallel worker failed: ${this.workerError}`);
+      if (e instanceof ReplicaAbortedError && this.workerError) throw new Error(`data-parallel worker failed: ${this.workerError}`, { cause: e });
       throw e;
     }
   }
