@@ -1,22 +1,73 @@
 /**
- * Error kinds the CLI maps to exit codes. Kept free of tfjs imports so that any module can throw
- * them without loading the engine.
+ * mwt's errors: each carries its kind, which the CLI maps to an exit code (src/cli/errors.ts),
+ * and, where it has one, the option or file it concerns, so that callers branch on fields rather
+ * than on message text. Kept free of tfjs imports so that any module can throw them without
+ * loading the engine.
  */
 import type { z } from 'zod';
 
+/**
+ * usage: how a command was called (bad options); input: an option names something unusable (a
+ * directory that holds no run, a class without a module); output: a location that cannot be
+ * written; interrupted: stopped on request after a checkpoint.
+ */
+export type ErrorKind = 'usage' | 'input' | 'output' | 'interrupted';
+
+/** What an error is about: an option (as the library names it, `standardRun`) and/or a file. */
+export interface ErrorSubject {
+  option?: string;
+  file?: string;
+}
+
+export class MwtError extends Error {
+  override name = 'MwtError';
+  readonly option?: string;
+  readonly file?: string;
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    subject: ErrorSubject & { cause?: unknown } = {},
+  ) {
+    super(message, subject.cause === undefined ? undefined : { cause: subject.cause });
+    this.option = subject.option;
+    this.file = subject.file;
+  }
+}
+
 /** A problem with how a command was called (exit code 2), as opposed to a data or run error (1). */
-export class UsageError extends Error {
+export class UsageError extends MwtError {
   override name = 'UsageError';
+  constructor(message: string, subject: ErrorSubject = {}) {
+    super('usage', message, subject);
+  }
+}
+
+/**
+ * An option's value names something that cannot be used: a run directory that is not a finished
+ * run of the right kind, a class without a module. The message starts with the option as the CLI
+ * spells it (`--run: ...`); `option` holds the library's name for it.
+ */
+export class InputError extends MwtError {
+  override name = 'InputError';
+  constructor(option: string, detail: string, file?: string) {
+    super('input', `${flagOf(option)}: ${detail}`, { option, file });
+  }
 }
 
 /** An output location that cannot be written (exit code 1: the machine's state, not the call). */
-export class OutputError extends Error {
+export class OutputError extends MwtError {
   override name = 'OutputError';
+  constructor(message: string, subject: ErrorSubject = {}) {
+    super('output', message, subject);
+  }
 }
 
 /** A run stopped on request (SIGINT) after writing a checkpoint (exit code 130). */
-export class InterruptedError extends Error {
+export class InterruptedError extends MwtError {
   override name = 'InterruptedError';
+  constructor(message: string) {
+    super('interrupted', message);
+  }
 }
 
 /** `batchSize` -> `--batch-size`: an option as the CLI spells it. */

@@ -4,13 +4,14 @@
  * only with --verbose.
  */
 import type { Command } from 'commander';
-import { InterruptedError, UsageError } from '../errors.js';
+import { MwtError, type ErrorKind } from '../errors.js';
 
 export const EXIT = { ok: 0, runError: 1, usage: 2, interrupted: 130 } as const;
 
+const EXIT_FOR_KIND: Record<ErrorKind, number> = { usage: EXIT.usage, input: EXIT.runError, output: EXIT.runError, interrupted: EXIT.interrupted };
+
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof InterruptedError) return EXIT.interrupted;
+  if (error instanceof MwtError) return EXIT_FOR_KIND[error.kind];
   const code = (error as { code?: string }).code;
   if (typeof code === 'string' && code.startsWith('commander.')) return EXIT.usage;
   return EXIT.runError;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
-import { OutputError, parseOptions, UsageError } from '../errors.js';
+import { InputError, parseOptions, UsageError } from '../errors.js';
 import { DEFAULT_THRESHOLD, modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
@@ -59,7 +59,7 @@ export async function modularizeCommand(input: ModularizeOptionsInput, log: Logg
     report = await modularizeRun(opts.run, { threshold: opts.threshold, keepGenerators: opts.keepGenerators, backend: opts.backend, batchSize: opts.batchSize, dataDir: opts.dataDir, log });
   } catch (e) {
     // A bad --run directory is a usage problem; anything else (data, I/O) is a run error.
-    if (e instanceof Error && !(e instanceof OutputError) && e.message.startsWith('--run:')) throw new UsageError(e.message);
+    if (e instanceof InputError && e.option === 'run') throw new UsageError(e.message, { option: e.option, file: e.file });
     throw e;
   }
   if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

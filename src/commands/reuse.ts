@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
-import { OutputError, parseOptions, UsageError } from '../errors.js';
+import { InputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
@@ -69,9 +69,11 @@ export function parseReuseOptions(input: ReuseCommandInput): ReuseCommandOptions
   return parseOptions(reuseOptionsSchema, input);
 }
 
-/** Problems with what the user asked for (bad directory, classes) are usage errors, exit code 2. */
+/** The options whose bad values are usage errors here (exit code 2): the runs and classes asked for. */
+const USAGE_OPTIONS = new Set(['run', 'classes', 'standardRun']);
+
 function asUsageError(e: unknown): unknown {
-  if (e instanceof Error && !(e instanceof OutputError) && /^--(run|classes|standard-run):/.test(e.message)) return new UsageError(e.message);
+  if (e instanceof InputError && e.option != null && USAGE_OPTIONS.has(e.option)) return new UsageError(e.message, { option: e.option, file: e.file });
   return e;
 }
 

@@ -20,6 +20,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { checkWritableDir } from '../io/writable.js';
+import { InputError } from '../errors.js';
 import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
 import { modularityMetrics } from './metrics.js';
@@ -68,21 +69,21 @@ export function checkThreshold(t: number): void {
  * who asks, for the message (`mwt reuse needs a modular run`).
  */
 export function readModularRun(runDir: string, command = 'mwt modularize'): RunInfo {
-  if (!fs.existsSync(runDir)) throw new Error(`--run: directory ${runDir} does not exist`);
-  if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new Error(`--run: ${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`);
+  if (!fs.existsSync(runDir)) throw new InputError('run', `directory ${runDir} does not exist`, runDir);
+  if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new InputError('run', `${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`, runDir);
   const info = readRunInfo(runDir);
-  if (info.standard) throw new Error(`--run: ${runDir} is a standard run (trained with --standard); ${command} needs a modular run`);
-  checkTrainedModel(runDir, '--run');
+  if (info.standard) throw new InputError('run', `${runDir} is a standard run (trained with --standard); ${command} needs a modular run`, runDir);
+  checkTrainedModel(runDir, 'run');
   return info;
 }
 
-/** The run's final model is there, or one line says which file is missing and why that may be. */
+/** The run's final model is there, or one line says which file is missing and why that may be; `option` names the run's option (`run`). */
 export function checkTrainedModel(runDir: string, option: string): void {
   const modelJson = path.join(runDir, MODEL_DIR, 'model.json');
   if (fs.existsSync(modelJson)) return;
   // summary.json is written after the model: with it, training finished and the model was lost since.
-  if (fs.existsSync(path.join(runDir, 'summary.json'))) throw new Error(`${option}: ${modelJson} is missing (training finished, but the model file was deleted or moved)`);
-  throw new Error(`${option}: ${runDir} has no ${MODEL_DIR}/model.json (training has not finished; finish it with mwt train --resume)`);
+  if (fs.existsSync(path.join(runDir, 'summary.json'))) throw new InputError(option, `${modelJson} is missing (training finished, but the model file was deleted or moved)`, modelJson);
+  throw new InputError(option, `${runDir} has no ${MODEL_DIR}/model.json (training has not finished; finish it with mwt train --resume)`, modelJson);
 }
 
 /** The run's training set as it was trained on: same subset (--limit, seed), same normalisation. */

@@ -28,6 +28,7 @@ import { loadRunTestSet } from './module_cards.js';
 import type { LoadedModule } from './load.js';
 import { predictOutputs } from './predict_outputs.js';
 import type { ScoreHead } from './score_head.js';
+import { InputError } from '../errors.js';
 
 export const REPLACE_RULES = ['calibrated', 'cnnsplitter'] as const;
 
@@ -57,9 +58,9 @@ export interface ReplaceSummary {
 
 /** Checks the weak run: finished, readable; returns its description (with --data-dir applied). */
 export function readWeakRun(runDir: string, dataDir?: string): RunInfo {
-  if (!fs.existsSync(runDir)) throw new Error(`--run: directory ${runDir} does not exist`);
-  if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new Error(`--run: ${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`);
-  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json'))) throw new Error(`--run: ${runDir} has no ${MODEL_DIR}/model.json (training has not finished)`);
+  if (!fs.existsSync(runDir)) throw new InputError('run', `directory ${runDir} does not exist`, runDir);
+  if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new InputError('run', `${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`, runDir);
+  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json'))) throw new InputError('run', `${runDir} has no ${MODEL_DIR}/model.json (training has not finished)`, runDir);
   const info = readRunInfo(runDir);
   return dataDir ? { ...info, dataDir } : info;
 }

@@ -6,6 +6,7 @@
  * Pure functions over plain arrays: no tfjs.
  */
 import type { KeepSpec } from '../../models/builder.js';
+import { InputError } from '../errors.js';
 
 /** What the union needs of a module: its kept kernel indices per masked conv. */
 export interface ModuleMask {
@@ -18,12 +19,12 @@ export interface ModuleMask {
  * one-class "classifier" has nothing to learn). Returns the list unchanged; its order is the
  * order of the sub-task's labels (classes[k] becomes label k).
  */
-export function validateClasses(classes: readonly number[], numClasses: number, option = '--classes'): number[] {
-  if (classes.length < 2) throw new Error(`${option}: expected at least two classes, got ${classes.length} (${classes.join(',') || 'none'})`);
+export function validateClasses(classes: readonly number[], numClasses: number, option = 'classes'): number[] {
+  if (classes.length < 2) throw new InputError(option, `expected at least two classes, got ${classes.length} (${classes.join(',') || 'none'})`);
   const seen = new Set<number>();
   for (const c of classes) {
-    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new Error(`${option}: class ${c} is outside 0..${numClasses - 1}`);
-    if (seen.has(c)) throw new Error(`${option}: class ${c} is listed twice`);
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new InputError(option, `class ${c} is outside 0..${numClasses - 1}`);
+    if (seen.has(c)) throw new InputError(option, `class ${c} is listed twice`);
     seen.add(c);
   }
   return [...classes];
@@ -33,7 +34,7 @@ export function validateClasses(classes: readonly number[], numClasses: number, 
 export function mixedModuleKeep(modules: readonly ModuleMask[], classes: readonly number[]): KeepSpec {
   const chosen = classes.map((c) => {
     const m = modules.find((x) => x.class === c);
-    if (!m) throw new Error(`--classes: no module for class ${c} (modules exist for ${modules.map((x) => x.class).join(',')})`);
+    if (!m) throw new InputError('classes', `no module for class ${c} (modules exist for ${modules.map((x) => x.class).join(',')})`);
     return m;
   });
   const keep: KeepSpec = {};

@@ -31,6 +31,7 @@ import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } fr
 import { buildSubtaskModel } from './subtask_model.js';
 import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
+import { InputError } from '../errors.js';
 
 export const DEFAULT_REUSE = {
   threshold: 0.9,
@@ -105,12 +106,12 @@ function loadTestSet(info: RunInfo): Dataset {
 
 /** Checks that `runDir` is a finished standard run comparable with the modular run. */
 function readStandardRun(runDir: string, modular: RunInfo): RunInfo {
-  if (!fs.existsSync(runDir)) throw new Error(`--standard-run: directory ${runDir} does not exist`);
+  if (!fs.existsSync(runDir)) throw new InputError('standardRun', `directory ${runDir} does not exist`, runDir);
   const info = readRunInfo(runDir);
-  if (!info.standard) throw new Error(`--standard-run: ${runDir} is a modular run; expected one trained with --standard`);
-  if (info.dataset !== modular.dataset) throw new Error(`--standard-run: ${runDir} was trained on ${info.dataset}, the modular run on ${modular.dataset}`);
-  if (info.spec.numClasses !== modular.spec.numClasses) throw new Error(`--standard-run: ${runDir} has ${info.spec.numClasses} classes, the modular run ${modular.spec.numClasses}`);
-  checkTrainedModel(runDir, '--standard-run');
+  if (!info.standard) throw new InputError('standardRun', `${runDir} is a modular run; expected one trained with --standard`, runDir);
+  if (info.dataset !== modular.dataset) throw new InputError('standardRun', `${runDir} was trained on ${info.dataset}, the modular run on ${modular.dataset}`, runDir);
+  if (info.spec.numClasses !== modular.spec.numClasses) throw new InputError('standardRun', `${runDir} has ${info.spec.numClasses} classes, the modular run ${modular.spec.numClasses}`, runDir);
+  checkTrainedModel(runDir, 'standardRun');
   return info;
 }
 

@@ -9,6 +9,7 @@ import type { ChannelStats } from '../data/dataset.js';
 import type { DatasetName } from '../data/load.js';
 import { readJson, writeJsonAtomic } from '../io/atomic.js';
 import type { TrainOptions } from './options.js';
+import { InputError } from '../errors.js';
 
 export interface RunInfo {
   spec: ModelSpec;
@@ -31,6 +32,6 @@ export function writeRunInfo(runDir: string, info: RunInfo): void {
 }
 
 export function readRunInfo(runDir: string): RunInfo {
-  if (!fs.existsSync(runDir)) throw new Error(`--run: directory ${runDir} does not exist`);
+  if (!fs.existsSync(runDir)) throw new InputError('run', `directory ${runDir} does not exist`, runDir);
   return readJson<RunInfo>(path.join(runDir, RUN_FILE), 'run description (written by mwt train)');
 }
