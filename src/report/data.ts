@@ -103,7 +103,7 @@ export const reuseSummarySchema = z.looseObject({
   standardModelAccuracy: z.number().optional(),
   latencyMs: z.looseObject({ module: latencySchema.optional(), model: latencySchema.optional() }).optional(),
 });
-export type ReuseSummary = z.infer<typeof reuseSummarySchema>;
+export type PageReuseSummary = z.infer<typeof reuseSummarySchema>;
 
 // --- what the page gets
 
@@ -136,7 +136,7 @@ export interface ReuseEntry {
   /** Directory or file name, shown as the entry's title. */
   name: string;
   path: string;
-  summary: ReuseSummary | null;
+  summary: PageReuseSummary | null;
   /** Contents of a reuse.json experiment table (any JSON), shown as tables. */
   experiments: unknown;
 }
