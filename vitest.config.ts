@@ -28,7 +28,9 @@ const TENSORFLOW_ONLY = ['test/engine/tensorflow_ops.test.ts'];
 const tensorflow = readBuildInfo() != null;
 const only = process.env.MWT_TEST_BACKENDS?.split(',');
 if (!tensorflow && !process.env.VITEST_WORKER_ID) {
-  console.log(`tests: the tensorflow backend is not built (${tensorflowBuildDir()}): running on wasm only (build it with \`npm run setup:tensorflow\`)`);
+  console.log(
+    `tests: the tensorflow backend is not built (${tensorflowBuildDir()}): running on wasm only (build it with \`npm run setup:tensorflow\`)`,
+  );
 }
 
 const common = {

@@ -82,7 +82,12 @@ export class ModelBuilder {
    * conv -> BN -> (mask) -> (ReLU). `masked: false` marks the first conv, which has no generator
    * and is never pruned.
    */
-  conv(x: Feature, name: string, filters: number, opts: { kernel?: number; stride?: number; relu?: boolean; masked?: boolean } = {}): Feature {
+  conv(
+    x: Feature,
+    name: string,
+    filters: number,
+    opts: { kernel?: number; stride?: number; relu?: boolean; masked?: boolean } = {},
+  ): Feature {
     const { kernel = 3, stride = 1, relu = true, masked = true } = opts;
     const keep = masked && this.pruned ? this.options.keep![name] : undefined;
     if (masked && this.pruned && keep == null) throw new Error(`keep spec has no entry for masked layer '${name}'`);
@@ -131,7 +136,9 @@ export class ModelBuilder {
     const place = (f: Feature, suffix: string): SymbolicTensor => {
       if (f.live.length === union.length) return f.tensor;
       const index = new Map(union.map((c, i) => [c, i]));
-      return channelPad({ name: `${name}_pad_${suffix}`, positions: f.live.map((c) => index.get(c)!), channels: union.length }).apply(f.tensor) as SymbolicTensor;
+      return channelPad({ name: `${name}_pad_${suffix}`, positions: f.live.map((c) => index.get(c)!), channels: union.length }).apply(
+        f.tensor,
+      ) as SymbolicTensor;
     };
     let t = layers.add({ name }).apply([place(a, 'a'), place(b, 'b')]) as SymbolicTensor;
     if (relu) t = layers.reLU({ name: `${name}_relu` }).apply(t) as SymbolicTensor;

@@ -9,9 +9,7 @@ import type { Feature } from './builder.js';
 function basicBlock(b: ModelBuilder, x: Feature, name: string, filters: number, stride: number, inChannels: number): Feature {
   let y = b.conv(x, `${name}_conv1`, filters, { stride });
   y = b.conv(y, `${name}_conv2`, filters, { relu: false });
-  const shortcut = stride !== 1 || inChannels !== filters
-    ? b.conv(x, `${name}_down`, filters, { kernel: 1, stride, relu: false })
-    : x;
+  const shortcut = stride !== 1 || inChannels !== filters ? b.conv(x, `${name}_down`, filters, { kernel: 1, stride, relu: false }) : x;
   return b.add(y, shortcut, `${name}_add`);
 }
 
@@ -45,8 +43,18 @@ export function resnet18(b: ModelBuilder, config: ModelConfig): LayersModel {
  * and one dense layer to N. Entries: [conv width, pool after it?].
  */
 export const RESCNN_CONFIG: [number, boolean][] = [
-  [64, false], [128, true], [128, false], [128, false], [256, true], [512, true],
-  [512, false], [512, false], [512, true], [512, false], [512, false], [512, true],
+  [64, false],
+  [128, true],
+  [128, false],
+  [128, false],
+  [256, true],
+  [512, true],
+  [512, false],
+  [512, false],
+  [512, true],
+  [512, false],
+  [512, false],
+  [512, true],
 ];
 /** Convs whose input is added to the output of the conv after them. */
 export const RESCNN_RESIDUAL_STARTS = [2, 6, 10];

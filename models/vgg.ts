@@ -15,7 +15,13 @@ export interface StackClassifier {
   dropout: number;
 }
 
-export function buildStack(b: ModelBuilder, name: string, stack: StackConfig, classifier: StackClassifier, config: ModelConfig): LayersModel {
+export function buildStack(
+  b: ModelBuilder,
+  name: string,
+  stack: StackConfig,
+  classifier: StackClassifier,
+  config: ModelConfig,
+): LayersModel {
   const input = b.input(config.inputShape);
   let x = input;
   let convIndex = 0;
@@ -41,7 +47,9 @@ export function buildStack(b: ModelBuilder, name: string, stack: StackConfig, cl
 }
 
 /** VGG16 with batch norm, CIFAR variant: classifier 512-512-N with dropout 0.5. */
-export const vgg16 = (b: ModelBuilder, config: ModelConfig) => buildStack(b, 'vgg16', VGG16_CONFIG, { hidden: [512, 512], dropout: 0.5 }, config);
+export const vgg16 = (b: ModelBuilder, config: ModelConfig) =>
+  buildStack(b, 'vgg16', VGG16_CONFIG, { hidden: [512, 512], dropout: 0.5 }, config);
 
 /** SimCNN: the same 13-conv stack, classifier 512-512-N without dropout. */
-export const simcnn = (b: ModelBuilder, config: ModelConfig) => buildStack(b, 'simcnn', VGG16_CONFIG, { hidden: [512, 512], dropout: 0 }, config);
+export const simcnn = (b: ModelBuilder, config: ModelConfig) =>
+  buildStack(b, 'simcnn', VGG16_CONFIG, { hidden: [512, 512], dropout: 0 }, config);

@@ -105,7 +105,10 @@ function fail(message: string): never {
 }
 
 function listOf<T>(flag: string, text: string, parse: (s: string) => T | null): T[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const values = items.map(parse);
   const bad = items.find((_, i) => values[i] == null);
   if (bad != null || items.length === 0) fail(`${flag}: cannot read '${text}'`);
@@ -118,25 +121,65 @@ function defaultBackends(): string[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { models: [...MODEL_NAMES], widths: [1, 0.25], batchSizes: [64, 128], steps: 5, warmup: 2, threads: null, workers: null, out: 'BENCHMARKS.md', backends: defaultBackends(), torch: true, profile: true, variants: true };
+  const args: Args = {
+    models: [...MODEL_NAMES],
+    widths: [1, 0.25],
+    batchSizes: [64, 128],
+    steps: 5,
+    warmup: 2,
+    threads: null,
+    workers: null,
+    out: 'BENCHMARKS.md',
+    backends: defaultBackends(),
+    torch: true,
+    profile: true,
+    variants: true,
+  };
   const positiveInt = (s: string) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : null);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => argv[++i] ?? fail(`${flag}: missing value`);
     switch (flag) {
-      case '--models': args.models = listOf(flag, value(), (s) => ((MODEL_NAMES as readonly string[]).includes(s) ? s : null)); break;
-      case '--widths': args.widths = listOf(flag, value(), (s) => (Number(s) > 0 ? Number(s) : null)); break;
-      case '--batch-sizes': args.batchSizes = listOf(flag, value(), positiveInt); break;
-      case '--steps': args.steps = positiveInt(value()) ?? fail('--steps: expected a positive integer'); break;
-      case '--warmup': args.warmup = /^\d+$/.test(argv[i + 1] ?? '') ? Number(value()) : fail('--warmup: expected an integer >= 0'); break;
-      case '--threads': args.threads = positiveInt(value()) ?? fail('--threads: expected a positive integer'); break;
-      case '--workers': args.workers = positiveInt(value()) ?? fail('--workers: expected a positive integer'); break;
-      case '--out': args.out = value(); break;
-      case '--backends': args.backends = listOf(flag, value(), (s) => (s === 'tensorflow' || s === 'wasm' || s === 'cpu' ? s : null)); break;
-      case '--no-torch': args.torch = false; break;
-      case '--no-profile': args.profile = false; break;
-      case '--no-variants': args.variants = false; break;
-      default: fail(`unknown option '${flag}' (expected --models, --widths, --batch-sizes, --steps, --warmup, --backends, --no-torch, --threads, --workers, --out, --no-profile, --no-variants)`);
+      case '--models':
+        args.models = listOf(flag, value(), (s) => ((MODEL_NAMES as readonly string[]).includes(s) ? s : null));
+        break;
+      case '--widths':
+        args.widths = listOf(flag, value(), (s) => (Number(s) > 0 ? Number(s) : null));
+        break;
+      case '--batch-sizes':
+        args.batchSizes = listOf(flag, value(), positiveInt);
+        break;
+      case '--steps':
+        args.steps = positiveInt(value()) ?? fail('--steps: expected a positive integer');
+        break;
+      case '--warmup':
+        args.warmup = /^\d+$/.test(argv[i + 1] ?? '') ? Number(value()) : fail('--warmup: expected an integer >= 0');
+        break;
+      case '--threads':
+        args.threads = positiveInt(value()) ?? fail('--threads: expected a positive integer');
+        break;
+      case '--workers':
+        args.workers = positiveInt(value()) ?? fail('--workers: expected a positive integer');
+        break;
+      case '--out':
+        args.out = value();
+        break;
+      case '--backends':
+        args.backends = listOf(flag, value(), (s) => (s === 'tensorflow' || s === 'wasm' || s === 'cpu' ? s : null));
+        break;
+      case '--no-torch':
+        args.torch = false;
+        break;
+      case '--no-profile':
+        args.profile = false;
+        break;
+      case '--no-variants':
+        args.variants = false;
+        break;
+      default:
+        fail(
+          `unknown option '${flag}' (expected --models, --widths, --batch-sizes, --steps, --warmup, --backends, --no-torch, --threads, --workers, --out, --no-profile, --no-variants)`,
+        );
     }
   }
   return args;
@@ -148,7 +191,12 @@ async function runChild(job: ChildJob): Promise<void> {
   const { initTrainingBackend } = await import('../src/train/parallel/parallelism.js');
   const { measureThroughput, profileTrainStep } = await import('../src/bench/throughput.js');
   // The same choice as `mwt train` unless the job says otherwise.
-  const { backend, workers, threads } = await initTrainingBackend({ backend: job.backend, threads: job.threads ?? undefined, workers: job.workers ?? undefined, batchSize: job.batchSize });
+  const { backend, workers, threads } = await initTrainingBackend({
+    backend: job.backend,
+    threads: job.threads ?? undefined,
+    workers: job.workers ?? undefined,
+    batchSize: job.batchSize,
+  });
   const opts = { model: job.model, width: job.width, batchSize: job.batchSize, form: job.form, steps: job.steps, warmup: job.warmup };
   if (job.kind === 'throughput') {
     const t = await measureThroughput({ ...opts, replicas: workers });
@@ -169,7 +217,14 @@ async function runChild(job: ChildJob): Promise<void> {
     process.stdout.write(JSON.stringify(row) + '\n');
   } else {
     const p = await profileTrainStep({ ...opts, clock: 'wall' });
-    const row: ProfileRow = { wallMs: p.wallMs, outsideKernelsMs: p.outsideKernelsMs, steps: job.steps, kernels: p.kernels, backend, threads };
+    const row: ProfileRow = {
+      wallMs: p.wallMs,
+      outsideKernelsMs: p.outsideKernelsMs,
+      steps: job.steps,
+      kernels: p.kernels,
+      backend,
+      threads,
+    };
     process.stdout.write(JSON.stringify(row) + '\n');
   }
 }
@@ -190,10 +245,19 @@ function spawnJob<T>(job: ChildJob): T | { error: string } {
     timeout: CHILD_TIMEOUT_MS,
     env: job.winograd === false ? { ...process.env, MWT_WINOGRAD: '0' } : process.env,
   });
-  const line = (res.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = (res.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (res.status === 0 && line != null) return JSON.parse(line) as T;
   if (res.signal != null) return { error: `killed after ${CHILD_TIMEOUT_MS / 60000} min (${res.signal}); likely out of wasm memory` };
-  const why = (res.stderr ?? '').trim().split('\n').filter((l) => l.trim() && !l.includes('npm warn')).pop() ?? `exit ${res.status}`;
+  const why =
+    (res.stderr ?? '')
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() && !l.includes('npm warn'))
+      .pop() ?? `exit ${res.status}`;
   // Emscripten aborts (no message) when the 4 GiB wasm32 heap cannot grow any further.
   return { error: /^Aborted\(/.test(why) || /Aborted\(\)/.test(why) ? 'out of wasm memory (4 GiB heap limit)' : why.slice(0, 160) };
 }
@@ -228,7 +292,11 @@ const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 /** One PyTorch measurement (scripts/bench_torch.py): our row's fields, less the busiest-thread estimate. */
@@ -237,20 +305,49 @@ interface TorchRow extends Omit<ThroughputRow, 'busiestThreadCpuMsPerStep'> {
   threads: number;
 }
 
-function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], variants: ThroughputRow[], profiles: ProfileRow[], torch: TorchRow[], torchNote: string | null, meta: { command: string; started: Date; seconds: number; loadBefore: number[]; loadAfter: number[] }): string {
+function renderSection(
+  args: Args,
+  rows: ThroughputRow[],
+  failures: Failure[],
+  variants: ThroughputRow[],
+  profiles: ProfileRow[],
+  torch: TorchRow[],
+  torchNote: string | null,
+  meta: { command: string; started: Date; seconds: number; loadBefore: number[]; loadAfter: number[] },
+): string {
   const byKey = new Map(rows.map((r) => [`${r.backend}|${r.model}|${r.width}|${r.batchSize}|${r.form}`, r]));
   const out: string[] = [SECTION, ''];
-  out.push(`Measured ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${meta.command}\` (${(meta.seconds / 60).toFixed(1)} min).`);
+  out.push(
+    `Measured ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${meta.command}\` (${(meta.seconds / 60).toFixed(1)} min).`,
+  );
   out.push('');
-  out.push(`- Machine: ${cpuModel()} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`);
-  out.push(`- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/train/parallel/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the published MwT models, VGG16-BN and ResNet18 CIFAR variants with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`);
+  out.push(
+    `- Machine: ${cpuModel()} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`,
+  );
+  out.push(
+    `- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/train/parallel/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the published MwT models, VGG16-BN and ResNet18 CIFAR variants with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`,
+  );
   if (torchNote) out.push(`- PyTorch: ${torchNote}`);
-  out.push(`- Method: one full training step = forward, cross-entropy (+ cohesion/coupling for modular), backward, SGD-momentum update, 32x32x3 random inputs, 10 classes. Median of ${args.steps} timed steps after ${args.warmup} warm-up steps; every configuration runs in its own process; peak RSS is that process's maximum resident set.`);
+  out.push(
+    `- Method: one full training step = forward, cross-entropy (+ cohesion/coupling for modular), backward, SGD-momentum update, 32x32x3 random inputs, 10 classes. Median of ${args.steps} timed steps after ${args.warmup} warm-up steps; every configuration runs in its own process; peak RSS is that process's maximum resident set.`,
+  );
   out.push('');
   const setup = (r: ThroughputRow | undefined) =>
-    r == null ? '-' : `${r.backend}, ${r.workers > 1 ? `${r.workers} workers x ${r.threads} thread` : `${r.threads} thread${r.threads > 1 ? 's' : ''}`}${r.backend === 'wasm' && !r.winograd ? ', direct convs' : ''}`;
+    r == null
+      ? '-'
+      : `${r.backend}, ${r.workers > 1 ? `${r.workers} workers x ${r.threads} thread` : `${r.threads} thread${r.threads > 1 ? 's' : ''}`}${r.backend === 'wasm' && !r.winograd ? ', direct convs' : ''}`;
   const estimate = (r: ThroughputRow) => (r.busiestThreadCpuMsPerStep ? f1((r.batchSize * 1000) / r.busiestThreadCpuMsPerStep) : '-');
-  const header = ['model', 'width', 'batch', 'setup', 'standard img/s', 'modular img/s', 'modular/standard time', 'idle-core estimate std / mod img/s', 'peak RSS std / mod (MiB)'];
+  const header = [
+    'model',
+    'width',
+    'batch',
+    'setup',
+    'standard img/s',
+    'modular img/s',
+    'modular/standard time',
+    'idle-core estimate std / mod img/s',
+    'peak RSS std / mod (MiB)',
+  ];
   const body: string[][] = [];
   for (const model of args.models) {
     for (const width of args.widths) {
@@ -260,19 +357,54 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
           const m = byKey.get(`${backend}|${model}|${width}|${batch}|modular`);
           if (!s || !m) {
             const why = failures.filter((f) => f.backend === backend && f.model === model && f.width === width && f.batchSize === batch);
-            if (why.length > 0) body.push([model, String(width), String(batch), setup(s ?? m) === '-' ? backend : setup(s ?? m), s ? f1(s.imagesPerSecond) : 'failed', m ? f1(m.imagesPerSecond) : 'failed', '-', '-', why.map((f) => `${f.form}: ${f.error}`).join('; ')]);
+            if (why.length > 0)
+              body.push([
+                model,
+                String(width),
+                String(batch),
+                setup(s ?? m) === '-' ? backend : setup(s ?? m),
+                s ? f1(s.imagesPerSecond) : 'failed',
+                m ? f1(m.imagesPerSecond) : 'failed',
+                '-',
+                '-',
+                why.map((f) => `${f.form}: ${f.error}`).join('; '),
+              ]);
             continue;
           }
-          body.push([model, String(width), String(batch), setup(s), f1(s.imagesPerSecond), f1(m.imagesPerSecond), f2(m.medianStepMs / s.medianStepMs), `${estimate(s)} / ${estimate(m)}`, `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`]);
+          body.push([
+            model,
+            String(width),
+            String(batch),
+            setup(s),
+            f1(s.imagesPerSecond),
+            f1(m.imagesPerSecond),
+            f2(m.medianStepMs / s.medianStepMs),
+            `${estimate(s)} / ${estimate(m)}`,
+            `${s.peakRssMiB.toFixed(0)} / ${m.peakRssMiB.toFixed(0)}`,
+          ]);
         }
         const ts = torch.find((r) => r.model === model && r.width === width && r.batchSize === batch && r.form === 'standard');
         const tm = torch.find((r) => r.model === model && r.width === width && r.batchSize === batch && r.form === 'modular');
-        if (ts && tm) body.push([model, String(width), String(batch), `${ts.backend}, ${ts.threads} threads`, f1(ts.imagesPerSecond), f1(tm.imagesPerSecond), f2(tm.medianStepMs / ts.medianStepMs), '-', '-']);
+        if (ts && tm)
+          body.push([
+            model,
+            String(width),
+            String(batch),
+            `${ts.backend}, ${ts.threads} threads`,
+            f1(ts.imagesPerSecond),
+            f1(tm.imagesPerSecond),
+            f2(tm.medianStepMs / ts.medianStepMs),
+            '-',
+            '-',
+          ]);
       }
     }
   }
   out.push(table(header, body));
-  out.push('', '"idle-core estimate": batch / CPU time of the busiest thread per step (Linux /proc accounting), i.e. the rate with the cores to ourselves and no waiting between threads. It is an estimate, not a measurement; it shows what the wall-clock columns lose to the other jobs on this shared machine.');
+  out.push(
+    '',
+    '"idle-core estimate": batch / CPU time of the busiest thread per step (Linux /proc accounting), i.e. the rate with the cores to ourselves and no waiting between threads. It is an estimate, not a measurement; it shows what the wall-clock columns lose to the other jobs on this shared machine.',
+  );
   // Side by side: the ratios the issue asks for, from this run only.
   const sideRows: string[][] = [];
   for (const model of TORCH_MODELS.filter((m) => args.models.includes(m))) {
@@ -282,18 +414,51 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
       const wm = byKey.get(`wasm|${model}|1|${batch}|modular`);
       const pm = torch.find((r) => r.model === model && r.width === 1 && r.batchSize === batch && r.form === 'modular');
       if (!tfm && !wm) continue;
-      const ratio = (a: { imagesPerSecond: number } | undefined, b: { imagesPerSecond: number } | undefined) => (a && b ? f2(a.imagesPerSecond / b.imagesPerSecond) : '-');
+      const ratio = (a: { imagesPerSecond: number } | undefined, b: { imagesPerSecond: number } | undefined) =>
+        a && b ? f2(a.imagesPerSecond / b.imagesPerSecond) : '-';
       const cpuS = (r: { cpuMsPerStep: number | null } | undefined) => (r?.cpuMsPerStep != null ? f2(r.cpuMsPerStep / 1000) : '-');
-      sideRows.push([model, String(batch), tfm ? f1(tfm.imagesPerSecond) : '-', wm ? f1(wm.imagesPerSecond) : '-', pm ? f1(pm.imagesPerSecond) : '-', ratio(tfm, wm), ratio(tfm, pm), tfm && tfs ? f2(tfm.medianStepMs / tfs.medianStepMs) : '-', `${cpuS(tfm)} / ${cpuS(wm)} / ${cpuS(pm)}`]);
+      sideRows.push([
+        model,
+        String(batch),
+        tfm ? f1(tfm.imagesPerSecond) : '-',
+        wm ? f1(wm.imagesPerSecond) : '-',
+        pm ? f1(pm.imagesPerSecond) : '-',
+        ratio(tfm, wm),
+        ratio(tfm, pm),
+        tfm && tfs ? f2(tfm.medianStepMs / tfs.medianStepMs) : '-',
+        `${cpuS(tfm)} / ${cpuS(wm)} / ${cpuS(pm)}`,
+      ]);
     }
   }
   if (sideRows.length > 0) {
     out.push('', 'Modular training side by side (width 1, this run):', '');
-    out.push(table(['model', 'batch', 'tensorflow img/s', 'wasm img/s', 'PyTorch img/s', 'tensorflow / wasm', 'tensorflow / PyTorch', 'tensorflow modular/standard time', 'CPU s/step tensorflow / wasm / PyTorch'], sideRows));
-    out.push('', 'CPU s/step: the process\'s CPU time (all threads) per step, median. On a machine shared with other jobs it moves much less with the load than wall time does; wall time stays the measure of speed.');
+    out.push(
+      table(
+        [
+          'model',
+          'batch',
+          'tensorflow img/s',
+          'wasm img/s',
+          'PyTorch img/s',
+          'tensorflow / wasm',
+          'tensorflow / PyTorch',
+          'tensorflow modular/standard time',
+          'CPU s/step tensorflow / wasm / PyTorch',
+        ],
+        sideRows,
+      ),
+    );
+    out.push(
+      '',
+      "CPU s/step: the process's CPU time (all threads) per step, median. On a machine shared with other jobs it moves much less with the load than wall time does; wall time stays the measure of speed.",
+    );
   }
   if (variants.length > 0) {
-    out.push('', 'Ways to run a step on wasm (modular, width 1, batch 64). "direct convs": XNNPACK\'s convolutions only (`MWT_WINOGRAD=0`); otherwise 3x3 convs run as Winograd F(2x2,3x3) where it measured faster (src/engine/conv_winograd_wasm.ts). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`--threads 2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`--workers 2`, `DataParallelTrainer`); the result equals single-process training up to float rounding.', '');
+    out.push(
+      '',
+      'Ways to run a step on wasm (modular, width 1, batch 64). "direct convs": XNNPACK\'s convolutions only (`MWT_WINOGRAD=0`); otherwise 3x3 convs run as Winograd F(2x2,3x3) where it measured faster (src/engine/conv_winograd_wasm.ts). "2 threads": the threaded wasm build, every XNNPACK kernel split over two threads (`--threads 2`). "2 workers": data-parallel replicas, main thread + 1 worker thread, half the batch each, synchronised batch norm, masks gathered for the cohesion/coupling losses, gradients summed (`--workers 2`, `DataParallelTrainer`); the result equals single-process training up to float rounding.',
+      '',
+    );
     const vrows = variants.map((r) => [
       r.model,
       setup(r),
@@ -302,17 +467,38 @@ function renderSection(args: Args, rows: ThroughputRow[], failures: Failure[], v
       r.busiestThreadCpuMsPerStep != null ? f2(r.busiestThreadCpuMsPerStep / 1000) : '-',
       estimate(r),
     ]);
-    out.push(table(['model', 'setup', 'measured img/s', 'CPU s/step (all threads)', 'CPU s/step (busiest thread)', 'idle-core estimate img/s'], vrows));
+    out.push(
+      table(
+        ['model', 'setup', 'measured img/s', 'CPU s/step (all threads)', 'CPU s/step (busiest thread)', 'idle-core estimate img/s'],
+        vrows,
+      ),
+    );
   }
   for (const profile of profiles) {
     const perStep = (ms: number) => ms / profile.steps;
     const step = perStep(profile.wallMs);
-    out.push('', `Where the time goes: one modular VGG16 step (width 1, batch 64), ${f1(step)} ms wall on ${profile.backend}${profile.backend === 'wasm' ? ` with ${profile.threads} thread(s)` : ''}, averaged over ${profile.steps} steps (one replica's kernels). "Self" excludes kernels run inside a kernel (on wasm our conv kernels run Winograd matmuls and tile transforms inside themselves, so their "total" is the whole conv).`, '');
+    out.push(
+      '',
+      `Where the time goes: one modular VGG16 step (width 1, batch 64), ${f1(step)} ms wall on ${profile.backend}${profile.backend === 'wasm' ? ` with ${profile.threads} thread(s)` : ''}, averaged over ${profile.steps} steps (one replica's kernels). "Self" excludes kernels run inside a kernel (on wasm our conv kernels run Winograd matmuls and tile transforms inside themselves, so their "total" is the whole conv).`,
+      '',
+    );
     const rows2 = profile.kernels
       .filter((k) => perStep(k.totalMs) >= 0.5)
       .slice(0, 20)
-      .map((k) => [k.kernel, String(Math.round(k.calls / profile.steps)), f1(perStep(k.selfMs)), f1(perStep(k.totalMs)), `${((100 * perStep(k.selfMs)) / step).toFixed(1)}%`]);
-    rows2.push(['(outside kernels: autodiff, JS)', '', f1(perStep(profile.outsideKernelsMs)), '', `${((100 * perStep(profile.outsideKernelsMs)) / step).toFixed(1)}%`]);
+      .map((k) => [
+        k.kernel,
+        String(Math.round(k.calls / profile.steps)),
+        f1(perStep(k.selfMs)),
+        f1(perStep(k.totalMs)),
+        `${((100 * perStep(k.selfMs)) / step).toFixed(1)}%`,
+      ]);
+    rows2.push([
+      '(outside kernels: autodiff, JS)',
+      '',
+      f1(perStep(profile.outsideKernelsMs)),
+      '',
+      `${((100 * perStep(profile.outsideKernelsMs)) / step).toFixed(1)}%`,
+    ]);
     out.push(table(['kernel', 'calls', 'self ms', 'total ms', 'self share'], rows2));
   }
   return out.join('\n') + '\n';
@@ -326,11 +512,34 @@ function runTorch(args: Args, model: string, batchSize: number, log: (s: string)
   if (!args.torch) return { rows: [], note: null };
   const probe = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { rows: [], note: `not run: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch)` };
-  const cmd = [path.join(repoRoot, 'scripts', 'bench_torch.py'), '--models', model, '--batch-sizes', String(batchSize), '--steps', String(args.steps), '--warmup', String(args.warmup), '--threads', String(os.availableParallelism())];
+  const cmd = [
+    path.join(repoRoot, 'scripts', 'bench_torch.py'),
+    '--models',
+    model,
+    '--batch-sizes',
+    String(batchSize),
+    '--steps',
+    String(args.steps),
+    '--warmup',
+    String(args.warmup),
+    '--threads',
+    String(os.availableParallelism()),
+  ];
   log(`PyTorch: ${TORCH_PYTHON} ${cmd.join(' ')}`);
-  const res = spawnSync(TORCH_PYTHON, cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30 * 60 * 1000, maxBuffer: 16 * 1024 * 1024 });
-  const rows = (res.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TorchRow);
-  for (const r of rows) log(`pytorch ${r.model} width 1 batch ${r.batchSize} ${r.form}: ${f1(r.imagesPerSecond)} img/s (median ${r.medianStepMs.toFixed(0)} ms)`);
+  const res = spawnSync(TORCH_PYTHON, cmd, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30 * 60 * 1000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const rows = (res.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as TorchRow);
+  for (const r of rows)
+    log(
+      `pytorch ${r.model} width 1 batch ${r.batchSize} ${r.form}: ${f1(r.imagesPerSecond)} img/s (median ${r.medianStepMs.toFixed(0)} ms)`,
+    );
   const note = res.status === 0 ? null : `failed: ${(res.stderr ?? '').trim().split('\n').pop()?.slice(0, 160) ?? `exit ${res.status}`}`;
   return { rows, note };
 }
@@ -349,7 +558,9 @@ async function main(): Promise<void> {
   const torch: TorchRow[] = [];
   let torchNote: string | null = null;
   const log = (s: string) => process.stderr.write(s + '\n');
-  log(`${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2 * args.backends.length} measurements on ${args.backends.join(', ')}${args.torch ? ' (+ PyTorch at width 1)' : ''}, load average ${loadBefore.map(f2).join(' ')}`);
+  log(
+    `${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2 * args.backends.length} measurements on ${args.backends.join(', ')}${args.torch ? ' (+ PyTorch at width 1)' : ''}, load average ${loadBefore.map(f2).join(' ')}`,
+  );
   // Backends (and PyTorch) take turns configuration by configuration, so a change in the load of
   // this shared machine hits them alike.
   for (const model of args.models) {
@@ -357,14 +568,27 @@ async function main(): Promise<void> {
       for (const batchSize of args.batchSizes) {
         for (const backend of args.backends) {
           for (const form of ['standard', 'modular'] as const) {
-            const row = spawnJob<ThroughputRow>({ kind: 'throughput', backend, model, width, batchSize, form, steps: args.steps, warmup: args.warmup, threads: backend === 'wasm' ? args.threads : null, workers: backend === 'wasm' ? args.workers : null });
+            const row = spawnJob<ThroughputRow>({
+              kind: 'throughput',
+              backend,
+              model,
+              width,
+              batchSize,
+              form,
+              steps: args.steps,
+              warmup: args.warmup,
+              threads: backend === 'wasm' ? args.threads : null,
+              workers: backend === 'wasm' ? args.workers : null,
+            });
             if (failed(row)) {
               failures.push({ backend, model, width, batchSize, form, error: row.error });
               log(`${backend} ${model} width ${width} batch ${batchSize} ${form}: failed: ${row.error}`);
               continue;
             }
             rows.push(row);
-            log(`${backend} ${model} width ${width} batch ${batchSize} ${form}: ${f1(row.imagesPerSecond)} img/s (median ${row.medianStepMs.toFixed(0)} ms; steps ${row.stepMs.map((t) => t.toFixed(0)).join(' ')}), peak RSS ${row.peakRssMiB.toFixed(0)} MiB`);
+            log(
+              `${backend} ${model} width ${width} batch ${batchSize} ${form}: ${f1(row.imagesPerSecond)} img/s (median ${row.medianStepMs.toFixed(0)} ms; steps ${row.stepMs.map((t) => t.toFixed(0)).join(' ')}), peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
+            );
           }
         }
         if (width === 1 && TORCH_MODELS.includes(model) && torchNote == null) {
@@ -378,14 +602,33 @@ async function main(): Promise<void> {
   const variants: ThroughputRow[] = [];
   if (args.variants && args.backends.includes('wasm')) {
     for (const model of ['vgg16', 'resnet18'].filter((m) => args.models.includes(m))) {
-      for (const [threads, workers, winograd] of [[1, 1, false], [1, 1, true], [2, 1, true], [1, 2, true]] as const) {
-        const row = spawnJob<ThroughputRow>({ kind: 'throughput', backend: 'wasm', model, width: 1, batchSize: 64, form: 'modular', steps: args.steps, warmup: args.warmup, threads, workers, winograd });
+      for (const [threads, workers, winograd] of [
+        [1, 1, false],
+        [1, 1, true],
+        [2, 1, true],
+        [1, 2, true],
+      ] as const) {
+        const row = spawnJob<ThroughputRow>({
+          kind: 'throughput',
+          backend: 'wasm',
+          model,
+          width: 1,
+          batchSize: 64,
+          form: 'modular',
+          steps: args.steps,
+          warmup: args.warmup,
+          threads,
+          workers,
+          winograd,
+        });
         if (failed(row)) {
           log(`${model} modular, ${threads} thread(s), ${workers} replica(s): failed: ${row.error}`);
           continue;
         }
         variants.push(row);
-        log(`${model} modular width 1 batch 64, ${threads} thread(s), ${workers} replica(s): ${f1(row.imagesPerSecond)} img/s, CPU ${row.cpuMsPerStep?.toFixed(0)} ms/step, busiest thread ${row.busiestThreadCpuMsPerStep?.toFixed(0)} ms/step`);
+        log(
+          `${model} modular width 1 batch 64, ${threads} thread(s), ${workers} replica(s): ${f1(row.imagesPerSecond)} img/s, CPU ${row.cpuMsPerStep?.toFixed(0)} ms/step, busiest thread ${row.busiestThreadCpuMsPerStep?.toFixed(0)} ms/step`,
+        );
       }
     }
   }
@@ -394,7 +637,18 @@ async function main(): Promise<void> {
     // The first backend listed (tensorflow where it is built): the one whose time matters most.
     for (const backend of args.backends.filter((b) => b !== 'cpu').slice(0, 1)) {
       // On wasm the profile is of one thread (the kernels of a single replica), whatever --workers says.
-      const p = spawnJob<ProfileRow>({ kind: 'profile', backend, model: 'vgg16', width: 1, batchSize: 64, form: 'modular', steps: 2, warmup: 2, threads: backend === 'wasm' ? 1 : null, workers: 1 });
+      const p = spawnJob<ProfileRow>({
+        kind: 'profile',
+        backend,
+        model: 'vgg16',
+        width: 1,
+        batchSize: 64,
+        form: 'modular',
+        steps: 2,
+        warmup: 2,
+        threads: backend === 'wasm' ? 1 : null,
+        workers: 1,
+      });
       if (failed(p)) log(`${backend} profile failed: ${p.error}`);
       else {
         profiles.push(p);
@@ -402,7 +656,13 @@ async function main(): Promise<void> {
       }
     }
   }
-  const section = renderSection(args, rows, failures, variants, profiles, torch, torchNote, { command, started, seconds: (Date.now() - started.getTime()) / 1000, loadBefore, loadAfter: os.loadavg() });
+  const section = renderSection(args, rows, failures, variants, profiles, torch, torchNote, {
+    command,
+    started,
+    seconds: (Date.now() - started.getTime()) / 1000,
+    loadBefore,
+    loadAfter: os.loadavg(),
+  });
   const outFile = path.resolve(repoRoot, args.out);
   const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
   const tmp = `${outFile}.${process.pid}.tmp`;

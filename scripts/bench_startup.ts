@@ -15,7 +15,16 @@ import { writeSection } from './benchmarks_md.js';
 const HEADING = '## Start-up';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MWT = path.join(ROOT, 'bin', 'mwt.js');
-const COMMANDS = [['--help'], ['models'], ['train', '--help'], ['modularize', '--help'], ['reuse', '--help'], ['experiment', 'reuse', '--help'], ['report', '--help'], ['bench', '--help']];
+const COMMANDS = [
+  ['--help'],
+  ['models'],
+  ['train', '--help'],
+  ['modularize', '--help'],
+  ['reuse', '--help'],
+  ['experiment', 'reuse', '--help'],
+  ['report', '--help'],
+  ['bench', '--help'],
+];
 
 // The child's own CPU time: python's getrusage(RUSAGE_CHILDREN) around one run of it.
 const RUSAGE = `

@@ -19,7 +19,11 @@ import { commandModules } from './cli_commands.js';
 /** --backend, --quiet, --json and --verbose: every command but bench takes them. */
 export function commonOptions(cmd: Command): Command {
   return cmd
-    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')} (default: the best available, in that order)`, parseChoice('--backend', 'backend', BACKENDS))
+    .option(
+      '--backend <name>',
+      `tfjs backend: ${BACKENDS.join(', ')} (default: the best available, in that order)`,
+      parseChoice('--backend', 'backend', BACKENDS),
+    )
     .option('--quiet', 'print only errors')
     .option('--json', 'print the result as JSON on stdout')
     .option('--verbose', 'print stack traces on errors');
@@ -54,8 +58,16 @@ export function buildProgram(): Command {
       .option('--no-augment', 'no random crop/flip (on by default for 32x32 colour data)')
       .option('--resume', 'continue the run in --out from its last checkpoint')
       .option('--overwrite', 'replace the run already in --out (its metrics, checkpoints, model and modules are deleted)')
-      .option('--threads <n>', 'wasm threads per replica (default: one per core without workers, else 1; alone, it means no workers)', parseInteger('--threads'))
-      .option('--workers <n>', 'data-parallel replicas, one core each (default on wasm: one per core when each gets >= 32 samples of a batch)', parseInteger('--workers')),
+      .option(
+        '--threads <n>',
+        'wasm threads per replica (default: one per core without workers, else 1; alone, it means no workers)',
+        parseInteger('--threads'),
+      )
+      .option(
+        '--workers <n>',
+        'data-parallel replicas, one core each (default on wasm: one per core when each gets >= 32 samples of a batch)',
+        parseInteger('--workers'),
+      ),
   ).action(async (o) => {
     const { train } = await import('../src/train/train.js');
     const log = createProgress({ quiet: o.quiet || o.json });
@@ -69,10 +81,26 @@ export function buildProgram(): Command {
     try {
       const summary = await train(
         {
-          model: o.model, dataset: o.dataset, dataDir: o.dataDir, out: o.out, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr,
-          alpha: o.alpha, beta: o.beta, width: o.width, limit: o.limit, seed: o.seed, backend: o.backend, standard: o.standard === true,
-          resume: o.resume === true, overwrite: o.overwrite === true, augment: o.augment === false ? false : undefined, quiet: o.quiet === true,
-          threads: o.threads, workers: o.workers,
+          model: o.model,
+          dataset: o.dataset,
+          dataDir: o.dataDir,
+          out: o.out,
+          epochs: o.epochs,
+          batchSize: o.batchSize,
+          lr: o.lr,
+          alpha: o.alpha,
+          beta: o.beta,
+          width: o.width,
+          limit: o.limit,
+          seed: o.seed,
+          backend: o.backend,
+          standard: o.standard === true,
+          resume: o.resume === true,
+          overwrite: o.overwrite === true,
+          augment: o.augment === false ? false : undefined,
+          quiet: o.quiet === true,
+          threads: o.threads,
+          workers: o.workers,
         },
         { log, shouldStop: () => stop },
       );
@@ -91,7 +119,9 @@ export function buildProgram(): Command {
 
   program
     .command('setup')
-    .description('build an optional backend outside npm install: `mwt setup tensorflow` (native TensorFlow + oneDNN, from the pip wheel tensorflow-cpu)')
+    .description(
+      'build an optional backend outside npm install: `mwt setup tensorflow` (native TensorFlow + oneDNN, from the pip wheel tensorflow-cpu)',
+    )
     .argument('<backend>', 'tensorflow')
     .option('--wheel <file>', 'a tensorflow-cpu wheel already on disk (default: pip downloads it)')
     .option('--force', 'rebuild even when a finished build is there')

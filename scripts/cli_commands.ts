@@ -26,7 +26,18 @@ const modularize: AddCommand = (program, common) =>
   ).action(async (o) => {
     const { modularizeCommand } = await import('../src/commands/modularize.js');
     const log = createProgress({ quiet: o.quiet || o.json });
-    await modularizeCommand({ run: o.run, threshold: o.threshold, keepGenerators: o.keepGenerators === true, json: o.json === true, backend: o.backend, batchSize: o.batchSize, dataDir: o.dataDir }, log);
+    await modularizeCommand(
+      {
+        run: o.run,
+        threshold: o.threshold,
+        keepGenerators: o.keepGenerators === true,
+        json: o.json === true,
+        backend: o.backend,
+        batchSize: o.batchSize,
+        dataDir: o.dataDir,
+      },
+      log,
+    );
   });
 
 const report: AddCommand = (program, common) =>
@@ -71,18 +82,34 @@ const reuse: AddCommand = (program, common) =>
     const { reuseCommand } = await import('../src/commands/reuse.js');
     const log = createProgress({ quiet: o.quiet || o.json });
     await reuseCommand(
-      { run: o.run, classes: o.classes, out: o.out, epochs: o.epochs, threshold: o.threshold, standardRun: o.standardRun, seed: o.seed, lr: o.lr, batchSize: o.batchSize, latencyRepeats: o.latencyRepeats, dataDir: o.dataDir, backend: o.backend, json: o.json === true },
+      {
+        run: o.run,
+        classes: o.classes,
+        out: o.out,
+        epochs: o.epochs,
+        threshold: o.threshold,
+        standardRun: o.standardRun,
+        seed: o.seed,
+        lr: o.lr,
+        batchSize: o.batchSize,
+        latencyRepeats: o.latencyRepeats,
+        dataDir: o.dataDir,
+        backend: o.backend,
+        json: o.json === true,
+      },
       log,
     );
   });
 
 const experiment: AddCommand = (program, common) => {
-  const group = program.command('experiment').description('experiment runners that reproduce the paper\'s tables');
+  const group = program.command('experiment').description("experiment runners that reproduce the paper's tables");
   common(
     reuseOptions(
       group
         .command('reuse')
-        .description('reuse sweeps: for each sub-task size, random class subsets; mean KRR, FLOPs, module vs model accuracy (paper Tables 5-7)')
+        .description(
+          'reuse sweeps: for each sub-task size, random class subsets; mean KRR, FLOPs, module vs model accuracy (paper Tables 5-7)',
+        )
         .requiredOption('--standard-run <dir>', 'standard run for M-ACC')
         .requiredOption('--sizes <min-max>', 'sub-task sizes, e.g. 2-9', (v) => parseSizeRange(v))
         .option('--per-size <n>', 'random class subsets per size', parseInteger('--per-size'), 10),
@@ -91,7 +118,21 @@ const experiment: AddCommand = (program, common) => {
     const { experimentReuseCommand } = await import('../src/commands/experiment_reuse.js');
     const log = createProgress({ quiet: o.quiet || o.json });
     await experimentReuseCommand(
-      { run: o.run, standardRun: o.standardRun, sizes: o.sizes, perSize: o.perSize, seed: o.seed, out: o.out, epochs: o.epochs, threshold: o.threshold, lr: o.lr, batchSize: o.batchSize, dataDir: o.dataDir, backend: o.backend, json: o.json === true },
+      {
+        run: o.run,
+        standardRun: o.standardRun,
+        sizes: o.sizes,
+        perSize: o.perSize,
+        seed: o.seed,
+        out: o.out,
+        epochs: o.epochs,
+        threshold: o.threshold,
+        lr: o.lr,
+        batchSize: o.batchSize,
+        dataDir: o.dataDir,
+        backend: o.backend,
+        json: o.json === true,
+      },
       log,
     );
   });
@@ -110,13 +151,30 @@ const bench: AddCommand = (program) =>
     .option('--json <file>', 'also write the result to this JSON file')
     .option('--threads <n>', 'wasm threads per replica (default as mwt train)', parseInteger('--threads'))
     .option('--workers <n>', 'data-parallel replicas, one core each (default as mwt train)', parseInteger('--workers'))
-    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')} (default: the best available)`, parseChoice('--backend', 'backend', BACKENDS))
+    .option(
+      '--backend <name>',
+      `tfjs backend: ${BACKENDS.join(', ')} (default: the best available)`,
+      parseChoice('--backend', 'backend', BACKENDS),
+    )
     .option('--quiet', 'print only errors')
     .option('--verbose', 'print stack traces on errors')
     .action(async (o) => {
       const { benchCommand } = await import('../src/commands/bench.js');
       const log = createProgress({ quiet: o.quiet });
-      await benchCommand({ model: o.model, width: o.width, batchSize: o.batchSize, steps: o.steps, warmup: o.warmup, json: o.json, threads: o.threads, workers: o.workers, backend: o.backend }, log);
+      await benchCommand(
+        {
+          model: o.model,
+          width: o.width,
+          batchSize: o.batchSize,
+          steps: o.steps,
+          warmup: o.warmup,
+          json: o.json,
+          threads: o.threads,
+          workers: o.workers,
+          backend: o.backend,
+        },
+        log,
+      );
     });
 
 export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench, ...moduleCommands];

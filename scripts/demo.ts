@@ -42,7 +42,16 @@ const REUSE_EPOCHS = 3;
  */
 async function estimateSeconds(epochs: number, standardEpochs: number): Promise<number> {
   await initTrainingBackend({ backend: o.backend, batchSize: BATCH });
-  const t = await measureThroughput({ model: o.model, width: o.width, batchSize: BATCH, form: 'modular', steps: 3, warmup: 1, inputShape: [28, 28, 1], numClasses: 10 });
+  const t = await measureThroughput({
+    model: o.model,
+    width: o.width,
+    batchSize: BATCH,
+    form: 'modular',
+    steps: 3,
+    warmup: 1,
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+  });
   const step = t.medianStepMs / 1000;
   const perImage = { train: step / BATCH, infer: step / BATCH / 3 };
   const runs = epochs + standardEpochs;
@@ -58,12 +67,21 @@ async function demo() {
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
   const dir = (name: string) => path.join(o.out, name);
   // Batch 32: twice the steps per epoch of batch 64, which the masks need to separate classes.
-  const common = { model: o.model, dataset: 'fashion-mnist' as const, dataDir: o.dataDir, width: o.width, batchSize: BATCH, backend: o.backend };
+  const common = {
+    model: o.model,
+    dataset: 'fashion-mnist' as const,
+    dataDir: o.dataDir,
+    width: o.width,
+    batchSize: BATCH,
+    backend: o.backend,
+  };
   const names = DATASETS['fashion-mnist'].classNames;
   const classes = String(o.classes).split(',').map(Number);
   const standardEpochs: number = o.standardEpochs ?? o.epochs;
   const estimate = await estimateSeconds(o.epochs, standardEpochs);
-  log.info(`demo: ${standardEpochs + o.epochs} training epochs on ${SAMPLE.train} images, then modules and a 2-class model; estimated ${(estimate / 60).toFixed(1)} min on this machine (from 3 timed training steps)`);
+  log.info(
+    `demo: ${standardEpochs + o.epochs} training epochs on ${SAMPLE.train} images, then modules and a 2-class model; estimated ${(estimate / 60).toFixed(1)} min on this machine (from 3 timed training steps)`,
+  );
 
   // The demo's own runs: a second `npm start` replaces them.
   log.info(`\n== 1/5 standard training (${standardEpochs} epochs, cross-entropy only) [${elapsed()}]`);
@@ -73,9 +91,15 @@ async function demo() {
   log.info(`\n== 3/5 modularizing: one module per class (kernels used by >= 90% of its samples) [${elapsed()}]`);
   const modules = await modularizeCommand({ run: dir('modular'), threshold: [0.5, 0.7, 0.9] }, log);
   log.info(`\n== 4/5 reuse: a sub-task model for ${classes.map((c) => names[c]).join(' vs ')} from two modules [${elapsed()}]`);
-  const reuse = await reuseCommand({ run: dir('modular'), classes, epochs: REUSE_EPOCHS, standardRun: dir('standard'), out: dir(`reuse-${classes.join('-')}`) }, log);
+  const reuse = await reuseCommand(
+    { run: dir('modular'), classes, epochs: REUSE_EPOCHS, standardRun: dir('standard'), out: dir(`reuse-${classes.join('-')}`) },
+    log,
+  );
   log.info(`\n== 5/5 report [${elapsed()}]`);
-  const report = await reportCommand({ run: dir('modular'), standardRun: dir('standard'), reuse: [dir(`reuse-${classes.join('-')}`)] }, log);
+  const report = await reportCommand(
+    { run: dir('modular'), standardRun: dir('standard'), reuse: [dir(`reuse-${classes.join('-')}`)] },
+    log,
+  );
 
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const rows: [string, string][] = [
@@ -86,11 +110,20 @@ async function demo() {
     ['module coupling (0 = no kernel shared between classes)', modules.coupling.toFixed(3)],
     [`sub-task model accuracy (${classes.join(' vs ')})`, pct(reuse.accuracy)],
     ['  standard model on the same 2 classes', reuse.standardModelAccuracy != null ? pct(reuse.standardModelAccuracy) : '-'],
-    ['  FLOPs (MACs) of sub-task model vs whole model', `${(reuse.flops / 1e6).toFixed(2)} M vs ${(reuse.modelFlops / 1e6).toFixed(2)} M (-${pct(reuse.flopReduction)})`],
+    [
+      '  FLOPs (MACs) of sub-task model vs whole model',
+      `${(reuse.flops / 1e6).toFixed(2)} M vs ${(reuse.modelFlops / 1e6).toFixed(2)} M (-${pct(reuse.flopReduction)})`,
+    ],
   ];
   if (reuse.latencyMs) {
-    rows.push(['  latency, batch 1 (sub-task vs whole)', `${reuse.latencyMs.module.batch1.toFixed(2)} ms vs ${reuse.latencyMs.model.batch1.toFixed(2)} ms`]);
-    rows.push(['  latency, batch 128 (sub-task vs whole)', `${reuse.latencyMs.module.batch128.toFixed(1)} ms vs ${reuse.latencyMs.model.batch128.toFixed(1)} ms`]);
+    rows.push([
+      '  latency, batch 1 (sub-task vs whole)',
+      `${reuse.latencyMs.module.batch1.toFixed(2)} ms vs ${reuse.latencyMs.model.batch1.toFixed(2)} ms`,
+    ]);
+    rows.push([
+      '  latency, batch 128 (sub-task vs whole)',
+      `${reuse.latencyMs.module.batch128.toFixed(1)} ms vs ${reuse.latencyMs.model.batch128.toFixed(1)} ms`,
+    ]);
   }
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(`\nMwT demo on ${modular.backend}, ${elapsed()} (estimated ${estimate.toFixed(0)} s)\n`);

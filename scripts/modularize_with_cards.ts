@@ -13,5 +13,12 @@ if (!run) {
   process.exit(2);
 }
 await initBackend();
-await modularizeRun(run, { log: createProgress(), cards: { fitSamples: fit ? Number(fit) : undefined, testSamples: test ? Number(test) : undefined, classes: classes ? classes.split(',').map(Number) : undefined } });
+await modularizeRun(run, {
+  log: createProgress(),
+  cards: {
+    fitSamples: fit ? Number(fit) : undefined,
+    testSamples: test ? Number(test) : undefined,
+    classes: classes ? classes.split(',').map(Number) : undefined,
+  },
+});
 process.exit(0);

@@ -75,7 +75,7 @@ export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => '-' + c
 
 /** What an option's value should have been, in the README's words (zod's own wording reads as a stack). */
 function expected(issue: z.core.$ZodIssue): string {
-  const bound = (issue as { minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean });
+  const bound = issue as { minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean };
   switch (issue.code) {
     case 'invalid_type':
       if (issue.expected === 'int') return 'expected an integer';
@@ -117,7 +117,8 @@ export function formatZodError(error: z.ZodError, input?: unknown, optionName: (
   const key = issue.path.filter((p) => typeof p === 'string').join('.');
   const message = ZOD_DEFAULT.test(issue.message) ? expected(issue) : issue.message;
   const given = input === undefined ? undefined : valueAt(input, issue.path);
-  const got = given === undefined || /, got /.test(message) ? '' : `, got ${typeof given === 'string' ? `'${given}'` : JSON.stringify(given)}`;
+  const got =
+    given === undefined || /, got /.test(message) ? '' : `, got ${typeof given === 'string' ? `'${given}'` : JSON.stringify(given)}`;
   return `${key ? optionName(key) : 'options'}: ${message}${got}`;
 }
 

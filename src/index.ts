@@ -33,8 +33,27 @@ export { saveModel, loadModel, fileHandler } from './io/model_io.js';
 export { buildPrunedModel, transferWeights } from './modularize/prune.js';
 export { createProgress, silentLogger } from './log/logger.js';
 export type { Logger, ProgressEvent, ProgressCallback, ProgressTask } from './log/logger.js';
-export { modularizeRun, loadModules, loadModule, collectSampleMasks, selectModuleMasks, modularityMetrics, DEFAULT_THRESHOLD, jaccard, meanPairwiseJaccard, meanPairJaccard } from './modularize/index.js';
-export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions, ModuleMask, ModularityMetrics, BinaryMatrix } from './modularize/index.js';
+export {
+  modularizeRun,
+  loadModules,
+  loadModule,
+  collectSampleMasks,
+  selectModuleMasks,
+  modularityMetrics,
+  DEFAULT_THRESHOLD,
+  jaccard,
+  meanPairwiseJaccard,
+  meanPairJaccard,
+} from './modularize/index.js';
+export type {
+  ModulesReport,
+  ModuleEntry,
+  SweepEntry,
+  ModularizeRunOptions,
+  ModuleMask,
+  ModularityMetrics,
+  BinaryMatrix,
+} from './modularize/index.js';
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from './reuse/reuse.js';
 export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from './reuse/reuse.js';
 export { countFlops, countParameters } from './modularize/flops.js';
@@ -56,12 +75,28 @@ export type { LoadedModule } from './modules/load.js';
 export { readScoreHead, fitScoreHead, predictFeatures, SCORE_HEAD_FILE } from './modules/score_head.js';
 export type { ScoreHead } from './modules/score_head.js';
 export { writeModuleCards, writeReuseCard } from './modules/module_cards.js';
-export { addToRepository, listRepository, searchRepository, showModule, removeModule, rebuildIndex, readIndex, resolveRepository, resolveModuleId } from './modules/repository.js';
+export {
+  addToRepository,
+  listRepository,
+  searchRepository,
+  showModule,
+  removeModule,
+  rebuildIndex,
+  readIndex,
+  resolveRepository,
+  resolveModuleId,
+} from './modules/repository.js';
 export type { AddResult, ListedModule, SearchQuery, ShownModule, IndexEntry, RepositoryIndex } from './modules/repository.js';
 export { replaceClass } from './modules/replace.js';
 export type { ReplaceSummary, ReplaceOptions } from './modules/replace.js';
 export { composeModules, chooseModules } from './modules/compose.js';
 export type { ComposeSummary, ComposeOptions } from './modules/compose.js';
-export { modulesAddCommand, modulesListCommand, modulesSearchCommand, modulesShowCommand, modulesRemoveCommand } from './commands/modules.js';
+export {
+  modulesAddCommand,
+  modulesListCommand,
+  modulesSearchCommand,
+  modulesShowCommand,
+  modulesRemoveCommand,
+} from './commands/modules.js';
 export { replaceCommand } from './commands/replace.js';
 export { composeCommand } from './commands/compose.js';

@@ -78,7 +78,9 @@ function syntheticBatch(batchSize: number, shape: [number, number, number], numC
 }
 
 /** Sets up a model and its training step; `run()` does one full step and returns its wall ms. */
-export async function makeBenchStep(opts: Omit<ThroughputOptions, 'steps' | 'warmup'>): Promise<{ run: () => number; dispose: () => Promise<void> }> {
+export async function makeBenchStep(
+  opts: Omit<ThroughputOptions, 'steps' | 'warmup'>,
+): Promise<{ run: () => number; dispose: () => Promise<void> }> {
   const numClasses = opts.numClasses ?? 10;
   const inputShape = opts.inputShape ?? [32, 32, 3];
   const replicas = opts.replicas ?? 1;
@@ -141,9 +143,13 @@ export async function profileTrainStep(opts: ThroughputOptions & { clock?: Profi
   const bench = await makeBenchStep(opts);
   try {
     for (let i = 0; i < opts.warmup; i++) bench.run();
-    return await profileKernels(tf.getBackend(), () => {
-      for (let i = 0; i < opts.steps; i++) bench.run();
-    }, { clock: opts.clock ?? 'wall' });
+    return await profileKernels(
+      tf.getBackend(),
+      () => {
+        for (let i = 0; i < opts.steps; i++) bench.run();
+      },
+      { clock: opts.clock ?? 'wall' },
+    );
   } finally {
     await bench.dispose();
   }

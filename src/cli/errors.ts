@@ -8,7 +8,12 @@ import { MwtError, type ErrorKind } from '../errors.js';
 
 export const EXIT = { ok: 0, runError: 1, usage: 2, interrupted: 130 } as const;
 
-const EXIT_FOR_KIND: Record<ErrorKind, number> = { usage: EXIT.usage, input: EXIT.runError, output: EXIT.runError, interrupted: EXIT.interrupted };
+const EXIT_FOR_KIND: Record<ErrorKind, number> = {
+  usage: EXIT.usage,
+  input: EXIT.runError,
+  output: EXIT.runError,
+  interrupted: EXIT.interrupted,
+};
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof MwtError) return EXIT_FOR_KIND[error.kind];
@@ -35,6 +40,11 @@ export function formatError(error: unknown, verbose: boolean, command = 'mwt'): 
   if (verbose && error instanceof Error && error.stack) return error.stack;
   const message = error instanceof Error ? error.message : String(error);
   // One line: commander puts its suggestion on a line of its own and starts with "error: ".
-  const line = message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const line = message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
   return `${command}: ${line}`;
 }

@@ -1,17 +1,21 @@
 /** Option-value parsers for the CLI: bad values become one-line usage errors naming the option. */
 import { UsageError } from '../errors.js';
 
-export const parseInteger = (option: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n)) throw new UsageError(`${option}: expected an integer, got '${v}'`);
-  return n;
-};
+export const parseInteger =
+  (option: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n)) throw new UsageError(`${option}: expected an integer, got '${v}'`);
+    return n;
+  };
 
-export const parseNumber = (option: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option}: expected a number, got '${v}'`);
-  return n;
-};
+export const parseNumber =
+  (option: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option}: expected a number, got '${v}'`);
+    return n;
+  };
 
 /** "0.9" or "0.1,0.3,0.5" -> numbers (for the CLI's --threshold). */
 export function parseThresholds(text: string): number | number[] {
@@ -26,7 +30,8 @@ export function parseThresholds(text: string): number | number[] {
 export function parseClassList(text: string, option = '--classes'): number[] {
   const parts = text.split(',').map((s) => s.trim());
   const values = parts.map(Number);
-  if (parts.some((p, i) => p === '' || !Number.isInteger(values[i]))) throw new UsageError(`${option}: expected comma-separated class numbers such as 0,3, got '${text}'`);
+  if (parts.some((p, i) => p === '' || !Number.isInteger(values[i])))
+    throw new UsageError(`${option}: expected comma-separated class numbers such as 0,3, got '${text}'`);
   return values;
 }
 
@@ -39,7 +44,10 @@ export function parseSizeRange(text: string): [number, number] {
 }
 
 /** A value from a fixed list: `--model: unknown model 'vgg19', expected one of vgg16, resnet18, ...`. */
-export const parseChoice = <T extends string>(option: string, what: string, choices: readonly T[]) => (v: string): T => {
-  if (!(choices as readonly string[]).includes(v)) throw new UsageError(`${option}: unknown ${what} '${v}', expected one of ${choices.join(', ')}`);
-  return v as T;
-};
+export const parseChoice =
+  <T extends string>(option: string, what: string, choices: readonly T[]) =>
+  (v: string): T => {
+    if (!(choices as readonly string[]).includes(v))
+      throw new UsageError(`${option}: unknown ${what} '${v}', expected one of ${choices.join(', ')}`);
+    return v as T;
+  };

@@ -87,9 +87,19 @@ export async function benchCommand(input: BenchOptionsInput, log: Logger): Promi
   log.info(`backend: ${describeParallelism(parallelism)}, ${os.cpus().length} cores`);
   const results: Record<'standard' | 'modular', FormResult> = {} as never;
   for (const form of ['standard', 'modular'] as const) {
-    const t = await measureThroughput({ model: opts.model, width: opts.width, batchSize: opts.batchSize, form, steps: opts.steps, warmup: opts.warmup, replicas: workers });
+    const t = await measureThroughput({
+      model: opts.model,
+      width: opts.width,
+      batchSize: opts.batchSize,
+      form,
+      steps: opts.steps,
+      warmup: opts.warmup,
+      replicas: workers,
+    });
     results[form] = pick(t);
-    log.info(`${opts.model} width ${opts.width} batch ${opts.batchSize} ${form}: ${t.imagesPerSecond.toFixed(1)} images/s (median step ${t.medianStepMs.toFixed(0)} ms of ${opts.steps})`);
+    log.info(
+      `${opts.model} width ${opts.width} batch ${opts.batchSize} ${form}: ${t.imagesPerSecond.toFixed(1)} images/s (median step ${t.medianStepMs.toFixed(0)} ms of ${opts.steps})`,
+    );
   }
   const result: BenchResult = {
     model: opts.model,

@@ -40,14 +40,24 @@ export function parseModuleList(text: string): string[] {
 const pct = (x: number | null) => (x == null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 
 export function formatCompose(s: ComposeSummary): string {
-  const lines = [`composed ${s.classes.length} classes of ${s.dataset} from ${s.candidates} candidate modules; ${s.testSamples} test samples`];
+  const lines = [
+    `composed ${s.classes.length} classes of ${s.dataset} from ${s.candidates} candidate modules; ${s.testSamples} test samples`,
+  ];
   for (const c of s.classes) {
     const q = s.perClass.find((p) => p.class === c.index)!;
-    lines.push(`  ${String(c.index).padStart(2)} ${c.name.padEnd(12)} module ${c.module.slice(0, 12)} from ${c.source} (validation F1 ${c.validationF1.toFixed(3)}); test P ${q.precision.toFixed(3)} R ${q.recall.toFixed(3)} F1 ${q.f1.toFixed(3)}`);
+    lines.push(
+      `  ${String(c.index).padStart(2)} ${c.name.padEnd(12)} module ${c.module.slice(0, 12)} from ${c.source} (validation F1 ${c.validationF1.toFixed(3)}); test P ${q.precision.toFixed(3)} R ${q.recall.toFixed(3)} F1 ${q.f1.toFixed(3)}`,
+    );
   }
   lines.push(`accuracy ${pct(s.accuracy)}${s.calibrated ? ` (calibrated; ${pct(s.uncalibratedAccuracy)} without)` : ''}`);
-  for (const src of s.sources) lines.push(`  source ${src.run} (${src.model} x${src.width}, seed ${src.seed}): ${pct(src.restrictedAccuracy)} restricted to the same classes`);
-  if (s.versusBestSource != null) lines.push(`versus the best source: ${(s.versusBestSource * 100).toFixed(2)} points; reloaded model agrees on ${pct(s.reloaded.agreement)} of ${s.reloaded.samples} test images`);
+  for (const src of s.sources)
+    lines.push(
+      `  source ${src.run} (${src.model} x${src.width}, seed ${src.seed}): ${pct(src.restrictedAccuracy)} restricted to the same classes`,
+    );
+  if (s.versusBestSource != null)
+    lines.push(
+      `versus the best source: ${(s.versusBestSource * 100).toFixed(2)} points; reloaded model agrees on ${pct(s.reloaded.agreement)} of ${s.reloaded.samples} test images`,
+    );
   return lines.join('\n');
 }
 
@@ -60,7 +70,10 @@ export async function composeCommand(input: z.input<typeof composeOptionsSchema>
   const repo = resolveRepository(o.repo);
   const dirs = o.modules.map((m) => resolveModuleRef(m, repo, '--modules'));
   try {
-    chooseModules(dirs.map((d) => ({ card: readCard(d) })), o.pick);
+    chooseModules(
+      dirs.map((d) => ({ card: readCard(d) })),
+      o.pick,
+    );
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -68,7 +81,15 @@ export async function composeCommand(input: z.input<typeof composeOptionsSchema>
   const modules: LoadedModule[] = [];
   try {
     for (const d of dirs) modules.push(await loadCardedModule(d)); // each verified against its id
-    const summary = await composeModules({ modules, out: o.out, pick: o.pick, calibrate: o.calibrate, calibrationPerClass: o.calibrationPerClass, dataDir: o.dataDir, log });
+    const summary = await composeModules({
+      modules,
+      out: o.out,
+      pick: o.pick,
+      calibrate: o.calibrate,
+      calibrationPerClass: o.calibrationPerClass,
+      dataDir: o.dataDir,
+      log,
+    });
     writeJsonAtomic(path.join(o.out, 'summary.json'), summary);
     if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else log.info(formatCompose(summary));

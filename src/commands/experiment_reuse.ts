@@ -28,7 +28,9 @@ export const experimentReuseOptionsSchema = z.object({
   run: z.string().min(1, 'expected a run directory'),
   standardRun: z.string().min(1, 'expected a standard run directory'),
   /** [smallest, largest] sub-task size, inclusive. */
-  sizes: z.tuple([z.number().int(), z.number().int()]).refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-9'),
+  sizes: z
+    .tuple([z.number().int(), z.number().int()])
+    .refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-9'),
   perSize: z.number().int().positive().default(10),
   /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
   latencyRepeats: z.number().int().min(0).default(0),
@@ -37,7 +39,6 @@ export const experimentReuseOptionsSchema = z.object({
 
 export type ExperimentReuseInput = z.input<typeof experimentReuseOptionsSchema>;
 export type ExperimentReuseOptions = z.output<typeof experimentReuseOptionsSchema>;
-
 
 export interface SubtaskResult {
   size: number;
@@ -112,14 +113,19 @@ export function summarizeBySize(subtasks: SubtaskResult[], numClasses: number): 
 const pct = (x: number) => (x * 100).toFixed(2);
 
 /** The per-size table in the paper's units: % for rates and accuracies, millions for FLOPs, points for the loss. */
-export function formatReuseMarkdown(result: Pick<ExperimentReuseResult, 'model' | 'dataset' | 'threshold' | 'modelFlops' | 'bySize' | 'settings'>): string {
+export function formatReuseMarkdown(
+  result: Pick<ExperimentReuseResult, 'model' | 'dataset' | 'threshold' | 'modelFlops' | 'bySize' | 'settings'>,
+): string {
   const lines = [
     `Reuse of ${result.model} modules on ${result.dataset} sub-tasks (threshold ${result.threshold}, ${result.settings.epochs} fine-tuning epochs, lr ${result.settings.lr}, epoch chosen on a ${result.settings.validationFraction * 100}% validation split; seed ${result.settings.seed}).`,
     `Whole model: ${(result.modelFlops / 1e6).toFixed(2)} M FLOPs (multiply-accumulates). KRR: kernel retention rate (Table 5); FLOPs and reduction (Table 6); m-ACC module, M-ACC standard model restricted to the sub-task's classes, loss = M-ACC - m-ACC in points (Table 7).`,
     '',
     '| sub-task | sub-tasks run | KRR (%) | FLOPs (M) | reduction (%) | m-ACC (%) | M-ACC (%) | loss (pp) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...result.bySize.map((s) => `| ${s.size}-class | ${s.subtasks} of ${s.possible} | ${pct(s.kernelRate)} | ${(s.flops / 1e6).toFixed(2)} | ${pct(s.flopReduction)} | ${pct(s.moduleAccuracy)} | ${pct(s.modelAccuracy)} | ${pct(s.accuracyLoss)} |`),
+    ...result.bySize.map(
+      (s) =>
+        `| ${s.size}-class | ${s.subtasks} of ${s.possible} | ${pct(s.kernelRate)} | ${(s.flops / 1e6).toFixed(2)} | ${pct(s.flopReduction)} | ${pct(s.moduleAccuracy)} | ${pct(s.modelAccuracy)} | ${pct(s.accuracyLoss)} |`,
+    ),
   ];
   return lines.join('\n') + '\n';
 }
@@ -131,12 +137,41 @@ function csv(rows: Record<string, unknown>[], columns: string[]): string {
 
 function writeOutputs(out: string, result: ExperimentReuseResult): void {
   writeJsonAtomic(path.join(out, 'reuse.json'), result);
-  writeFileAtomic(path.join(out, 'reuse.csv'), csv(result.bySize as unknown as Record<string, unknown>[], ['size', 'subtasks', 'possible', 'kernelRate', 'flops', 'flopReduction', 'moduleAccuracy', 'modelAccuracy', 'accuracyLoss']));
+  writeFileAtomic(
+    path.join(out, 'reuse.csv'),
+    csv(result.bySize as unknown as Record<string, unknown>[], [
+      'size',
+      'subtasks',
+      'possible',
+      'kernelRate',
+      'flops',
+      'flopReduction',
+      'moduleAccuracy',
+      'modelAccuracy',
+      'accuracyLoss',
+    ]),
+  );
   writeFileAtomic(
     path.join(out, 'subtasks.csv'),
     csv(
       result.subtasks.map((s) => ({ ...s, latencyBatch1: s.latencyMs?.batch1, latencyBatch128: s.latencyMs?.batch128 })),
-      ['size', 'classes', 'kernelRate', 'flops', 'flopReduction', 'moduleAccuracy', 'modelAccuracy', 'accuracyLoss', 'restrictedAccuracy', 'accuracyBeforeFineTune', 'bestEpoch', 'parameters', 'latencyBatch1', 'latencyBatch128', 'seconds'],
+      [
+        'size',
+        'classes',
+        'kernelRate',
+        'flops',
+        'flopReduction',
+        'moduleAccuracy',
+        'modelAccuracy',
+        'accuracyLoss',
+        'restrictedAccuracy',
+        'accuracyBeforeFineTune',
+        'bestEpoch',
+        'parameters',
+        'latencyBatch1',
+        'latencyBatch128',
+        'seconds',
+      ],
     ),
   );
   writeFileAtomic(path.join(out, 'reuse.md'), formatReuseMarkdown(result));
@@ -148,7 +183,14 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
   const started = performance.now();
   let ctx;
   try {
-    ctx = await openReuseContext({ run: opts.run, standardRun: opts.standardRun, threshold: opts.threshold, dataDir: opts.dataDir, backend: opts.backend, log });
+    ctx = await openReuseContext({
+      run: opts.run,
+      standardRun: opts.standardRun,
+      threshold: opts.threshold,
+      dataDir: opts.dataDir,
+      backend: opts.backend,
+      log,
+    });
   } catch (e) {
     if (e instanceof Error && !(e instanceof OutputError) && /^--(run|standard-run):/.test(e.message)) throw new UsageError(e.message);
     throw e;
@@ -158,7 +200,8 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
     const [lo, hi] = opts.sizes;
     if (hi > n) throw new UsageError(`--sizes: the largest sub-task size is ${n} (the run has ${n} classes), got ${lo}-${hi}`);
     const plan = [];
-    for (let size = lo; size <= hi; size++) for (const classes of sampleSubsets(n, size, opts.perSize, `${opts.seed}:${size}`)) plan.push({ size, classes });
+    for (let size = lo; size <= hi; size++)
+      for (const classes of sampleSubsets(n, size, opts.perSize, `${opts.seed}:${size}`)) plan.push({ size, classes });
     log.info(`experiment reuse: ${plan.length} sub-tasks, sizes ${lo}-${hi}, up to ${opts.perSize} per size`);
     const { json: _json, out: _out, run: _run, standardRun: _std, backend: _backend, dataDir: _dataDir, ...settings } = opts;
     const result: ExperimentReuseResult = {
@@ -203,7 +246,9 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
       result.bySize = summarizeBySize(result.subtasks, n);
       result.seconds = (performance.now() - started) / 1000;
       writeOutputs(opts.out, result);
-      log.info(`[${i + 1}/${plan.length}] classes ${classes.join(',')}: KRR ${pct(summary.kernelRate)}%, FLOPs -${pct(summary.flopReduction)}%, m-ACC ${pct(summary.accuracy)}% vs M-ACC ${pct(modelAccuracy)}% (${summary.seconds.toFixed(1)} s)`);
+      log.info(
+        `[${i + 1}/${plan.length}] classes ${classes.join(',')}: KRR ${pct(summary.kernelRate)}%, FLOPs -${pct(summary.flopReduction)}%, m-ACC ${pct(summary.accuracy)}% vs M-ACC ${pct(modelAccuracy)}% (${summary.seconds.toFixed(1)} s)`,
+      );
     }
     result.complete = true;
     result.seconds = (performance.now() - started) / 1000;

@@ -32,23 +32,47 @@ export const modularizeOptionsSchema = z.object({
 export type ModularizeOptionsInput = z.input<typeof modularizeOptionsSchema>;
 export type ModularizeOptions = z.output<typeof modularizeOptionsSchema>;
 
-
 const f4 = (x: number) => x.toFixed(4);
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 /** The modules table: one row per module, then the totals (and the sweep when there is one). */
 export function formatModulesTable(report: ModulesReport, sweep?: SweepEntry[]): string {
   const rows = [['class', 'name', 'kernels', 'KRR', 'cohesion', 'coupling', 'params']];
-  for (const m of report.modules) rows.push([String(m.class), m.className, String(m.kernels), pct(m.kernelRate), f4(m.cohesion), f4(m.coupling), m.parameters.toLocaleString('en')]);
-  rows.push(['all', '', `/${report.maskedKernels}`, pct(report.kernelRetentionRate), f4(report.cohesion), f4(report.coupling), `/${report.modelParametersWithoutGenerators.toLocaleString('en')}`]);
+  for (const m of report.modules)
+    rows.push([
+      String(m.class),
+      m.className,
+      String(m.kernels),
+      pct(m.kernelRate),
+      f4(m.cohesion),
+      f4(m.coupling),
+      m.parameters.toLocaleString('en'),
+    ]);
+  rows.push([
+    'all',
+    '',
+    `/${report.maskedKernels}`,
+    pct(report.kernelRetentionRate),
+    f4(report.cohesion),
+    f4(report.coupling),
+    `/${report.modelParametersWithoutGenerators.toLocaleString('en')}`,
+  ]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  const out = [`modules of ${report.model} (${report.dataset}) at threshold ${report.threshold}${report.keepGenerators ? ', with generators' : ''}:`, ...rows.map(line)];
+  const out = [
+    `modules of ${report.model} (${report.dataset}) at threshold ${report.threshold}${report.keepGenerators ? ', with generators' : ''}:`,
+    ...rows.map(line),
+  ];
   if (sweep && sweep.length > 1) {
     out.push('', 'threshold      KRR  cohesion  coupling');
-    for (const s of sweep) out.push(`${String(s.threshold).padStart(9)}  ${pct(s.kernelRetentionRate).padStart(7)}  ${f4(s.cohesion).padStart(8)}  ${f4(s.coupling).padStart(8)}`);
+    for (const s of sweep)
+      out.push(
+        `${String(s.threshold).padStart(9)}  ${pct(s.kernelRetentionRate).padStart(7)}  ${f4(s.cohesion).padStart(8)}  ${f4(s.coupling).padStart(8)}`,
+      );
   }
-  out.push(`${report.seconds.toFixed(1)} s (inference ${report.timings.inference.toFixed(1)} s, metrics ${report.timings.metrics.toFixed(1)} s, modules ${report.timings.modules.toFixed(1)} s)`);
+  out.push(
+    `${report.seconds.toFixed(1)} s (inference ${report.timings.inference.toFixed(1)} s, metrics ${report.timings.metrics.toFixed(1)} s, modules ${report.timings.modules.toFixed(1)} s)`,
+  );
   return out.join('\n');
 }
 
@@ -56,7 +80,14 @@ export async function modularizeCommand(input: ModularizeOptionsInput, log: Logg
   const opts = parseOptions(modularizeOptionsSchema, input);
   let report;
   try {
-    report = await modularizeRun(opts.run, { threshold: opts.threshold, keepGenerators: opts.keepGenerators, backend: opts.backend, batchSize: opts.batchSize, dataDir: opts.dataDir, log });
+    report = await modularizeRun(opts.run, {
+      threshold: opts.threshold,
+      keepGenerators: opts.keepGenerators,
+      backend: opts.backend,
+      batchSize: opts.batchSize,
+      dataDir: opts.dataDir,
+      log,
+    });
   } catch (e) {
     // A bad --run directory is a usage problem; anything else (data, I/O) is a run error.
     if (e instanceof InputError && e.option === 'run') throw new UsageError(e.message, { option: e.option, file: e.file });

@@ -6,7 +6,19 @@ import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
 import { CorruptModuleError } from '../modules/card.js';
-import { addToRepository, findModuleDirs, listRepository, removeModule, resolveModuleId, resolveRepository, searchRepository, showModule, type AddResult, type ListedModule, type ShownModule } from '../modules/repository.js';
+import {
+  addToRepository,
+  findModuleDirs,
+  listRepository,
+  removeModule,
+  resolveModuleId,
+  resolveRepository,
+  searchRepository,
+  showModule,
+  type AddResult,
+  type ListedModule,
+  type ShownModule,
+} from '../modules/repository.js';
 
 const common = { repo: z.string().min(1, 'expected a directory').optional(), json: z.boolean().default(false) };
 
@@ -36,7 +48,14 @@ function table(mods: ListedModule[]): string {
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function modulesAddCommand(input: { source: string; repo?: string; json?: boolean }, log: Logger): Promise<AddResult> {
@@ -50,7 +69,10 @@ export async function modulesAddCommand(input: { source: string; repo?: string; 
   const repo = resolveRepository(o.repo);
   const r = await addToRepository(repo, o.source);
   if (o.json) out(JSON.stringify(r, null, 2));
-  else log.info(`${repo}: ${r.added.length} module(s) added, ${r.present.length} already present${r.added.length ? ` (${r.added.map(short).join(', ')})` : ''}`);
+  else
+    log.info(
+      `${repo}: ${r.added.length} module(s) added, ${r.present.length} already present${r.added.length ? ` (${r.added.map(short).join(', ')})` : ''}`,
+    );
   return r;
 }
 
@@ -64,7 +86,9 @@ export function modulesListCommand(input: { repo?: string; json?: boolean }): Li
 export const searchOptionsSchema = z.object({
   ...common,
   dataset: z.string().min(1).optional(),
-  class: z.union([z.number().int().min(0, 'expected a class number or name'), z.string().min(1, 'expected a class number or name')]).optional(),
+  class: z
+    .union([z.number().int().min(0, 'expected a class number or name'), z.string().min(1, 'expected a class number or name')])
+    .optional(),
   model: z.string().min(1).optional(),
   maxFlops: z.number().positive('expected a positive number').optional(),
   minF1: z.number().min(0, 'expected a number in [0, 1]').max(1, 'expected a number in [0, 1]').optional(),
@@ -73,7 +97,13 @@ export const searchOptionsSchema = z.object({
 export function modulesSearchCommand(input: z.input<typeof searchOptionsSchema>): ListedModule[] {
   const o = parse(searchOptionsSchema, input);
   const cls = typeof o.class === 'string' && /^\d+$/.test(o.class) ? Number(o.class) : o.class;
-  const mods = searchRepository(resolveRepository(o.repo), { dataset: o.dataset, class: cls, model: o.model, maxFlops: o.maxFlops, minF1: o.minF1 });
+  const mods = searchRepository(resolveRepository(o.repo), {
+    dataset: o.dataset,
+    class: cls,
+    model: o.model,
+    maxFlops: o.maxFlops,
+    minF1: o.minF1,
+  });
   out(o.json ? JSON.stringify(mods, null, 2) : table(mods));
   return mods;
 }
@@ -96,7 +126,9 @@ export function modulesShowCommand(input: { id: string; repo?: string; json?: bo
   if (o.json) out(JSON.stringify(shown, null, 2));
   else {
     const c = shown.card;
-    const q = c.quality.perClass.map((p) => `${p.class}:${p.name} P ${p.precision.toFixed(3)} R ${p.recall.toFixed(3)} F1 ${p.f1.toFixed(3)}`).join('; ');
+    const q = c.quality.perClass
+      .map((p) => `${p.class}:${p.name} P ${p.precision.toFixed(3)} R ${p.recall.toFixed(3)} F1 ${p.f1.toFixed(3)}`)
+      .join('; ');
     out(
       [
         `module ${c.id}  (${shown.status}${shown.problem ? ': ' + shown.problem : ''})`,
@@ -104,7 +136,9 @@ export function modulesShowCommand(input: { id: string; repo?: string; json?: bo
         `  source ${c.source.run} (seed ${String(c.source.settings.seed)}, epochs ${String(c.source.settings.epochs)}, limit ${String(c.source.settings.limit ?? 'all')}), tau ${c.threshold}, KRR ${(c.kernelRate * 100).toFixed(2)}%`,
         `  ${c.parameters} parameters, ${(c.flops / 1e6).toFixed(2)} M MACs`,
         `  ${c.quality.split} (${c.quality.samples} samples, ${c.quality.rule}): ${q}`,
-        c.score ? `  score: ${c.score.kind} in ${c.score.file}, validation F1 ${c.score.validation.perClass[0]!.f1.toFixed(3)} on ${c.score.validation.samples} held-out training samples` : '  score: none (sub-task model)',
+        c.score
+          ? `  score: ${c.score.kind} in ${c.score.file}, validation F1 ${c.score.validation.perClass[0]!.f1.toFixed(3)} on ${c.score.validation.samples} held-out training samples`
+          : '  score: none (sub-task model)',
         `  mwt ${c.versions.mwt}, tfjs ${c.versions.tfjsCore}, created ${c.created}`,
         `  ${shown.dir}`,
       ].join('\n'),

@@ -35,14 +35,16 @@ export function checkOutDir(out: string): void {
 }
 
 export function checkDataDir(dir: string | undefined): void {
-  if (dir != null && !(fs.existsSync(dir) && fs.statSync(dir).isDirectory())) throw new UsageError(`--data-dir: directory ${dir} does not exist`);
+  if (dir != null && !(fs.existsSync(dir) && fs.statSync(dir).isDirectory()))
+    throw new UsageError(`--data-dir: directory ${dir} does not exist`);
 }
 
 const f3 = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 export function formatReplace(s: ReplaceSummary): string {
-  const row = (what: string, r: ReplaceSummary['before']) => `${what.padEnd(22)} ${f3(r.classK.precision).padStart(9)} ${f3(r.classK.recall).padStart(7)} ${f3(r.classK.f1).padStart(6)} ${pct(r.accuracy).padStart(9)}`;
+  const row = (what: string, r: ReplaceSummary['before']) =>
+    `${what.padEnd(22)} ${f3(r.classK.precision).padStart(9)} ${f3(r.classK.recall).padStart(7)} ${f3(r.classK.f1).padStart(6)} ${pct(r.accuracy).padStart(9)}`;
   return [
     `replace class ${s.classIndex} (${s.className}) of ${s.run} with module ${s.module.slice(0, 12)} (${s.moduleSource}); ${s.testSamples} test samples`,
     `${''.padEnd(22)} precision  recall     F1  accuracy`,

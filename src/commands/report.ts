@@ -28,7 +28,8 @@ export type ReportOptions = z.output<typeof reportOptionsSchema>;
 
 function requireDir(option: string, dir: string): void {
   if (!fs.existsSync(dir)) throw new UsageError(`${option}: directory ${dir} does not exist`);
-  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${option}: ${dir} is not a directory (expected a run directory written by mwt train)`);
+  if (!fs.statSync(dir).isDirectory())
+    throw new UsageError(`${option}: ${dir} is not a directory (expected a run directory written by mwt train)`);
 }
 
 export async function reportCommand(input: ReportOptionsInput, log: Logger): Promise<WrittenReport> {
@@ -36,7 +37,8 @@ export async function reportCommand(input: ReportOptionsInput, log: Logger): Pro
   requireDir('--run', opts.run);
   if (opts.standardRun) requireDir('--standard-run', opts.standardRun);
   const reuse = opts.reuse == null ? [] : Array.isArray(opts.reuse) ? opts.reuse : [opts.reuse];
-  for (const p of reuse) if (!fs.existsSync(p)) throw new UsageError(`--reuse: ${p} does not exist (expected a reuse directory or JSON file)`);
+  for (const p of reuse)
+    if (!fs.existsSync(p)) throw new UsageError(`--reuse: ${p} does not exist (expected a reuse directory or JSON file)`);
   let out = opts.out;
   if (out && fs.existsSync(out) && fs.statSync(out).isDirectory()) out = path.join(out, REPORT_FILE);
   checkWritableFile(out ?? path.join(opts.run, REPORT_FILE), opts.out ? '--out' : '--run');

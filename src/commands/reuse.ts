@@ -32,7 +32,11 @@ export const reuseSharedFields = {
   seed: z.number().int().default(DEFAULT_REUSE.seed),
   lr: z.number().positive().default(DEFAULT_REUSE.lr),
   batchSize: z.number().int().positive().default(DEFAULT_REUSE.batchSize),
-  validationFraction: z.number().gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)').default(DEFAULT_REUSE.validationFraction),
+  validationFraction: z
+    .number()
+    .gt(0, 'expected a number in (0, 1)')
+    .lt(1, 'expected a number in (0, 1)')
+    .default(DEFAULT_REUSE.validationFraction),
   dataDir: z.string().min(1).optional(),
   backend: z.enum(BACKENDS).optional(),
   /** Print the result as JSON on stdout. */
@@ -52,9 +56,10 @@ export const reuseOptionsSchema = z.object({
 export type ReuseCommandInput = z.input<typeof reuseOptionsSchema>;
 export type ReuseCommandOptions = z.output<typeof reuseOptionsSchema>;
 
-
 /** The fine-tuning and latency settings of both reuse commands, as reuseSubtask takes them. */
-export function subtaskSettings(opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' | 'batchSize' | 'validationFraction' | 'seed' | 'latencyRepeats'>) {
+export function subtaskSettings(
+  opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' | 'batchSize' | 'validationFraction' | 'seed' | 'latencyRepeats'>,
+) {
   return {
     epochs: opts.epochs,
     lr: opts.lr,
@@ -73,7 +78,8 @@ export function parseReuseOptions(input: ReuseCommandInput): ReuseCommandOptions
 const USAGE_OPTIONS = new Set(['run', 'classes', 'standardRun']);
 
 function asUsageError(e: unknown): unknown {
-  if (e instanceof InputError && e.option != null && USAGE_OPTIONS.has(e.option)) return new UsageError(e.message, { option: e.option, file: e.file });
+  if (e instanceof InputError && e.option != null && USAGE_OPTIONS.has(e.option))
+    return new UsageError(e.message, { option: e.option, file: e.file });
   return e;
 }
 

@@ -70,9 +70,12 @@ let wasmFactoryThreads: number | null = null;
  * threaded build's worker pool.
  */
 export function setWasmThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new Error(`--threads: expected an integer from 1 to 8, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8)
+    throw new Error(`--threads: expected an integer from 1 to 8, got ${threads}`);
   if (wasmFactoryThreads != null && wasmFactoryThreads !== threads) {
-    throw new Error(`--threads: the wasm backend is already set up with ${wasmFactoryThreads} thread(s); choose threads before the first initBackend`);
+    throw new Error(
+      `--threads: the wasm backend is already set up with ${wasmFactoryThreads} thread(s); choose threads before the first initBackend`,
+    );
   }
   wasmThreads = threads;
 }
@@ -142,7 +145,9 @@ export async function initBackend(requested?: string): Promise<BackendName> {
     }
     const name = wanted as BackendName;
     if (!(await loaders[name]()) || !(await tf.setBackend(name))) {
-      throw new Error(`--backend: the '${name}' backend is not available on this machine${name === 'tensorflow' ? ' (build it with `mwt setup tensorflow`)' : ''}`);
+      throw new Error(
+        `--backend: the '${name}' backend is not available on this machine${name === 'tensorflow' ? ' (build it with `mwt setup tensorflow`)' : ''}`,
+      );
     }
     await tf.ready();
     installEnginePatches(name);

@@ -74,7 +74,8 @@ export function batchNormTraining(
   onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
 ): tf.Tensor {
   // On the tensorflow backend TensorFlow's own fused op does all of this in one op each way.
-  if (crossReplicaSum == null && x.rank === 4 && nativeTensorflowOps()) return nativeBatchNormTraining(x as tf.Tensor4D, gamma, beta, epsilon, onStats);
+  if (crossReplicaSum == null && x.rank === 4 && nativeTensorflowOps())
+    return nativeBatchNormTraining(x as tf.Tensor4D, gamma, beta, epsilon, onStats);
   const c = x.shape[x.rank - 1]!;
   const p = x.size / c; // rows of this replica
   let stats: tf.Tensor1D[] = [];
@@ -96,22 +97,23 @@ export function batchNormTraining(
       value: out,
       // tfjs runs a custom gradient outside any tidy scope: without this tidy every temporary
       // below (four [P, C] products and sums per layer) would live until the backward pass ends.
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.tidy(() => {
-        const [sXhat, sGamma, sInvstd] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-        const dy2 = tf.reshape(dy as tf.Tensor, [p, c]) as tf.Tensor2D;
-        const dyXhat = tf.mul(dy2, sXhat) as tf.Tensor2D;
-        // dx needs the sums over the whole batch (all replicas); the parameter gradients are
-        // this replica's share (data-parallel training sums them with the other gradients).
-        const dBeta = columnSum(dy2);
-        const dGamma = columnSum(dyXhat);
-        const all = overReplicas([dBeta, dGamma], p);
-        const scale = tf.mul(sGamma, sInvstd); // [C]
-        // dx = dy * scale + xhat * (-scale * dGamma / P) + (-scale * dBeta / P)
-        const xhatCoef = tf.mul(scale, tf.div(all.sums[1]!, -all.rows));
-        const shift = tf.mul(scale, tf.div(all.sums[0]!, -all.rows));
-        const dx = tf.add(tf.add(tf.mul(dy2, scale), tf.mul(sXhat, xhatCoef)), shift);
-        return [tf.reshape(dx, xIn.shape), dGamma, dBeta];
-      }),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sXhat, sGamma, sInvstd] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+          const dy2 = tf.reshape(dy as tf.Tensor, [p, c]) as tf.Tensor2D;
+          const dyXhat = tf.mul(dy2, sXhat) as tf.Tensor2D;
+          // dx needs the sums over the whole batch (all replicas); the parameter gradients are
+          // this replica's share (data-parallel training sums them with the other gradients).
+          const dBeta = columnSum(dy2);
+          const dGamma = columnSum(dyXhat);
+          const all = overReplicas([dBeta, dGamma], p);
+          const scale = tf.mul(sGamma, sInvstd); // [C]
+          // dx = dy * scale + xhat * (-scale * dGamma / P) + (-scale * dBeta / P)
+          const xhatCoef = tf.mul(scale, tf.div(all.sums[1]!, -all.rows));
+          const shift = tf.mul(scale, tf.div(all.sums[0]!, -all.rows));
+          const dx = tf.add(tf.add(tf.mul(dy2, scale), tf.mul(sXhat, xhatCoef)), shift);
+          return [tf.reshape(dx, xIn.shape), dGamma, dBeta];
+        }),
     };
   });
   const normed = op(x, gamma, beta);

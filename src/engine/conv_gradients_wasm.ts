@@ -56,7 +56,14 @@ export function dilateSpatial(t: tf.Tensor4D, strideH: number, strideW: number):
   const [n, h, w, c] = t.shape;
   // [n, h, 1, w, 1, c] padded to [n, h, sH, w, sW, c], then cropped to (h-1)*sH+1 rows.
   const expanded = tf.reshape(t, [n, h, 1, w, 1, c]);
-  const padded = tf.pad(expanded, [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]]);
+  const padded = tf.pad(expanded, [
+    [0, 0],
+    [0, 0],
+    [0, strideH - 1],
+    [0, 0],
+    [0, strideW - 1],
+    [0, 0],
+  ]);
   const flat = tf.reshape(padded, [n, h * strideH, w * strideW, c]);
   return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]) as tf.Tensor4D;
 }
@@ -87,7 +94,19 @@ export function conv2dFilterGrad(
     }
     const xT = tf.transpose(xs, [3, 1, 2, 0]) as tf.Tensor4D; // [C_in, H, W, N]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H_out, W_out, N, C_out]
-    const out = tf.conv2d(xT, dyT, 1, [[0, 0], [top, bottom], [left, right], [0, 0]], 'NHWC', [sH, sW]);
+    const out = tf.conv2d(
+      xT,
+      dyT,
+      1,
+      [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      'NHWC',
+      [sH, sW],
+    );
     return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D; // [kh, kw, C_in, C_out]
   });
 }
@@ -149,7 +168,12 @@ export function conv2dInputGrad(
       throw new Error(`conv2dInputGrad: unsupported padding ${JSON.stringify(info.padInfo)}`);
     }
     const w = flipped ?? flipSwapFilter(filter);
-    return tf.conv2d(dilated, w, 1, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
+    return tf.conv2d(dilated, w, 1, [
+      [0, 0],
+      [padTop, padBottom],
+      [padLeft, padRight],
+      [0, 0],
+    ]);
   });
 }
 

@@ -58,7 +58,11 @@ function makeForward(kernelName: string, stock: KernelConfig): KernelConfig {
     const attrs = args.attrs as unknown as ConvLike & { activation?: string };
     const { x, filter, bias, preluActivationWeights } = args.inputs;
     const activation = attrs.activation ?? 'linear';
-    if (preluActivationWeights != null || (activation !== 'linear' && activation !== 'relu') || !useWinograd('forward', x!.shape, filter!.shape, attrs)) {
+    if (
+      preluActivationWeights != null ||
+      (activation !== 'linear' && activation !== 'relu') ||
+      !useWinograd('forward', x!.shape, filter!.shape, attrs)
+    ) {
       return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     }
     const xs = borrowTensor(x!) as tf.Tensor4D;

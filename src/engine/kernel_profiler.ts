@@ -58,7 +58,11 @@ export interface ProfileOptions {
   byShape?: boolean;
 }
 
-export async function profileKernels(backendName: string, fn: () => unknown | Promise<unknown>, options: ProfileOptions = {}): Promise<KernelProfile> {
+export async function profileKernels(
+  backendName: string,
+  fn: () => unknown | Promise<unknown>,
+  options: ProfileOptions = {},
+): Promise<KernelProfile> {
   const { clock = 'wall', byShape = false } = options;
   const now = clockFn(clock);
   const originals = tf.getKernelsForBackend(backendName);
@@ -77,7 +81,12 @@ export async function profileKernels(backendName: string, fn: () => unknown | Pr
         const elapsed = now() - start;
         stack.pop();
         if (stack.length > 0) stack[stack.length - 1]!.childMs += elapsed;
-        const key = byShape ? `${config.kernelName} ${Object.values(args.inputs).filter((i) => i != null).map((i) => `[${i!.shape.join(',')}]`).join(' ')}` : config.kernelName;
+        const key = byShape
+          ? `${config.kernelName} ${Object.values(args.inputs)
+              .filter((i) => i != null)
+              .map((i) => `[${i!.shape.join(',')}]`)
+              .join(' ')}`
+          : config.kernelName;
         let t = times.get(key);
         if (t == null) times.set(key, (t = { kernel: key, calls: 0, selfMs: 0, totalMs: 0 }));
         t.calls++;

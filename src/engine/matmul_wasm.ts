@@ -34,7 +34,11 @@ export function makeWasmBatchMatMulKernel(stock: KernelFunc, transpose: KernelFu
     const a2 = transposeA ? swapLast(a) : a;
     const b2 = transposeB ? swapLast(b) : b;
     try {
-      return stock({ inputs: { a: a2, b: b2 }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+      return stock({
+        inputs: { a: a2, b: b2 },
+        backend: args.backend,
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      } as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     } finally {
       if (a2 !== a) backend.disposeData(a2.dataId);
       if (b2 !== b) backend.disposeData(b2.dataId);

@@ -102,12 +102,18 @@ export function installStreamingGradients(): boolean {
   engine.gradients = function gradients(f: () => Tensor, xs: Tensor[], dy?: Tensor, allowNoGradients = false) {
     if (xs.length === 0) throw new Error('gradients() received an empty list of xs.');
     if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
-    const y: Tensor = this.scopedRun(() => this.startTape(), () => this.endTape(), () => this.tidy('forward', f));
+    const y: Tensor = this.scopedRun(
+      () => this.startTape(),
+      () => this.endTape(),
+      () => this.tidy('forward', f),
+    );
     if (!(y instanceof tf.Tensor)) throw new Error('The result y returned by f() must be a tensor.');
     const activeTape: TapeNode[] = this.state.activeTape;
     const tape = getFilteredNodesXToY(activeTape, xs, y);
     if (!allowNoGradients && tape.length === 0 && xs.length > 0) {
-      throw new Error('Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.');
+      throw new Error(
+        'Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.',
+      );
     }
     const firstOrder = this.state.gradientDepth === 0;
     return this.tidy('backward', () => {
@@ -150,11 +156,15 @@ export function installStreamingGradients(): boolean {
           }
           const dx: Tensor = this.tidy(() => inputGradients[inputName]!());
           if (dx.dtype !== 'float32') {
-            throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`);
+            throw new Error(
+              `Error in gradient for op ${node.kernelName}. The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`,
+            );
           }
           const x = node.inputs[inputName]!;
           if (!arraysEqual(dx.shape, x.shape)) {
-            throw new Error(`Error in gradient for op ${node.kernelName}. The gradient of input '${inputName}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`);
+            throw new Error(
+              `Error in gradient for op ${node.kernelName}. The gradient of input '${inputName}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`,
+            );
           }
           if (!acc.has(x.id)) set(x.id, dx);
           else {
@@ -166,7 +176,10 @@ export function installStreamingGradients(): boolean {
         }
         // Every reader of these gradients has run.
         for (const o of node.outputs) if (!wanted.has(o.id)) release(o.id);
-        if (firstOrder) node.saved?.forEach((t) => { if (!refs.has(t)) t.dispose(); });
+        if (firstOrder)
+          node.saved?.forEach((t) => {
+            if (!refs.has(t)) t.dispose();
+          });
       }
       const grads = xs.map((x) => acc.get(x.id));
       if (firstOrder) {

@@ -59,7 +59,13 @@ function batchNormAttrs(b: NodeBackend, epsilon: number): TfAttr[] {
  * batchNormTraining(): returns the normalised tensor, `onStats` gets the batch mean and the
  * biased variance (what tfjs-layers' moving averages use).
  */
-export function nativeBatchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void): tf.Tensor4D {
+export function nativeBatchNormTraining(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+): tf.Tensor4D {
   const b = nodeBackend();
   if (b == null) throw new Error('nativeBatchNormTraining: the tensorflow backend is not active');
   const attrs = batchNormAttrs(b, epsilon);
@@ -68,7 +74,12 @@ export function nativeBatchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, g, off, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const empty = tf.tensor1d([]);
-    const [y, mean, unbiased, r1, r2, r3] = b.executeMultipleOutputs('FusedBatchNormV3', [...attrs, { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT!, value: 1 }], [xIn, g, off, empty, empty], 6);
+    const [y, mean, unbiased, r1, r2, r3] = b.executeMultipleOutputs(
+      'FusedBatchNormV3',
+      [...attrs, { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT!, value: 1 }],
+      [xIn, g, off, empty, empty],
+      6,
+    );
     empty.dispose();
     // TensorFlow reports the unbiased (Bessel-corrected) batch variance.
     stats = [tf.keep(mean as tf.Tensor1D), tf.keep(tf.mul(unbiased!, (rows - 1) / rows) as tf.Tensor1D)];
@@ -78,7 +89,12 @@ export function nativeBatchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta
       value: y as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sg, s1, s2, s3] = saved as tf.Tensor[];
-        const [dx, dGamma, dBeta, r4, r5] = b.executeMultipleOutputs('FusedBatchNormGradV3', attrs, [dy as tf.Tensor, sx!, sg!, s1!, s2!, s3!], 5);
+        const [dx, dGamma, dBeta, r4, r5] = b.executeMultipleOutputs(
+          'FusedBatchNormGradV3',
+          attrs,
+          [dy as tf.Tensor, sx!, sg!, s1!, s2!, s3!],
+          5,
+        );
         tf.dispose([r4!, r5!]);
         return [dx!, dGamma!, dBeta!];
       },
@@ -136,8 +152,12 @@ export function installTensorflowConvFilterGrad(): void {
     backendName: 'tensorflow',
     kernelFunc: (args) => {
       const { x, dy } = args.inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      const attrs = args.attrs as unknown as ConvAttrs & { dilations?: number | [number, number]; filterShape: [number, number, number, number] };
-      const dilated = attrs.dilations != null && (Array.isArray(attrs.dilations) ? attrs.dilations.some((d) => d !== 1) : attrs.dilations !== 1);
+      const attrs = args.attrs as unknown as ConvAttrs & {
+        dilations?: number | [number, number];
+        filterShape: [number, number, number, number];
+      };
+      const dilated =
+        attrs.dilations != null && (Array.isArray(attrs.dilations) ? attrs.dilations.some((d) => d !== 1) : attrs.dilations !== 1);
       if (attrs.dataFormat === 'NCHW' || dilated || dy.shape[1] * dy.shape[2] > SMALL_CONV_OUTPUT) return stockFunc(args);
       return conv2dFilterGrad(x, dy, attrs.filterShape, attrs);
     },

@@ -50,7 +50,10 @@ export function registerWasmTrainingKernels(): void {
   registered = true;
   const stockMatMul = stockKernel(tf.BatchMatMul);
   // Keep the stock setupFunc: it binds the C++ function when the backend initialises.
-  const batchMatMul = { ...makeWasmBatchMatMulKernel(stockMatMul.kernelFunc, stockKernel(tf.Transpose).kernelFunc), setupFunc: stockMatMul.setupFunc };
+  const batchMatMul = {
+    ...makeWasmBatchMatMulKernel(stockMatMul.kernelFunc, stockKernel(tf.Transpose).kernelFunc),
+    setupFunc: stockMatMul.setupFunc,
+  };
   const identity = makeSharedIdentityKernel(stockKernel(tf.Identity));
   const slice = makeWasmSliceKernel(stockKernel(tf.Slice).kernelFunc);
   const forwardConvs = makeWinogradForwardKernels(stockKernel(tf.Conv2D), stockKernel(tf.FusedConv2D));

@@ -26,7 +26,13 @@ import * as tf from '@tensorflow/tfjs-core';
 const FILTER_GRAD_CHUNK = 4096;
 
 /** True when winograd*3x3 computes this conv: 3x3 filter, stride 1, dilation 1, 'same' (pad 1), even H and W. */
-export function winogradFits(xShape: readonly number[], filterShape: readonly number[], strides: number | readonly number[], pad: unknown, dilations: number | readonly number[] = 1): boolean {
+export function winogradFits(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: number | readonly number[],
+  pad: unknown,
+  dilations: number | readonly number[] = 1,
+): boolean {
   const [kh, kw] = filterShape;
   const [, h, w] = xShape;
   const ones = (v: number | readonly number[]) => (typeof v === 'number' ? v === 1 : v.every((d) => d === 1));
@@ -76,8 +82,17 @@ function applyBT(d: tf.Tensor[]): tf.Tensor[] {
 /** V = B^T d B. x [N,H,W,C] (H, W even) -> 16 tensors [T, C], tile order (j, n, i). */
 function inputTransform(x: tf.Tensor4D): tf.Tensor2D[] {
   const [n, h, w, c] = x.shape;
-  const hp = h + 2, wp = w + 2, h2 = h / 2, w2 = w / 2, T = n * h2 * w2;
-  const xp = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const hp = h + 2,
+    wp = w + 2,
+    h2 = h / 2,
+    w2 = w / 2,
+    T = n * h2 * w2;
+  const xp = tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
   // [n, hp/2, 2r, wp*c] -> [2r, n, hp/2, wp*c], viewed as [2r*n, hp/2*wp*c]
   const P = tf.reshape(tf.transpose(tf.reshape(xp, [n, hp / 2, 2, wp * c]), [2, 0, 1, 3]), [2 * n, (hp / 2) * wp * c]);
   const d = [0, 1, 2, 3].map((r) => tf.slice(P, [(r & 1) * n, (r >> 1) * wp * c], [n, h2 * wp * c]));
@@ -101,7 +116,8 @@ function applyAT(m: tf.Tensor[]): tf.Tensor[] {
 /** Y = A^T M A; M: 16 tensors [T, Co] (tile order (j, n, i)) -> [N,H,W,Co]. */
 function outputTransform(M: tf.Tensor2D[], n: number, h: number, w: number): tf.Tensor4D {
   const co = M[0]!.shape[1];
-  const h2 = h / 2, w2 = w / 2;
+  const h2 = h / 2,
+    w2 = w / 2;
   const cols = [0, 1, 2, 3].map((j) => applyAT([M[j]!, M[4 + j]!, M[8 + j]!, M[12 + j]!])); // cols[j][a]
   const y: tf.Tensor[] = [];
   for (let a = 0; a < 2; a++) {
@@ -109,7 +125,13 @@ function outputTransform(M: tf.Tensor2D[], n: number, h: number, w: number): tf.
     y.push(yb[0]!, yb[1]!); // y[2a+b]
   }
   // [a, b, w2, n*h2, co] -> [n*h2, a, b, w2, co] -> [n*h2, a, w2, b, co]
-  const st = tf.reshape(tf.concat(y.map((t) => tf.reshape(t, [1, -1])), 0), [4 * w2, n * h2, co]);
+  const st = tf.reshape(
+    tf.concat(
+      y.map((t) => tf.reshape(t, [1, -1])),
+      0,
+    ),
+    [4 * w2, n * h2, co],
+  );
   const s1 = tf.reshape(tf.transpose(st, [1, 0, 2]), [n * h2 * 2, 2, w2, co]);
   return tf.reshape(tf.transpose(s1, [0, 2, 1, 3]), [n, h, w, co]) as tf.Tensor4D;
 }
@@ -138,7 +160,9 @@ export function winogradInputGrad3x3(dy: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor
 /** dM = A dY A^T per tile, row/col 3 sign-flipped (fixed in the final transform). dy [N,H,W,Co] -> 16 x [T, Co]. */
 function gradOutputTransform(dy: tf.Tensor4D): tf.Tensor2D[] {
   const [n, h, w, co] = dy.shape;
-  const h2 = h / 2, w2 = w / 2, T = n * h2 * w2;
+  const h2 = h / 2,
+    w2 = w / 2,
+    T = n * h2 * w2;
   // [n*h2, a, w2, b*co] -> [a, w2, n*h2, b, co]; then [a*w2*n*h2, b, co] -> [b, a, w2, n*h2, co]
   const s1 = tf.transpose(tf.reshape(dy, [n * h2, 2, w2, 2 * co]), [1, 2, 0, 3]);
   const s2 = tf.reshape(tf.transpose(tf.reshape(s1, [2 * T, 2, co]), [1, 0, 2]), [4, T * co]);

@@ -35,7 +35,13 @@ export function fileHandler(dir: string): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       const jsonPath = path.join(dir, 'model.json');
       if (!fs.existsSync(jsonPath)) throw new Error(`${jsonPath}: model file not found`);
-      let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata?: object; format?: string; trainingConfig?: tf.io.TrainingConfig };
+      let json: {
+        modelTopology: object;
+        weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+        userDefinedMetadata?: object;
+        format?: string;
+        trainingConfig?: tf.io.TrainingConfig;
+      };
       try {
         json = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
       } catch (e) {

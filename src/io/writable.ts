@@ -42,7 +42,8 @@ export function checkWritableDir(dir: string, option: string): void {
 
 /** The same for a file: its directory must be writable and the file itself, if there, a file. */
 export function checkWritableFile(file: string, option: string): void {
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new OutputError(`${option}: ${file} is a directory (expected a file name)`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+    throw new OutputError(`${option}: ${file} is a directory (expected a file name)`);
   const reason = unwritableReason(path.dirname(path.resolve(file)));
   if (reason != null) throw new OutputError(`${option}: cannot write to ${file} (${reason})`);
 }

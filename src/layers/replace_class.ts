@@ -35,7 +35,14 @@ export class ReplaceClass extends layers.Layer {
   constructor(args: ReplaceClassArgs) {
     super(args);
     if (args.rule !== 'cnnsplitter' && args.rule !== 'calibrated') throw new Error(`ReplaceClass: unknown rule '${String(args.rule)}'`);
-    this.args = { classIndex: args.classIndex, rule: args.rule, scoreMin: args.scoreMin ?? 0, scoreMax: args.scoreMax ?? 1, scale: args.scale ?? 1, offset: args.offset ?? 0 };
+    this.args = {
+      classIndex: args.classIndex,
+      rule: args.rule,
+      scoreMin: args.scoreMin ?? 0,
+      scoreMax: args.scoreMax ?? 1,
+      scale: args.scale ?? 1,
+      offset: args.offset ?? 0,
+    };
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
@@ -44,9 +51,10 @@ export class ReplaceClass extends layers.Layer {
       const n = logits!.shape[1]!;
       const { classIndex: k, rule, scoreMin, scoreMax, scale, offset } = this.args;
       const base = rule === 'cnnsplitter' ? tf.softmax(logits as tf.Tensor2D) : logits!;
-      const column = rule === 'cnnsplitter'
-        ? tf.clipByValue(tf.div(tf.sub(score!, scoreMin), Math.max(scoreMax - scoreMin, 1e-12)), 0, 1)
-        : tf.add(tf.mul(score!, scale), offset);
+      const column =
+        rule === 'cnnsplitter'
+          ? tf.clipByValue(tf.div(tf.sub(score!, scoreMin), Math.max(scoreMax - scoreMin, 1e-12)), 0, 1)
+          : tf.add(tf.mul(score!, scale), offset);
       const onK = tf.reshape(tf.oneHot(tf.tensor1d([k], 'int32'), n), [1, n]);
       // base outside column K, the module's value on it.
       return tf.add(tf.mul(base, tf.sub(1, onK)), tf.mul(column, onK));

@@ -56,7 +56,8 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const fmt = (x: number | null, digits = 3) => (x == null ? '-' : x.toFixed(digits));
 
 export function formatEpochLine(m: EpochLine): string {
-  const mask = m.cohesionLoss == null ? '' : ` cohesion ${fmt(m.cohesionLoss)} coupling ${fmt(m.couplingLoss)} kernels ${fmt(m.kernelRate)}`;
+  const mask =
+    m.cohesionLoss == null ? '' : ` cohesion ${fmt(m.cohesionLoss)} coupling ${fmt(m.couplingLoss)} kernels ${fmt(m.kernelRate)}`;
   return `epoch ${m.epoch}: train ${pct(m.trainAccuracy)} test ${pct(m.testAccuracy)} ce ${fmt(m.ceLoss)}${mask} | ${m.seconds.toFixed(1)} s, ${m.imagesPerSecond.toFixed(1)} img/s`;
 }
 
@@ -90,7 +91,10 @@ export function createProgress(opts: ProgressOptions = {}): Logger {
     if (!opts.quiet) stream.write(line + '\n');
   };
   const bar = (format: string, total: number) => {
-    const b = new cliProgress.SingleBar({ format, stream: stream as NodeJS.WritableStream, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+    const b = new cliProgress.SingleBar(
+      { format, stream: stream as NodeJS.WritableStream, hideCursor: true, clearOnComplete: true },
+      cliProgress.Presets.shades_classic,
+    );
     b.start(total, 0, { eta: '-', ips: '-', acc: '-', ce: '-', mask: '' });
     return b;
   };
@@ -98,14 +102,25 @@ export function createProgress(opts: ProgressOptions = {}): Logger {
     info: out,
     epochProgress(epoch, epochs, steps, batchSize, task = 'train') {
       const start = performance.now();
-      const b = tty ? bar(`${task === 'train' ? '' : `${task} `}epoch ${epoch}/${epochs} [{bar}] {value}/{total} | {ips} img/s | ETA {eta} | acc {acc} ce {ce}{mask}`, steps) : null;
+      const b = tty
+        ? bar(
+            `${task === 'train' ? '' : `${task} `}epoch ${epoch}/${epochs} [{bar}] {value}/{total} | {ips} img/s | ETA {eta} | acc {acc} ce {ce}{mask}`,
+            steps,
+          )
+        : null;
       emit({ task, done: 0, total: steps, epoch, epochs });
       return {
         update(step, m) {
           emit({ task, done: step, total: steps, epoch, epochs });
           if (!b) return;
           const elapsed = (performance.now() - start) / 1000;
-          b.update(step, { eta: formatEta(step, steps, elapsed), ips: ((step * batchSize) / elapsed).toFixed(1), acc: pct(m.trainAccuracy), ce: fmt(m.ceLoss), mask: m.kernelRate == null ? '' : ` kernels ${fmt(m.kernelRate)}` });
+          b.update(step, {
+            eta: formatEta(step, steps, elapsed),
+            ips: ((step * batchSize) / elapsed).toFixed(1),
+            acc: pct(m.trainAccuracy),
+            ce: fmt(m.ceLoss),
+            mask: m.kernelRate == null ? '' : ` kernels ${fmt(m.kernelRate)}`,
+          });
         },
         stop: () => b?.stop(),
       };

@@ -51,23 +51,38 @@ export interface Objective {
  * backpropagates them into its own samples only, and its CE is its own sum over the whole batch
  * size: the replicas' gradients sum to the whole batch's gradient.
  */
-export function mwtObjective(outputs: tf.Tensor | tf.Tensor[], labels: tf.Tensor1D, config: ObjectiveConfig, whole?: WholeBatch): Objective {
+export function mwtObjective(
+  outputs: tf.Tensor | tf.Tensor[],
+  labels: tf.Tensor1D,
+  config: ObjectiveConfig,
+  whole?: WholeBatch,
+): Objective {
   const { logits, masks } = splitOutputs(outputs);
   const n = labels.shape[0];
   const batchSize = whole ? whole.labels.shape[0] : n;
   const classes = tf.cast(labels, 'int32');
-  const ceSum = tf.losses.softmaxCrossEntropy(tf.oneHot(classes, config.numClasses), logits, undefined, undefined, tf.Reduction.SUM) as tf.Scalar;
+  const ceSum = tf.losses.softmaxCrossEntropy(
+    tf.oneHot(classes, config.numClasses),
+    logits,
+    undefined,
+    undefined,
+    tf.Reduction.SUM,
+  ) as tf.Scalar;
   const ce = tf.div(ceSum, batchSize) as tf.Scalar;
   const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), classes), 'float32'));
   if (masks.length === 0) {
     const stats = tf.keep(tf.stack([tf.scalar(n), ceSum, tf.scalar(0), tf.scalar(0), correct, tf.scalar(0), tf.scalar(0)]) as tf.Tensor1D);
     return { loss: ce, stats };
   }
-  const { cohesion, coupling } = whole ? maskLosses(whole.gatherMasks(masks), whole.labels, config.numClasses) : maskLosses(masks, labels, config.numClasses);
+  const { cohesion, coupling } = whole
+    ? maskLosses(whole.gatherMasks(masks), whole.labels, config.numClasses)
+    : maskLosses(masks, labels, config.numClasses);
   const loss = tf.addN([ce, tf.mul(config.alpha, cohesion), tf.mul(config.beta, coupling)]) as tf.Scalar;
   const active = tf.addN(masks.map((m) => tf.sum(tf.cast(tf.greater(m, 0), 'float32'))));
   const entries = masks.reduce((s, m) => s + m.size, 0);
   // The mask losses are batch means; weighted by this step's samples, so epoch sums divide by samples.
-  const stats = tf.keep(tf.stack([tf.scalar(n), ceSum, tf.mul(cohesion, n), tf.mul(coupling, n), correct, active, tf.scalar(entries)]) as tf.Tensor1D);
+  const stats = tf.keep(
+    tf.stack([tf.scalar(n), ceSum, tf.mul(cohesion, n), tf.mul(coupling, n), correct, active, tf.scalar(entries)]) as tf.Tensor1D,
+  );
   return { loss, stats };
 }

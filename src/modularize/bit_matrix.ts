@@ -11,7 +11,10 @@ export class BitMatrix {
   private data: Uint8Array;
   private count = 0;
 
-  constructor(readonly cols: number, initialRows = 64) {
+  constructor(
+    readonly cols: number,
+    initialRows = 64,
+  ) {
     this.stride = Math.ceil(cols / 8);
     this.data = new Uint8Array(Math.max(1, initialRows) * this.stride);
   }

@@ -96,7 +96,16 @@ function layerMacs(layer: CountedLayer): { kind: 'conv' | 'dense' | 'generators'
 
 /** MACs of a model per sample; see the file header for what is counted. */
 export function countFlops(model: LayersModel): FlopCount {
-  const count: FlopCount = { total: 0, withoutGenerators: 0, conv: 0, dense: 0, generators: 0, byLayer: {}, batchNormElements: 0, globalPoolInputElements: 0 };
+  const count: FlopCount = {
+    total: 0,
+    withoutGenerators: 0,
+    conv: 0,
+    dense: 0,
+    generators: 0,
+    byLayer: {},
+    batchNormElements: 0,
+    globalPoolInputElements: 0,
+  };
   for (const layer of flatLayers(model.layers as unknown as CountedLayer[])) {
     const cls = layer.getClassName();
     if (cls === 'BatchNormalization') count.batchNormElements += product(outputShapeOf(layer).slice(1));

@@ -7,7 +7,19 @@ export { selectLayerKernels, selectModuleMasks, globalKernelIndices, THRESHOLD_S
 export type { MaskedLayer, LayerSelection, ModuleMask } from './module_masks.js';
 export { modularityMetrics } from './metrics.js';
 export type { ModularityMetrics, ModuleMetrics, LayerMetrics, LayerBreakdown } from './metrics.js';
-export { modularizeRun, loadModules, loadModule, loadTrainingSet, readModularRun, checkTrainedModel, chosenThreshold, DEFAULT_THRESHOLD, MODULES_DIR, MODULES_FILE, SWEEP_FILE } from './run.js';
+export {
+  modularizeRun,
+  loadModules,
+  loadModule,
+  loadTrainingSet,
+  readModularRun,
+  checkTrainedModel,
+  chosenThreshold,
+  DEFAULT_THRESHOLD,
+  MODULES_DIR,
+  MODULES_FILE,
+  SWEEP_FILE,
+} from './run.js';
 export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from './run.js';
 export { jaccard, meanPairwiseJaccard, meanPairJaccard, distinctRows, weightedMeanPairwiseJaccard } from './jaccard.js';
 export type { BinaryMatrix } from './jaccard.js';

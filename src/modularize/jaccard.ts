@@ -98,7 +98,10 @@ export function weightedMeanPairwiseJaccard(unique: BinaryMatrix, counts: ArrayL
       // Read the data outside tf.tidy: tidy walks every element of a returned typed array
       // looking for tensors, which made this loop 13x slower (measured).
       const product = tf.tidy(() => {
-        const block = tf.tensor2d(Float32Array.from(data.subarray(start * cols, (start + size) * cols), (v) => (v > 0 ? 1 : 0)), [size, cols]);
+        const block = tf.tensor2d(
+          Float32Array.from(data.subarray(start * cols, (start + size) * cols), (v) => (v > 0 ? 1 : 0)),
+          [size, cols],
+        );
         return tf.matMul(block, tf.slice(allT, [0, start], [cols, rest]));
       });
       const inter = product.dataSync();

@@ -109,7 +109,13 @@ export function modularityMetrics(masks: SampleMasks, modules: ModuleMask[], opt
       moduleMetrics.forEach((mm, i) => {
         (mm.layers ??= {})[layer.name] = { kernelRate: rates[i]!, cohesion: cohesions[i]! };
       });
-      layerMetrics.push({ name: layer.name, kernels: layer.kernels, kernelRetentionRate: mean(rates), cohesion: mean(cohesions), coupling: layerCoupling.mean });
+      layerMetrics.push({
+        name: layer.name,
+        kernels: layer.kernels,
+        kernelRetentionRate: mean(rates),
+        cohesion: mean(cohesions),
+        coupling: layerCoupling.mean,
+      });
       offset += layer.kernels;
     }
   }
@@ -122,4 +128,3 @@ export function modularityMetrics(masks: SampleMasks, modules: ModuleMask[], opt
     ...(layerMetrics ? { layers: layerMetrics } : {}),
   };
 }
-

@@ -35,7 +35,8 @@ const roundThreshold = (t: number) => Math.round(t * 1e9) / 1e9;
  * use kernel j.
  */
 export function selectLayerKernels(counts: ArrayLike<number>, samples: number, tau: number): LayerSelection {
-  if (!(samples > 0)) throw new Error(`module mask: a class with ${samples} training samples has no module (expected at least one sample per class)`);
+  if (!(samples > 0))
+    throw new Error(`module mask: a class with ${samples} training samples has no module (expected at least one sample per class)`);
   if (!(tau > 0 && tau <= 1)) throw new Error(`--threshold: expected a number in (0, 1], got ${tau}`);
   if (counts.length === 0) throw new Error('module mask: a layer with no kernels');
   for (let step = 0; ; step++) {

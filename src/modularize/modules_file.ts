@@ -91,7 +91,12 @@ function checkModulesMatchRun(file: string, report: ModulesReport, info: RunInfo
   const kernels = buildModel(spec.name, { ...spec, form: 'standard' });
   const expected = Object.values(kernels.maskedKernels).reduce((a, b) => a + b, 0);
   kernels.model.dispose();
-  if (report.model !== spec.name || report.dataset !== info.dataset || report.modules.length !== spec.numClasses || report.maskedKernels !== expected) {
+  if (
+    report.model !== spec.name ||
+    report.dataset !== info.dataset ||
+    report.modules.length !== spec.numClasses ||
+    report.maskedKernels !== expected
+  ) {
     throw new Error(
       `${file}: modules of ${report.model} on ${report.dataset} (${report.modules.length} classes, ${report.maskedKernels} masked kernels), ` +
         `but ${runDir} holds ${spec.name} on ${info.dataset} (${spec.numClasses} classes, ${expected} masked kernels): run \`mwt modularize --run ${runDir}\` again`,

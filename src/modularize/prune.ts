@@ -30,11 +30,13 @@ function sliceLayerWeights(className: string, weights: tf.Tensor[], plan: SliceP
       return weights.map((w) => (w.rank === 4 ? take(take(w, 2, plan.in), 3, plan.out) : take(w, 0, plan.out)));
     case 'BatchNormalization': // gamma, beta, moving mean, moving variance: [out]
       return weights.map((w) => take(w, 0, plan.out));
-    case 'MwtMaskGenerator': { // [in, hidden], [hidden, out], [out]
+    case 'MwtMaskGenerator': {
+      // [in, hidden], [hidden, out], [out]
       const [w1, w2, b2] = weights;
       return [take(w1!, 0, plan.in), take(w2!, 1, plan.out), take(b2!, 0, plan.out)];
     }
-    case 'Dense': { // [in, units], [units]
+    case 'Dense': {
+      // [in, units], [units]
       const [kernel, ...rest] = weights;
       return [take(kernel!, 0, plan.in), ...rest];
     }

@@ -70,9 +70,11 @@ export function checkThreshold(t: number): void {
  */
 export function readModularRun(runDir: string, command = 'mwt modularize'): RunInfo {
   if (!fs.existsSync(runDir)) throw new InputError('run', `directory ${runDir} does not exist`, runDir);
-  if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new InputError('run', `${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`, runDir);
+  if (!fs.existsSync(path.join(runDir, RUN_FILE)))
+    throw new InputError('run', `${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`, runDir);
   const info = readRunInfo(runDir);
-  if (info.standard) throw new InputError('run', `${runDir} is a standard run (trained with --standard); ${command} needs a modular run`, runDir);
+  if (info.standard)
+    throw new InputError('run', `${runDir} is a standard run (trained with --standard); ${command} needs a modular run`, runDir);
   checkTrainedModel(runDir, 'run');
   return info;
 }
@@ -82,8 +84,13 @@ export function checkTrainedModel(runDir: string, option: string): void {
   const modelJson = path.join(runDir, MODEL_DIR, 'model.json');
   if (fs.existsSync(modelJson)) return;
   // summary.json is written after the model: with it, training finished and the model was lost since.
-  if (fs.existsSync(path.join(runDir, 'summary.json'))) throw new InputError(option, `${modelJson} is missing (training finished, but the model file was deleted or moved)`, modelJson);
-  throw new InputError(option, `${runDir} has no ${MODEL_DIR}/model.json (training has not finished; finish it with mwt train --resume)`, modelJson);
+  if (fs.existsSync(path.join(runDir, 'summary.json')))
+    throw new InputError(option, `${modelJson} is missing (training finished, but the model file was deleted or moved)`, modelJson);
+  throw new InputError(
+    option,
+    `${runDir} has no ${MODEL_DIR}/model.json (training has not finished; finish it with mwt train --resume)`,
+    modelJson,
+  );
 }
 
 /** The run's training set as it was trained on: same subset (--limit, seed), same normalisation. */
@@ -117,11 +124,18 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
     const layers = maskedLayersOf(trained);
     const trainSet = loadTrainingSet(info);
     const loadSeconds = seconds(started);
-    log.info(`modularize: ${info.spec.name} on ${trainSet.count} ${info.dataset} training samples, ${layers.length} masked convs, threshold ${thresholds.join(', ')}`);
+    log.info(
+      `modularize: ${info.spec.name} on ${trainSet.count} ${info.dataset} training samples, ${layers.length} masked convs, threshold ${thresholds.join(', ')}`,
+    );
 
     // --- one inference pass: sample masks
-    const masks = collectSampleMasks(trained, trainSet, { batchSize: opts.batchSize, progress: log.task('collect-masks', trainSet.count, `sample masks of ${trainSet.count} training images`) });
-    log.info(`sample masks: ${masks.seconds.toFixed(1)} s (${(trainSet.count / masks.seconds).toFixed(0)} img/s), modular model train accuracy ${(masks.accuracy * 100).toFixed(2)}%`);
+    const masks = collectSampleMasks(trained, trainSet, {
+      batchSize: opts.batchSize,
+      progress: log.task('collect-masks', trainSet.count, `sample masks of ${trainSet.count} training images`),
+    });
+    log.info(
+      `sample masks: ${masks.seconds.toFixed(1)} s (${(trainSet.count / masks.seconds).toFixed(0)} img/s), modular model train accuracy ${(masks.accuracy * 100).toFixed(2)}%`,
+    );
 
     // --- module masks and metrics per threshold
     const metricsStarted = performance.now();
@@ -133,7 +147,14 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       const isChosen = t === tau && chosen == null;
       const metrics = modularityMetrics(masks, modules, { perLayer: isChosen });
       const loweredLayers = modules.reduce((n, m) => n + Object.values(m.thresholds).filter((x) => x < t).length, 0);
-      sweep.push({ threshold: t, kernelRetentionRate: metrics.kernelRetentionRate, cohesion: metrics.cohesion, coupling: metrics.coupling, loweredLayers, seconds: seconds(t0) });
+      sweep.push({
+        threshold: t,
+        kernelRetentionRate: metrics.kernelRetentionRate,
+        cohesion: metrics.cohesion,
+        coupling: metrics.coupling,
+        loweredLayers,
+        seconds: seconds(t0),
+      });
       if (isChosen) chosen = { modules, metrics };
     }
     const metricsSeconds = seconds(metricsStarted);
@@ -165,7 +186,16 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       });
       built.model.dispose();
     }
-    if (opts.cards !== false) await writeModuleCards(runDir, info, { threshold: tau, modules: entries }, outDir, trainSet, log, opts.cards === true ? {} : opts.cards);
+    if (opts.cards !== false)
+      await writeModuleCards(
+        runDir,
+        info,
+        { threshold: tau, modules: entries },
+        outDir,
+        trainSet,
+        log,
+        opts.cards === true ? {} : opts.cards,
+      );
     const modulesSeconds = seconds(modulesStarted);
 
     const modelFlops = countFlops(trained);

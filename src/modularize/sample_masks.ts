@@ -90,5 +90,14 @@ export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: Collec
     opts.progress?.update((done += batch.size));
   }
   opts.progress?.stop();
-  return { layers, totalKernels, numClasses, samples, usage, bits, accuracy: correct / Math.max(ds.count, 1), seconds: (performance.now() - started) / 1000 };
+  return {
+    layers,
+    totalKernels,
+    numClasses,
+    samples,
+    usage,
+    bits,
+    accuracy: correct / Math.max(ds.count, 1),
+    seconds: (performance.now() - started) / 1000,
+  };
 }

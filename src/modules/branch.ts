@@ -27,14 +27,18 @@ export interface Domain {
 
 /** Throws one line naming the first difference between two inputs domains, else returns. */
 export function checkSameDomain(a: Domain, b: Domain): void {
-  if (a.dataset !== b.dataset) throw new Error(`${b.what} was trained on ${b.dataset}, ${a.what} on ${a.dataset}: modules must share the input domain`);
-  if (a.inputShape.join('x') !== b.inputShape.join('x')) throw new Error(`${b.what} takes ${b.inputShape.join('x')} images, ${a.what} ${a.inputShape.join('x')}`);
+  if (a.dataset !== b.dataset)
+    throw new Error(`${b.what} was trained on ${b.dataset}, ${a.what} on ${a.dataset}: modules must share the input domain`);
+  if (a.inputShape.join('x') !== b.inputShape.join('x'))
+    throw new Error(`${b.what} takes ${b.inputShape.join('x')} images, ${a.what} ${a.inputShape.join('x')}`);
   const { mean: ma, std: sa } = a.normalization;
   const { mean: mb, std: sb } = b.normalization;
   if (ma.length !== mb.length) throw new Error(`${b.what} normalises ${mb.length} channels, ${a.what} ${ma.length}`);
   for (let c = 0; c < ma.length; c++) {
     if (Math.abs(ma[c]! - mb[c]!) > NORMALIZATION_TOLERANCE * sa[c]! || Math.abs(sb[c]! / sa[c]! - 1) > NORMALIZATION_TOLERANCE) {
-      throw new Error(`${b.what} normalises channel ${c} with mean ${mb[c]!.toFixed(4)} std ${sb[c]!.toFixed(4)}, ${a.what} with mean ${ma[c]!.toFixed(4)} std ${sa[c]!.toFixed(4)}: not the same normalisation`);
+      throw new Error(
+        `${b.what} normalises channel ${c} with mean ${mb[c]!.toFixed(4)} std ${sb[c]!.toFixed(4)}, ${a.what} with mean ${ma[c]!.toFixed(4)} std ${sa[c]!.toFixed(4)}: not the same normalisation`,
+      );
     }
   }
 }
@@ -51,7 +55,12 @@ export function renormalization(from: ChannelStats, to: ChannelStats): { scale: 
  * Adds `module` to the graph reading `input` (normalised with `inputNormalization`): its layers
  * copied under `prefix`, then its score head as a Dense(1). Returns the score tensor.
  */
-export function scoreBranch(input: SymbolicTensor, inputNormalization: ChannelStats, module: LoadedModule & { head: ScoreHead }, prefix: string): SymbolicTensor {
+export function scoreBranch(
+  input: SymbolicTensor,
+  inputNormalization: ChannelStats,
+  module: LoadedModule & { head: ScoreHead },
+  prefix: string,
+): SymbolicTensor {
   let x = input;
   const renorm = renormalization(inputNormalization, module.card.normalization);
   if (renorm) x = channelAffine({ name: `${prefix}renormalize`, ...renorm }).apply(x) as SymbolicTensor;

@@ -14,7 +14,13 @@ export interface ColumnCalibration {
   samples: number;
 }
 
-export function fitColumnCalibration(values: Float32Array, width: number, labels: ArrayLike<number>, columns: number[], opts: { steps?: number; lr?: number } = {}): ColumnCalibration {
+export function fitColumnCalibration(
+  values: Float32Array,
+  width: number,
+  labels: ArrayLike<number>,
+  columns: number[],
+  opts: { steps?: number; lr?: number } = {},
+): ColumnCalibration {
   const steps = opts.steps ?? 300;
   const lr = opts.lr ?? 0.05;
   const n = values.length / width;
@@ -48,7 +54,11 @@ export function fitColumnCalibration(values: Float32Array, width: number, labels
 }
 
 /** values * scale + offset per column, as a new matrix. */
-export function applyColumnCalibration(values: Float32Array, width: number, cal: Pick<ColumnCalibration, 'scale' | 'offset'>): Float32Array {
+export function applyColumnCalibration(
+  values: Float32Array,
+  width: number,
+  cal: Pick<ColumnCalibration, 'scale' | 'offset'>,
+): Float32Array {
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = values[i]! * cal.scale[i % width]! + cal.offset[i % width]!;
   return out;

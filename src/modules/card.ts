@@ -112,9 +112,11 @@ export function verifyCard(dir: string, card: ModuleCard): void {
     throw new CorruptModuleError(`module ${card.id.slice(0, 12)} in ${dir} is corrupt: ${(e as Error).message}`);
   }
   for (const [name, hash] of Object.entries(card.files)) {
-    if (now[name] !== hash) throw new CorruptModuleError(`module ${card.id.slice(0, 12)} in ${dir} is corrupt: ${name} no longer matches its id`);
+    if (now[name] !== hash)
+      throw new CorruptModuleError(`module ${card.id.slice(0, 12)} in ${dir} is corrupt: ${name} no longer matches its id`);
   }
-  if (idFromHashes(now) !== card.id) throw new CorruptModuleError(`module ${card.id.slice(0, 12)} in ${dir} is corrupt: its files no longer hash to its id`);
+  if (idFromHashes(now) !== card.id)
+    throw new CorruptModuleError(`module ${card.id.slice(0, 12)} in ${dir} is corrupt: its files no longer hash to its id`);
 }
 
 /** The source class numbers a card covers. */

@@ -76,16 +76,30 @@ export function chooseModules(modules: Pick<LoadedModule, 'card'>[], pick?: Pick
   const first = modules[0]!.card;
   const byClass = new Map<number, number[]>();
   modules.forEach(({ card }, i) => {
-    if (card.kind !== 'module') throw new Error(`--modules: ${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
-    if (i > 0) checkSameDomain({ what: `module ${first.id.slice(0, 12)}`, dataset: first.dataset, inputShape: first.inputShape, normalization: first.normalization }, { what: `module ${card.id.slice(0, 12)}`, dataset: card.dataset, inputShape: card.inputShape, normalization: card.normalization });
+    if (card.kind !== 'module')
+      throw new Error(`--modules: ${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
+    if (i > 0)
+      checkSameDomain(
+        {
+          what: `module ${first.id.slice(0, 12)}`,
+          dataset: first.dataset,
+          inputShape: first.inputShape,
+          normalization: first.normalization,
+        },
+        { what: `module ${card.id.slice(0, 12)}`, dataset: card.dataset, inputShape: card.inputShape, normalization: card.normalization },
+      );
     const k = card.classes[0]!.index;
     byClass.set(k, [...(byClass.get(k) ?? []), i]);
   });
-  if (byClass.size < 2) throw new Error(`--modules: all modules are of class ${[...byClass.keys()][0]}; a classifier needs at least two classes`);
+  if (byClass.size < 2)
+    throw new Error(`--modules: all modules are of class ${[...byClass.keys()][0]}; a classifier needs at least two classes`);
   const chosen: number[] = [];
   for (const k of [...byClass.keys()].sort((a, b) => a - b)) {
     const candidates = byClass.get(k)!;
-    if (candidates.length > 1 && pick == null) throw new Error(`--modules: class ${k} has ${candidates.length} modules (${candidates.map((i) => modules[i]!.card.id.slice(0, 12)).join(', ')}); keep one or choose with --pick best-f1`);
+    if (candidates.length > 1 && pick == null)
+      throw new Error(
+        `--modules: class ${k} has ${candidates.length} modules (${candidates.map((i) => modules[i]!.card.id.slice(0, 12)).join(', ')}); keep one or choose with --pick best-f1`,
+      );
     // Ties keep the first listed.
     chosen.push(candidates.reduce((best, i) => (validationF1(modules[i]!.card) > validationF1(modules[best]!.card) ? i : best)));
   }
@@ -102,7 +116,8 @@ async function sourceAccuracy(card: ModuleCard, dataDir: string, classes: number
   const run = card.source.run;
   const seed = typeof card.source.settings.seed === 'number' ? card.source.settings.seed : null;
   const base = { run, model: card.model, width: card.width, seed };
-  if (!fs.existsSync(path.join(run, RUN_FILE)) || !fs.existsSync(path.join(run, MODEL_DIR, 'model.json'))) return { ...base, restrictedAccuracy: null };
+  if (!fs.existsSync(path.join(run, RUN_FILE)) || !fs.existsSync(path.join(run, MODEL_DIR, 'model.json')))
+    return { ...base, restrictedAccuracy: null };
   const info = readRunInfo(run);
   const test = selectClasses(normalize(loadDataset(info.dataset, dataDir, 'test'), info.normalization), classes);
   const model = await loadModel(path.join(run, MODEL_DIR));
@@ -142,9 +157,16 @@ export async function composeModules(opts: ComposeOptions): Promise<ComposeSumma
       const train = loadSplit(first.dataset, dataDir, 'train', first, classes);
       const fitSet = balancedSubset(train, Math.min(train.count, (opts.calibrationPerClass ?? 200) * c), 0);
       const [fitScores] = predictOutputs(raw, fitSet);
-      const cal = fitColumnCalibration(fitScores!.values, c, fitSet.labels, classes.map((_, j) => j));
+      const cal = fitColumnCalibration(
+        fitScores!.values,
+        c,
+        fitSet.labels,
+        classes.map((_, j) => j),
+      );
       calibration = { scale: cal.scale, offset: cal.offset, lossBefore: cal.lossBefore, lossAfter: cal.lossAfter, samples: cal.samples };
-      log.info(`compose: calibration on ${fitSet.count} training images, cross-entropy ${cal.lossBefore.toFixed(4)} -> ${cal.lossAfter.toFixed(4)}`);
+      log.info(
+        `compose: calibration on ${fitSet.count} training images, cross-entropy ${cal.lossBefore.toFixed(4)} -> ${cal.lossAfter.toFixed(4)}`,
+      );
       output = channelAffine({ name: 'calibration', scale: cal.scale, offset: cal.offset }).apply(joined) as SymbolicTensor;
       finalScores = applyColumnCalibration(teScores!.values, c, cal);
     }
@@ -163,7 +185,13 @@ export async function composeModules(opts: ComposeOptions): Promise<ComposeSumma
 
     return {
       dataset: first.dataset,
-      classes: picked.map((m, j) => ({ index: classes[j]!, name: names[j]!, module: m.card.id, source: m.card.source.run, validationF1: validationF1(m.card) })),
+      classes: picked.map((m, j) => ({
+        index: classes[j]!,
+        name: names[j]!,
+        module: m.card.id,
+        source: m.card.source.run,
+        validationF1: validationF1(m.card),
+      })),
       candidates: opts.modules.length,
       calibrated: opts.calibrate === true,
       testSamples: test.count,

@@ -30,7 +30,8 @@ export function inlineModel(model: LayersModel, input: SymbolicTensor, prefix: s
   const map = new Map<number, SymbolicTensor>([[model.inputs[0]!.id, input]]);
   for (const layer of model.layers) {
     if (layer.getClassName() === 'InputLayer') continue;
-    if (layer.inboundNodes.length !== 1) throw new Error(`inline: layer ${layer.name} is used ${layer.inboundNodes.length} times; only single-use layers can be copied`);
+    if (layer.inboundNodes.length !== 1)
+      throw new Error(`inline: layer ${layer.name} is used ${layer.inboundNodes.length} times; only single-use layers can be copied`);
     const node = layer.inboundNodes[0]!;
     const inputs = node.inputTensors.map((t) => {
       const copy = map.get(t.id);
@@ -56,7 +57,8 @@ export function inlineModel(model: LayersModel, input: SymbolicTensor, prefix: s
 /** The input of the layer that produces the model's first output: the features its head reads. */
 export function headInput(model: LayersModel): SymbolicTensor {
   const last = model.outputs[0]!.sourceLayer;
-  if (last.getClassName() !== 'Dense') throw new Error(`module ${model.name}: expected its first output to come from a Dense layer, got ${last.getClassName()}`);
+  if (last.getClassName() !== 'Dense')
+    throw new Error(`module ${model.name}: expected its first output to come from a Dense layer, got ${last.getClassName()}`);
   return last.inboundNodes[0]!.inputTensors[0]!;
 }
 

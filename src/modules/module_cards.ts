@@ -52,7 +52,11 @@ function commonFields(runDir: string, info: RunInfo) {
     dataset: info.dataset,
     dataDir: path.resolve(info.dataDir),
     sourceClasses: info.spec.numClasses,
-    source: { run: path.resolve(runDir), settings: { ...info.options } as Record<string, unknown>, testAccuracy: sourceTestAccuracy(runDir) },
+    source: {
+      run: path.resolve(runDir),
+      settings: { ...info.options } as Record<string, unknown>,
+      testAccuracy: sourceTestAccuracy(runDir),
+    },
     versions: versions(),
     created: new Date().toISOString(),
   };
@@ -61,7 +65,14 @@ function commonFields(runDir: string, info: RunInfo) {
 const labelsIs = (labels: Int32Array, k: number) => Uint8Array.from(labels, (l) => (l === k ? 1 : 0));
 
 /** One module: fit its score head on 90% of the training set, measure on the rest and on test. */
-export async function writeModuleCard(dir: string, runDir: string, info: RunInfo, report: Pick<ModulesReport, 'threshold'>, entry: ModuleEntry, data: { train: Dataset; test: Dataset; testCount: number }): Promise<{ card: ModuleCard; head: ScoreHead }> {
+export async function writeModuleCard(
+  dir: string,
+  runDir: string,
+  info: RunInfo,
+  report: Pick<ModulesReport, 'threshold'>,
+  entry: ModuleEntry,
+  data: { train: Dataset; test: Dataset; testCount: number },
+): Promise<{ card: ModuleCard; head: ScoreHead }> {
   const k = entry.class;
   const model = await loadModel(dir);
   try {
@@ -71,8 +82,16 @@ export async function writeModuleCard(dir: string, runDir: string, info: RunInfo
     const measure = (ds: Dataset, split: 'test' | 'validation') => {
       const f = predictFeatures(model, ds);
       const s = scoresOf(f.features, f.dim, head);
-      const q = classQuality(Uint8Array.from(s, (v) => (v > 0 ? 1 : 0)), labelsIs(ds.labels, k));
-      return { split, samples: ds.count, rule: `module score > 0 (its one-vs-rest head), against all ${info.spec.numClasses} classes${split === 'test' && ds.count < data.testCount ? `, class-balanced subset of the ${data.testCount} test images` : ''}`, perClass: [{ class: k, name: className(info, k), ...q }] };
+      const q = classQuality(
+        Uint8Array.from(s, (v) => (v > 0 ? 1 : 0)),
+        labelsIs(ds.labels, k),
+      );
+      return {
+        split,
+        samples: ds.count,
+        rule: `module score > 0 (its one-vs-rest head), against all ${info.spec.numClasses} classes${split === 'test' && ds.count < data.testCount ? `, class-balanced subset of the ${data.testCount} test images` : ''}`,
+        perClass: [{ class: k, name: className(info, k), ...q }],
+      };
     };
     const validationQuality = measure(validation, 'validation');
     const testQuality = measure(data.test, 'test');
@@ -103,7 +122,15 @@ export interface CardSampling {
   classes?: number[];
 }
 
-export async function writeModuleCards(runDir: string, info: RunInfo, report: Pick<ModulesReport, 'threshold'> & { modules: ModuleEntry[] }, modulesDir: string, train: Dataset, log: Logger = silentLogger, sampling: CardSampling = {}): Promise<ModuleCard[]> {
+export async function writeModuleCards(
+  runDir: string,
+  info: RunInfo,
+  report: Pick<ModulesReport, 'threshold'> & { modules: ModuleEntry[] },
+  modulesDir: string,
+  train: Dataset,
+  log: Logger = silentLogger,
+  sampling: CardSampling = {},
+): Promise<ModuleCard[]> {
   const started = performance.now();
   const all = loadRunTestSet(info);
   const testSamples = sampling.testSamples ?? CARD_TEST_SAMPLES;
@@ -113,11 +140,17 @@ export async function writeModuleCards(runDir: string, info: RunInfo, report: Pi
   const cards: ModuleCard[] = [];
   for (const entry of report.modules) {
     if (sampling.classes && !sampling.classes.includes(entry.class)) continue;
-    const { card } = await writeModuleCard(path.join(modulesDir, entry.dir), runDir, info, report, entry, { train: fit, test, testCount: all.count });
+    const { card } = await writeModuleCard(path.join(modulesDir, entry.dir), runDir, info, report, entry, {
+      train: fit,
+      test,
+      testCount: all.count,
+    });
     cards.push(card);
   }
   const f1 = cards.map((c) => c.quality.perClass[0]!.f1);
-  log.info(`module cards: ${cards.length} written (score heads fitted; test F1 ${Math.min(...f1).toFixed(3)}..${Math.max(...f1).toFixed(3)}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log.info(
+    `module cards: ${cards.length} written (score heads fitted; test F1 ${Math.min(...f1).toFixed(3)}..${Math.max(...f1).toFixed(3)}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return cards;
 }
 
@@ -145,7 +178,12 @@ export async function writeSubtaskCard(
       parameters: summary.parameters,
       flops: summary.flops || countFlops(model).total,
       score: null,
-      quality: { split: 'test', samples: test.count, rule: `argmax of the sub-task model over its ${summary.classes.length} classes, on test samples of those classes`, perClass },
+      quality: {
+        split: 'test',
+        samples: test.count,
+        rule: `argmax of the sub-task model over its ${summary.classes.length} classes, on test samples of those classes`,
+        perClass,
+      },
     });
   } finally {
     model.dispose();
@@ -153,7 +191,12 @@ export async function writeSubtaskCard(
 }
 
 /** `mwt reuse`'s card: the run and the summary are all it needs. */
-export async function writeReuseCard(outDir: string, runDir: string, dataDir: string | undefined, summary: { classes: number[]; threshold: number; kernelRate: number; parameters: number; flops: number }): Promise<ModuleCard> {
+export async function writeReuseCard(
+  outDir: string,
+  runDir: string,
+  dataDir: string | undefined,
+  summary: { classes: number[]; threshold: number; kernelRate: number; parameters: number; flops: number },
+): Promise<ModuleCard> {
   const read = readRunInfo(runDir);
   const info = dataDir ? { ...read, dataDir } : read;
   const keep = mixedModuleKeep(loadModules(runDir).modules, summary.classes);

@@ -11,7 +11,8 @@ import { resolveModuleId, moduleDir } from './repository.js';
 
 export function resolveModuleRef(ref: string, repo: string, option: string): string {
   if (fs.existsSync(path.join(ref, CARD_FILE))) return ref;
-  if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new UsageError(`${option}: '${ref}' is neither a module directory (with ${CARD_FILE}) nor a module id (4 to 64 hex digits)`);
+  if (!/^[0-9a-f]{4,64}$/.test(ref))
+    throw new UsageError(`${option}: '${ref}' is neither a module directory (with ${CARD_FILE}) nor a module id (4 to 64 hex digits)`);
   try {
     return moduleDir(repo, resolveModuleId(repo, ref));
   } catch (e) {

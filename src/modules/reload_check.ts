@@ -12,9 +12,16 @@ import { predictOutputs } from './predict_outputs.js';
 export const RELOAD_CHECK_SAMPLES = 500;
 
 /** Fraction of the checked images on which the reloaded model predicts what `predictions` say. */
-export async function reloadAgreement(dir: string, test: Dataset, predictions: ArrayLike<number>): Promise<{ agreement: number; samples: number }> {
+export async function reloadAgreement(
+  dir: string,
+  test: Dataset,
+  predictions: ArrayLike<number>,
+): Promise<{ agreement: number; samples: number }> {
   const n = Math.min(RELOAD_CHECK_SAMPLES, test.count);
-  const sample = subsetByIndices(test, Array.from({ length: n }, (_, i) => i));
+  const sample = subsetByIndices(
+    test,
+    Array.from({ length: n }, (_, i) => i),
+  );
   const model = await tfl.loadLayersModel(fileHandler(dir));
   try {
     const [out] = predictOutputs(model, sample);

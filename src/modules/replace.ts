@@ -59,8 +59,10 @@ export interface ReplaceSummary {
 /** Checks the weak run: finished, readable; returns its description (with --data-dir applied). */
 export function readWeakRun(runDir: string, dataDir?: string): RunInfo {
   if (!fs.existsSync(runDir)) throw new InputError('run', `directory ${runDir} does not exist`, runDir);
-  if (!fs.existsSync(path.join(runDir, RUN_FILE))) throw new InputError('run', `${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`, runDir);
-  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json'))) throw new InputError('run', `${runDir} has no ${MODEL_DIR}/model.json (training has not finished)`, runDir);
+  if (!fs.existsSync(path.join(runDir, RUN_FILE)))
+    throw new InputError('run', `${runDir} has no ${RUN_FILE} (expected a run directory written by mwt train)`, runDir);
+  if (!fs.existsSync(path.join(runDir, MODEL_DIR, 'model.json')))
+    throw new InputError('run', `${runDir} has no ${MODEL_DIR}/model.json (training has not finished)`, runDir);
   const info = readRunInfo(runDir);
   return dataDir ? { ...info, dataDir } : info;
 }
@@ -68,11 +70,22 @@ export function readWeakRun(runDir: string, dataDir?: string): RunInfo {
 /** The module must be a single-class module of class K on the weak run's input domain. */
 export function checkReplaceable(info: RunInfo, runDir: string, classIndex: number, module: Pick<LoadedModule, 'card'>): void {
   const { card } = module;
-  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= info.spec.numClasses) throw new Error(`--class: expected a class of ${runDir} in 0..${info.spec.numClasses - 1}, got ${classIndex}`);
-  if (card.kind !== 'module') throw new Error(`--module: ${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
-  if (card.classes[0]!.index !== classIndex) throw new Error(`--module: ${card.id.slice(0, 12)} is the module of class ${card.classes[0]!.index} (${card.classes[0]!.name}), not of class ${classIndex}`);
-  if (card.sourceClasses !== info.spec.numClasses) throw new Error(`--module: ${card.id.slice(0, 12)} comes from a ${card.sourceClasses}-class model, ${runDir} has ${info.spec.numClasses} classes`);
-  checkSameDomain({ what: `--run ${runDir}`, dataset: info.dataset, inputShape: info.spec.inputShape, normalization: info.normalization }, { what: `--module ${card.id.slice(0, 12)}`, dataset: card.dataset, inputShape: card.inputShape, normalization: card.normalization });
+  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= info.spec.numClasses)
+    throw new Error(`--class: expected a class of ${runDir} in 0..${info.spec.numClasses - 1}, got ${classIndex}`);
+  if (card.kind !== 'module')
+    throw new Error(`--module: ${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
+  if (card.classes[0]!.index !== classIndex)
+    throw new Error(
+      `--module: ${card.id.slice(0, 12)} is the module of class ${card.classes[0]!.index} (${card.classes[0]!.name}), not of class ${classIndex}`,
+    );
+  if (card.sourceClasses !== info.spec.numClasses)
+    throw new Error(
+      `--module: ${card.id.slice(0, 12)} comes from a ${card.sourceClasses}-class model, ${runDir} has ${info.spec.numClasses} classes`,
+    );
+  checkSameDomain(
+    { what: `--run ${runDir}`, dataset: info.dataset, inputShape: info.spec.inputShape, normalization: info.normalization },
+    { what: `--module ${card.id.slice(0, 12)}`, dataset: card.dataset, inputShape: card.inputShape, normalization: card.normalization },
+  );
 }
 
 function ruleResult(values: Float32Array, width: number, labels: Int32Array, k: number): RuleResult {
@@ -141,7 +154,9 @@ export async function replaceClass(opts: ReplaceOptions): Promise<ReplaceSummary
       scoreMax = Math.max(scoreMax, v);
     }
     const cal = fitColumnCalibration(withColumn(trLogits!.values, n, trScore!.values, k), n, train.labels, [k]);
-    log.info(`replace: fitted on ${train.count} training samples of ${opts.run}: score range ${scoreMin.toFixed(2)}..${scoreMax.toFixed(2)}, calibration ${cal.scale[k]!.toFixed(3)} * score + ${cal.offset[k]!.toFixed(3)} (cross-entropy ${cal.lossBefore.toFixed(4)} -> ${cal.lossAfter.toFixed(4)})`);
+    log.info(
+      `replace: fitted on ${train.count} training samples of ${opts.run}: score range ${scoreMin.toFixed(2)}..${scoreMax.toFixed(2)}, calibration ${cal.scale[k]!.toFixed(3)} * score + ${cal.offset[k]!.toFixed(3)} (cross-entropy ${cal.lossBefore.toFixed(4)} -> ${cal.lossAfter.toFixed(4)})`,
+    );
 
     // --- before and after, both rules, on the test set
     const test = loadRunTestSet(info);

@@ -81,7 +81,11 @@ function ensureRepository(repo: string): void {
 /** Runs `fn` holding the repository lock (waits for another process's up to ~30 s). */
 async function withLock<T>(repo: string, fn: () => T): Promise<T> {
   ensureRepository(repo);
-  const release = await lockfile.lock(repo, { lockfilePath: path.join(repo, '.lock'), stale: 15_000, retries: { retries: 300, factor: 1.1, minTimeout: 5, maxTimeout: 100 } });
+  const release = await lockfile.lock(repo, {
+    lockfilePath: path.join(repo, '.lock'),
+    stale: 15_000,
+    retries: { retries: 300, factor: 1.1, minTimeout: 5, maxTimeout: 100 },
+  });
   try {
     return fn();
   } finally {
@@ -123,7 +127,10 @@ export function findModuleDirs(source: string): string[] {
     }
     if (dirs.length) break;
   }
-  if (dirs.length === 0) throw new Error(`${source}: no module cards found (expected a module directory with ${CARD_FILE}, a run modularized by mwt modularize, or a reuse output)`);
+  if (dirs.length === 0)
+    throw new Error(
+      `${source}: no module cards found (expected a module directory with ${CARD_FILE}, a run modularized by mwt modularize, or a reuse output)`,
+    );
   return dirs;
 }
 
@@ -185,7 +192,10 @@ export function readIndex(repo: string): RepositoryIndex {
   const file = path.join(repo, INDEX_FILE);
   if (!fs.existsSync(file)) return { schema: INDEX_SCHEMA, updated: '', modules: [] };
   const parsed = indexSchema.safeParse(readJson(file, 'module repository index'));
-  if (!parsed.success) throw new Error(`${file}: not a module repository index (${parsed.error.issues[0]!.message}); delete it: the next mwt modules add rebuilds it`);
+  if (!parsed.success)
+    throw new Error(
+      `${file}: not a module repository index (${parsed.error.issues[0]!.message}); delete it: the next mwt modules add rebuilds it`,
+    );
   return parsed.data;
 }
 
@@ -236,7 +246,8 @@ export function searchRepository(repo: string, query: SearchQuery): ListedModule
     if (query.minF1 != null && classes.some((c) => c.f1 < query.minF1!)) return false;
     return true;
   });
-  const f1 = (m: IndexEntry) => Math.min(...(query.class != null ? m.classes.filter((c) => matchesClass(c, query.class!)) : m.classes).map((c) => c.f1));
+  const f1 = (m: IndexEntry) =>
+    Math.min(...(query.class != null ? m.classes.filter((c) => matchesClass(c, query.class!)) : m.classes).map((c) => c.f1));
   return hits.sort((a, b) => f1(b) - f1(a) || a.flops - b.flops).map((m) => ({ ...m, ...statusOf(repo, m) }));
 }
 

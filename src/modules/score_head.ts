@@ -80,7 +80,10 @@ export function fitScoreHead(
   let positives = 0;
   for (let i = 0; i < n; i++) positives += positive[i] ? 1 : 0;
   const x = tf.tensor2d(features, [n, dim]);
-  const y = tf.tensor2d(Float32Array.from({ length: n }, (_, i) => (positive[i] ? 1 : 0)), [n, 1]);
+  const y = tf.tensor2d(
+    Float32Array.from({ length: n }, (_, i) => (positive[i] ? 1 : 0)),
+    [n, 1],
+  );
   // In tidy: a variable shares its initial tensor's data, and that tensor must be freed too.
   const w = tf.tidy(() => tf.variable(tf.tensor2d(init.weights, [dim, 1])));
   const b = tf.tidy(() => tf.variable(tf.scalar(init.bias)));

@@ -147,7 +147,13 @@ export interface ReportData {
   generatedAt: string;
   run: { dir: string; name: string; info: RunInfoFile | null; summary: TrainSummaryFile | null };
   /** Per-epoch metrics of RUN (modular unless run.json says standard) and the standard run. */
-  curves: { run: EpochPoint[] | null; runLabel: 'modular' | 'standard'; standard: EpochPoint[] | null; standardDir: string | null; standardSummary: TrainSummaryFile | null };
+  curves: {
+    run: EpochPoint[] | null;
+    runLabel: 'modular' | 'standard';
+    standard: EpochPoint[] | null;
+    standardDir: string | null;
+    standardSummary: TrainSummaryFile | null;
+  };
   /** modules.json without the per-module `mask` arrays (large, and the page does not use them). */
   modules: ModulesFile | null;
   heatmap: KernelHeatmap | null;
@@ -323,7 +329,9 @@ function readReuseEntry(target: string): ReuseEntry | { problem: string } {
   const any = readJsonFile(target, z.unknown(), 'JSON file');
   if (any.value == null) return { problem: any.problem ?? `${target} is empty` };
   const asSummary = reuseSummarySchema.safeParse(any.value);
-  return asSummary.success ? { name, path: target, summary: asSummary.data, experiments: null } : { name, path: target, summary: null, experiments: any.value };
+  return asSummary.success
+    ? { name, path: target, summary: asSummary.data, experiments: null }
+    : { name, path: target, summary: null, experiments: any.value };
 }
 
 /** RUN/reuse* directories, then RUN/reuse.json, then the explicitly given paths (no duplicates). */
@@ -363,9 +371,15 @@ export function collectReportData(opts: CollectOptions): ReportData {
   let heatmap: KernelHeatmap | null = null;
   let overlap: ModuleOverlap | null = null;
   if (modulesRead.value) {
-    heatmap = buildKernelHeatmap(modulesRead.value, convFiltersFromModelJson(path.join(runDir, MODEL_DIR, 'model.json')), info.value?.classNames);
+    heatmap = buildKernelHeatmap(
+      modulesRead.value,
+      convFiltersFromModelJson(path.join(runDir, MODEL_DIR, 'model.json')),
+      info.value?.classNames,
+    );
     overlap = moduleOverlap(modulesRead.value, heatmap);
-    if (!heatmap.totalsSource) notes.heatmap = 'The full kernel count of each layer is unknown (no layers in modules.json and no model/model.json), so cells show kept counts only.';
+    if (!heatmap.totalsSource)
+      notes.heatmap =
+        'The full kernel count of each layer is unknown (no layers in modules.json and no model/model.json), so cells show kept counts only.';
   } else {
     notes.modules = `No modules yet: ${modulesRead.problem} (run mwt modularize).`;
   }

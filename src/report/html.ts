@@ -62,25 +62,42 @@ function summarySection(data: ReportData): string {
   const m = data.modules;
   const tiles: [string, string, string][] = [];
   if (s) {
-    tiles.push([data.curves.runLabel === 'modular' ? 'modular model accuracy' : 'test accuracy', pct(s.testAccuracy), 'share of test images classified correctly after the last epoch']);
+    tiles.push([
+      data.curves.runLabel === 'modular' ? 'modular model accuracy' : 'test accuracy',
+      pct(s.testAccuracy),
+      'share of test images classified correctly after the last epoch',
+    ]);
     if (std) tiles.push(['standard model accuracy', pct(std.testAccuracy), 'the same network trained the usual way, for comparison']);
-    if (isNum(s.kernelRate)) tiles.push(['kernels used per image', pct(s.kernelRate, 1), 'average share of kernels switched on for an image in the last epoch']);
+    if (isNum(s.kernelRate))
+      tiles.push(['kernels used per image', pct(s.kernelRate, 1), 'average share of kernels switched on for an image in the last epoch']);
   }
   if (m) {
-    tiles.push(['kernel retention rate', pct(m.kernelRetentionRate, 1), `average share of the model's kernels a module keeps (threshold \u03c4 = ${num(m.threshold, 2)})`]);
+    tiles.push([
+      'kernel retention rate',
+      pct(m.kernelRetentionRate, 1),
+      `average share of the model's kernels a module keeps (threshold \u03c4 = ${num(m.threshold, 2)})`,
+    ]);
     tiles.push(['cohesion', num(m.cohesion), 'how alike the kernel sets of images of one class are (1 = identical)']);
     tiles.push(['coupling', num(m.coupling), 'how much modules of different classes overlap (0 = not at all)']);
   }
   const rows: [string, string][] = [];
   const opts = (info?.options ?? {}) as Record<string, unknown>;
   const model = s?.model ?? info?.spec.name;
-  if (model) rows.push(['model', `${model}${info ? ` (width ${info.spec.width}, ${info.spec.numClasses} classes, input ${info.spec.inputShape.join('\u00d7')})` : ''}`]);
+  if (model)
+    rows.push([
+      'model',
+      `${model}${info ? ` (width ${info.spec.width}, ${info.spec.numClasses} classes, input ${info.spec.inputShape.join('\u00d7')})` : ''}`,
+    ]);
   const dataset = s?.dataset ?? info?.dataset;
   if (dataset) rows.push(['dataset', `${dataset}${isNum(opts.limit) ? ` (limited to ${opts.limit} training images)` : ''}`]);
   rows.push(['training', data.curves.runLabel === 'modular' ? 'modular (MwT)' : 'standard (cross-entropy only)']);
   if (s?.backend) rows.push(['backend', s.backend]);
   if (isNum(s?.epochs)) rows.push(['epochs', String(s.epochs)]);
-  if (isNum(s?.secondsPerEpoch)) rows.push(['seconds per epoch', `${s.secondsPerEpoch.toFixed(1)}${isNum(s.imagesPerSecond) ? ` (${s.imagesPerSecond.toFixed(1)} images/s)` : ''}`]);
+  if (isNum(s?.secondsPerEpoch))
+    rows.push([
+      'seconds per epoch',
+      `${s.secondsPerEpoch.toFixed(1)}${isNum(s.imagesPerSecond) ? ` (${s.imagesPerSecond.toFixed(1)} images/s)` : ''}`,
+    ]);
   if (std && isNum(std.secondsPerEpoch)) rows.push(['standard run, seconds per epoch', std.secondsPerEpoch.toFixed(1)]);
   const hyper = ['batchSize', 'lr', 'alpha', 'beta', 'seed'].filter((k) => opts[k] !== undefined).map((k) => `${k} ${String(opts[k])}`);
   if (hyper.length) rows.push(['settings', hyper.join(', ')]);
@@ -94,11 +111,31 @@ ${rows.length ? `<table class="kv">${rows.map(([k, v]) => `<tr><th scope="row">$
 }
 
 const CURVE_TEXT: Record<string, { title: string; caption: string }> = {
-  testAccuracy: { title: 'Test accuracy', caption: 'Share of the held-out test images classified correctly after each epoch. The modular model should end close to the standard one; in the paper the price of modularity is about one percentage point.' },
-  trainAccuracy: { title: 'Training accuracy', caption: 'The same on the training images, measured while training (with augmentation and dropout on), so it can trail the test accuracy early on.' },
-  couplingLoss: { title: 'Coupling loss', caption: 'How much images of <em>different</em> classes use the same kernels: the average similarity of their masks (0 = no shared kernels, 1 = identical). MwT pushes it down, so that each class ends up with its own kernels.' },
-  cohesionLoss: { title: 'Cohesion loss', caption: 'One minus how similar the masks of images of the <em>same</em> class are. Low means all images of a class use the same kernels, so a module can be read off for the class.' },
-  kernelRate: { title: 'Kernels used per image', caption: 'Average share of kernels the mask generators switch on for one image. A standard network effectively uses almost all of them; MwT learns to use fewer, which is what makes modules small.' },
+  testAccuracy: {
+    title: 'Test accuracy',
+    caption:
+      'Share of the held-out test images classified correctly after each epoch. The modular model should end close to the standard one; in the paper the price of modularity is about one percentage point.',
+  },
+  trainAccuracy: {
+    title: 'Training accuracy',
+    caption:
+      'The same on the training images, measured while training (with augmentation and dropout on), so it can trail the test accuracy early on.',
+  },
+  couplingLoss: {
+    title: 'Coupling loss',
+    caption:
+      'How much images of <em>different</em> classes use the same kernels: the average similarity of their masks (0 = no shared kernels, 1 = identical). MwT pushes it down, so that each class ends up with its own kernels.',
+  },
+  cohesionLoss: {
+    title: 'Cohesion loss',
+    caption:
+      'One minus how similar the masks of images of the <em>same</em> class are. Low means all images of a class use the same kernels, so a module can be read off for the class.',
+  },
+  kernelRate: {
+    title: 'Kernels used per image',
+    caption:
+      'Average share of kernels the mask generators switch on for one image. A standard network effectively uses almost all of them; MwT learns to use fewer, which is what makes modules small.',
+  },
   ceLoss: { title: 'Cross-entropy loss', caption: 'The ordinary classification loss, averaged over the epoch. Lower is better.' },
 };
 
@@ -109,9 +146,10 @@ function hasValues(points: EpochPoint[] | null, key: string): boolean {
 function curvesSection(data: ReportData): string {
   const { run, standard } = data.curves;
   const keys = Object.keys(CURVE_TEXT).filter((k) => hasValues(run, k) || hasValues(standard, k));
-  const maskNote = standard && data.curves.runLabel === 'modular'
-    ? '<p class="note">The standard model has no mask generators, so its coupling, cohesion and kernel rate are not measured during training; those charts show the modular run alone.</p>'
-    : '';
+  const maskNote =
+    standard && data.curves.runLabel === 'modular'
+      ? '<p class="note">The standard model has no mask generators, so its coupling, cohesion and kernel rate are not measured during training; those charts show the modular run alone.</p>'
+      : '';
   const legend = standard ? '<p>Solid blue: modular training (MwT). Dashed orange: standard training of the same network.</p>' : '';
   return `<section id="curves">
 <h2>Training curves</h2>
@@ -145,7 +183,10 @@ function heatmapTable(h: KernelHeatmap): string {
   const withCoupling = h.rows.some((r) => r.coupling != null);
   const anyLowered = h.rows.some((r) => r.lowered.some(Boolean));
   const head = h.layers
-    .map((l, i) => `<th scope="col"><span class="layer">${esc(l)}</span>${h.totals[i] != null ? `<span class="cnt">${esc(h.totals[i])} kernels</span>` : ''}</th>`)
+    .map(
+      (l, i) =>
+        `<th scope="col"><span class="layer">${esc(l)}</span>${h.totals[i] != null ? `<span class="cnt">${esc(h.totals[i])} kernels</span>` : ''}</th>`,
+    )
     .join('');
   const body = h.rows
     .map((r) => {
@@ -155,12 +196,20 @@ function heatmapTable(h: KernelHeatmap): string {
           const { bg, fg } = heatColor(f ?? k / maxKept);
           const mark = r.lowered[i] ? '*' : '';
           const lowered = r.lowered[i] ? '; threshold lowered to keep at least one kernel' : '';
-          const title = f != null ? `${r.className}, ${h.layers[i]}: ${k} of ${h.totals[i]} kernels kept (${pct(f, 1)})${lowered}` : `${r.className}, ${h.layers[i]}: ${k} kernels kept${lowered}`;
-          const text = f != null ? `<span class="pct">${esc(pct(f, 0))}${mark}</span><span class="cnt">${esc(k)}/${esc(h.totals[i])}</span>` : `<span class="pct">${esc(k)}${mark}</span>`;
+          const title =
+            f != null
+              ? `${r.className}, ${h.layers[i]}: ${k} of ${h.totals[i]} kernels kept (${pct(f, 1)})${lowered}`
+              : `${r.className}, ${h.layers[i]}: ${k} kernels kept${lowered}`;
+          const text =
+            f != null
+              ? `<span class="pct">${esc(pct(f, 0))}${mark}</span><span class="cnt">${esc(k)}/${esc(h.totals[i])}</span>`
+              : `<span class="pct">${esc(k)}${mark}</span>`;
           return `<td style="background:${bg};color:${fg}" title="${esc(title)}">${text}</td>`;
         })
         .join('');
-      const extra = (withCohesion ? `<td class="rate">${esc(num(r.cohesion, 3))}</td>` : '') + (withCoupling ? `<td class="rate">${esc(num(r.coupling, 3))}</td>` : '');
+      const extra =
+        (withCohesion ? `<td class="rate">${esc(num(r.cohesion, 3))}</td>` : '') +
+        (withCoupling ? `<td class="rate">${esc(num(r.coupling, 3))}</td>` : '');
       return `<tr><th scope="row">${esc(r.className)}</th>${cells}<td class="rate">${esc(pct(r.kernelRate, 1))}</td>${extra}</tr>`;
     })
     .join('\n');
@@ -184,13 +233,16 @@ ${legend('kept')}${anyLowered ? '<p class="caption">* No kernel of this layer pa
 function overlapTable(o: ModuleOverlap): string {
   const head = o.classNames.map((c) => `<th scope="col">${esc(c)}</th>`).join('');
   const body = o.jaccard
-    .map((row, i) => `<tr><th scope="row">${esc(o.classNames[i])}</th>${row
-      .map((v, j) => {
-        // The diagonal (a module with itself) is always 1: greyed so the pairs stand out.
-        const { bg, fg } = i === j ? { bg: '#eaeef2', fg: '#57606a' } : heatColor(v);
-        return `<td style="background:${bg};color:${fg}" title="${esc(`${o.classNames[i]} and ${o.classNames[j]} share ${pct(v, 1)} of their kernels (Jaccard index)`)}">${esc(v.toFixed(2))}</td>`;
-      })
-      .join('')}</tr>`)
+    .map(
+      (row, i) =>
+        `<tr><th scope="row">${esc(o.classNames[i])}</th>${row
+          .map((v, j) => {
+            // The diagonal (a module with itself) is always 1: greyed so the pairs stand out.
+            const { bg, fg } = i === j ? { bg: '#eaeef2', fg: '#57606a' } : heatColor(v);
+            return `<td style="background:${bg};color:${fg}" title="${esc(`${o.classNames[i]} and ${o.classNames[j]} share ${pct(v, 1)} of their kernels (Jaccard index)`)}">${esc(v.toFixed(2))}</td>`;
+          })
+          .join('')}</tr>`,
+    )
     .join('\n');
   return `<h3 class="block">Overlap between modules</h3>
 <p>For each pair of modules, the share of kernels they have in common: the number of kernels both keep divided by the number
@@ -209,7 +261,8 @@ function modulesSection(data: ReportData): string {
   return `<section id="modules">
 <h2>Modules: kernels kept per class and layer</h2>
 ${note(data, 'modules')}
-${m && h
+${
+  m && h
     ? `<p>Each row is one class's module, each column a convolution layer that has a mask generator. A kernel belongs to a module when the
 mask generator switched it on for more than a share \u03c4 = ${esc(num(m.threshold, 2))} of that class's training images. A cell shows the share
 of the layer's kernels the module keeps: light cells mean a small module. Rows that light up in different places mean the modules share few
@@ -218,7 +271,8 @@ ${esc(pct(m.kernelRetentionRate, 1))} here${isNum(m.seconds) ? `, found in ${esc
 ${note(data, 'heatmap')}
 ${heatmapTable(h)}
 ${data.overlap ? overlapTable(data.overlap) : ''}`
-    : ''}
+    : ''
+}
 </section>`;
 }
 
@@ -228,11 +282,15 @@ function sweepSection(data: ReportData): string {
   const sorted = [...sweep].sort((a, b) => a.threshold - b.threshold);
   const chosen = data.modules?.threshold;
   const rows = sorted
-    .map((p) => `<tr${p.threshold === chosen ? ' class="chosen"' : ''}><td>${esc(num(p.threshold, 2))}</td><td>${esc(pct(p.kernelRetentionRate, 1))}</td><td>${esc(num(p.cohesion))}</td><td>${esc(num(p.coupling))}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr${p.threshold === chosen ? ' class="chosen"' : ''}><td>${esc(num(p.threshold, 2))}</td><td>${esc(pct(p.kernelRetentionRate, 1))}</td><td>${esc(num(p.cohesion))}</td><td>${esc(num(p.coupling))}</td></tr>`,
+    )
     .join('\n');
   const caption = `The threshold \u03c4 decides how often a kernel must be switched on for a class's images to be kept in its module. A higher \u03c4
 keeps fewer kernels (smaller modules, lower kernel retention rate), raises cohesion and lowers coupling, at some risk to the module's accuracy.${
-    chosen != null ? ` The large diamond marks \u03c4 = ${esc(num(chosen, 2))}, the threshold of the modules above.` : ''}`;
+    chosen != null ? ` The large diamond marks \u03c4 = ${esc(num(chosen, 2))}, the threshold of the modules above.` : ''
+  }`;
   return `<section id="sweep">
 <h2>Threshold sweep</h2>
 <div class="grid two">
@@ -247,7 +305,8 @@ ${rows}
 /** Any JSON as tables: arrays of objects become tables, objects key/value rows. */
 function genericTables(value: unknown, title?: string): string {
   const heading = title ? `<h4>${esc(title)}</h4>` : '';
-  const cell = (v: unknown) => (isNum(v) ? esc(Number.isInteger(v) ? String(v) : v.toPrecision(4)) : typeof v === 'string' ? esc(v) : esc(JSON.stringify(v) ?? ''));
+  const cell = (v: unknown) =>
+    isNum(v) ? esc(Number.isInteger(v) ? String(v) : v.toPrecision(4)) : typeof v === 'string' ? esc(v) : esc(JSON.stringify(v) ?? '');
   if (Array.isArray(value) && value.length && value.every((r) => r && typeof r === 'object' && !Array.isArray(r))) {
     const cols = [...new Set(value.flatMap((r) => Object.keys(r as object)))];
     return `${heading}<div class="scroll"><table class="numbers"><thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead><tbody>${value
@@ -263,13 +322,24 @@ function genericTables(value: unknown, title?: string): string {
   return `${heading}<p>${cell(value)}</p>`;
 }
 
-interface SizeRow { size: number; subtasks?: number; moduleAccuracy: number; modelAccuracy: number; kernelRate: number; flopReduction: number }
+interface SizeRow {
+  size: number;
+  subtasks?: number;
+  moduleAccuracy: number;
+  modelAccuracy: number;
+  kernelRate: number;
+  flopReduction: number;
+}
 
 /** The rows of `bySize` when the table is `mwt experiment reuse`'s reuse.json, else null. */
 export function reuseBySize(experiments: unknown): SizeRow[] | null {
   const rows = (experiments as { bySize?: unknown } | null)?.bySize;
   if (!Array.isArray(rows) || rows.length === 0) return null;
-  const ok = rows.every((r) => r && ['size', 'moduleAccuracy', 'modelAccuracy', 'kernelRate', 'flopReduction'].every((k) => isNum((r as Record<string, unknown>)[k])));
+  const ok = rows.every(
+    (r) =>
+      r &&
+      ['size', 'moduleAccuracy', 'modelAccuracy', 'kernelRate', 'flopReduction'].every((k) => isNum((r as Record<string, unknown>)[k])),
+  );
   return ok ? (rows as SizeRow[]) : null;
 }
 
@@ -279,7 +349,13 @@ function experimentsBlock(experiments: unknown, index: number): string {
   if (!bySize) return `<div class="card"><h3>Experiments</h3>${genericTables(experiments)}</div>`;
   const { bySize: _sizes, subtasks, ...rest } = experiments as Record<string, unknown>;
   const table = `<table class="numbers"><thead><tr><th scope="col">classes</th><th scope="col">sub-tasks</th><th scope="col">module accuracy</th><th scope="col">model accuracy</th><th scope="col">kernels kept</th><th scope="col">FLOPs saved</th></tr></thead><tbody>
-${[...bySize].sort((a, b) => a.size - b.size).map((r) => `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${esc(pct(r.modelAccuracy))}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td></tr>`).join('\n')}
+${[...bySize]
+  .sort((a, b) => a.size - b.size)
+  .map(
+    (r) =>
+      `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${esc(pct(r.modelAccuracy))}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td></tr>`,
+  )
+  .join('\n')}
 </tbody></table>`;
   return `<div class="grid halves">
 ${chartCard(`chart-reuse-sizes-${index}`, 'reuse-sizes', String(index), 'Sub-tasks by number of classes', 'Each point averages the sub-tasks with that many classes. Module accuracy is the fine-tuned sub-task model, model accuracy the whole standard model on the same classes. More classes need more kernels, so the savings shrink.', 'reuse experiment results by number of classes')}
@@ -305,8 +381,13 @@ function reuseEntry(entry: ReuseEntry, index: number, classNames?: string[]): st
     if (isNum(s.restrictedAccuracy)) rows.push(["modules' own outputs, no new head", pct(s.restrictedAccuracy)]);
     if (isNum(s.standardModelAccuracy)) rows.push(['whole standard model on this sub-task', pct(s.standardModelAccuracy)]);
     if (isNum(s.kernelRate)) rows.push(['kernels kept', pct(s.kernelRate, 1)]);
-    if (isNum(s.flops)) rows.push(['FLOPs per image', `${bigNumber(s.flops)}${isNum(s.modelFlops) ? ` of ${bigNumber(s.modelFlops)}` : ''}${isNum(s.flopReduction) ? ` (${pct(s.flopReduction, 1)} fewer)` : ''}`]);
-    if (isNum(s.parameters)) rows.push(['parameters', `${bigNumber(s.parameters)}${isNum(s.modelParameters) ? ` of ${bigNumber(s.modelParameters)}` : ''}`]);
+    if (isNum(s.flops))
+      rows.push([
+        'FLOPs per image',
+        `${bigNumber(s.flops)}${isNum(s.modelFlops) ? ` of ${bigNumber(s.modelFlops)}` : ''}${isNum(s.flopReduction) ? ` (${pct(s.flopReduction, 1)} fewer)` : ''}`,
+      ]);
+    if (isNum(s.parameters))
+      rows.push(['parameters', `${bigNumber(s.parameters)}${isNum(s.modelParameters) ? ` of ${bigNumber(s.modelParameters)}` : ''}`]);
     if (lm?.module || lm?.model) {
       rows.push(['latency, batch 1', `${ms(lm.module?.batch1)} vs ${ms(lm.model?.batch1)} for the whole model`]);
       rows.push(['latency, batch 128', `${ms(lm.module?.batch128)} vs ${ms(lm.model?.batch128)} for the whole model`]);
@@ -335,7 +416,7 @@ ${data.reuse.map((e, i) => reuseEntry(e, i, data.run.info?.classNames)).join('\n
 /** The complete page. `chartJs` is the Chart.js UMD bundle's source. */
 export function renderReportHtml(data: ReportData, chartJs: string): string {
   const s = data.run.summary;
-  const title = `MwT report: ${s?.model ?? data.run.info?.spec.name ?? data.run.name}${s?.dataset ?? data.run.info?.dataset ? ` on ${s?.dataset ?? data.run.info?.dataset}` : ''}`;
+  const title = `MwT report: ${s?.model ?? data.run.info?.spec.name ?? data.run.name}${(s?.dataset ?? data.run.info?.dataset) ? ` on ${s?.dataset ?? data.run.info?.dataset}` : ''}`;
   return `<!doctype html>
 <html lang="en">
 <head>

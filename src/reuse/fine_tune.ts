@@ -60,7 +60,13 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
   const optimizer = tf.train.momentum(opts.lr, opts.momentum, true);
   const stepper = localStepper(model, optimizer, { numClasses: train.numClasses, alpha: 0, beta: 0 }, train.shape);
   // 'keep' the short last batch: a small sub-task may have fewer samples than one batch.
-  const batches = new BatchIterator(train, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: opts.augment, lastBatch: 'keep' });
+  const batches = new BatchIterator(train, {
+    batchSize: opts.batchSize,
+    shuffle: true,
+    seed: opts.seed,
+    augment: opts.augment,
+    lastBatch: 'keep',
+  });
   const steps = Math.ceil(train.count / opts.batchSize);
   const history: FineTuneEpoch[] = [];
   let best: { epoch: number; accuracy: number; weights: tf.Tensor[] } | null = null;
@@ -85,10 +91,24 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
       sums.dispose();
       const n = Math.max(s[STAT.samples]!, 1);
       if (!Number.isFinite(s[STAT.ce]!)) throw new Error(`fine-tune diverged: loss is not finite at epoch ${epoch + 1} (try a lower --lr)`);
-      const validationAccuracy = evaluate(model, validation, undefined, log.task('evaluate', validation.count, `fine-tune epoch ${epoch + 1}/${opts.epochs}: validation accuracy`)).accuracy;
-      const record: FineTuneEpoch = { epoch: epoch + 1, learningRate: lr, trainAccuracy: s[STAT.correct]! / n, ceLoss: s[STAT.ce]! / n, validationAccuracy, seconds: (performance.now() - started) / 1000 };
+      const validationAccuracy = evaluate(
+        model,
+        validation,
+        undefined,
+        log.task('evaluate', validation.count, `fine-tune epoch ${epoch + 1}/${opts.epochs}: validation accuracy`),
+      ).accuracy;
+      const record: FineTuneEpoch = {
+        epoch: epoch + 1,
+        learningRate: lr,
+        trainAccuracy: s[STAT.correct]! / n,
+        ceLoss: s[STAT.ce]! / n,
+        validationAccuracy,
+        seconds: (performance.now() - started) / 1000,
+      };
       history.push(record);
-      log.info(`fine-tune epoch ${record.epoch}/${opts.epochs}: train ${(record.trainAccuracy * 100).toFixed(2)}% ce ${record.ceLoss.toFixed(3)} validation ${(validationAccuracy * 100).toFixed(2)}% lr ${lr.toFixed(4)} | ${record.seconds.toFixed(1)} s`);
+      log.info(
+        `fine-tune epoch ${record.epoch}/${opts.epochs}: train ${(record.trainAccuracy * 100).toFixed(2)}% ce ${record.ceLoss.toFixed(3)} validation ${(validationAccuracy * 100).toFixed(2)}% lr ${lr.toFixed(4)} | ${record.seconds.toFixed(1)} s`,
+      );
       if (best == null || validationAccuracy >= best.accuracy) {
         if (best) tf.dispose(best.weights);
         // Clones share data with the variables until the optimizer assigns new values.

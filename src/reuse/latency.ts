@@ -50,7 +50,8 @@ export function compareLatency(models: LayersModel[], batchSize: number, opts: L
   checkRepeats(repeats);
   const shape = models[0]!.inputs[0]!.shape.slice(1) as number[];
   for (const m of models) {
-    if (m.inputs[0]!.shape.slice(1).join() !== shape.join()) throw new Error(`latency: models take different inputs (${shape.join('x')} vs ${m.inputs[0]!.shape.slice(1).join('x')})`);
+    if (m.inputs[0]!.shape.slice(1).join() !== shape.join())
+      throw new Error(`latency: models take different inputs (${shape.join('x')} vs ${m.inputs[0]!.shape.slice(1).join('x')})`);
   }
   const x = tf.randomNormal([batchSize, ...shape]);
   const timed = (m: LayersModel) => {

@@ -20,7 +20,8 @@ export interface ModuleMask {
  * order of the sub-task's labels (classes[k] becomes label k).
  */
 export function validateClasses(classes: readonly number[], numClasses: number, option = 'classes'): number[] {
-  if (classes.length < 2) throw new InputError(option, `expected at least two classes, got ${classes.length} (${classes.join(',') || 'none'})`);
+  if (classes.length < 2)
+    throw new InputError(option, `expected at least two classes, got ${classes.length} (${classes.join(',') || 'none'})`);
   const seen = new Set<number>();
   for (const c of classes) {
     if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new InputError(option, `class ${c} is outside 0..${numClasses - 1}`);

@@ -32,7 +32,12 @@ export function predictLogits(model: LayersModel, ds: Dataset, batchSize = 256):
  * sub-task numbering (label k means classes[k], as selectClasses relabels). Ties go to the
  * class listed first.
  */
-export function restrictedAccuracyFromLogits(logits: ArrayLike<number>, width: number, labels: ArrayLike<number>, classes: readonly number[]): number {
+export function restrictedAccuracyFromLogits(
+  logits: ArrayLike<number>,
+  width: number,
+  labels: ArrayLike<number>,
+  classes: readonly number[],
+): number {
   const n = labels.length;
   if (logits.length !== n * width) throw new Error(`restricted accuracy: expected ${n}x${width} logits, got ${logits.length} values`);
   if (n === 0) throw new Error('restricted accuracy: no samples');

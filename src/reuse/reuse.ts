@@ -23,7 +23,17 @@ import { loadModel } from '../io/model_io.js';
 import { MODEL_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
 import { evaluate } from '../train/evaluate.js';
 import { seedGlobalRandom } from '../train/random.js';
-import { checkTrainedModel, loadModules, loadTrainingSet, maskedLayersOf, modularizeRun, readModularRun, MODULES_DIR, MODULES_FILE, type ModulesReport } from '../modularize/index.js';
+import {
+  checkTrainedModel,
+  loadModules,
+  loadTrainingSet,
+  maskedLayersOf,
+  modularizeRun,
+  readModularRun,
+  MODULES_DIR,
+  MODULES_FILE,
+  type ModulesReport,
+} from '../modularize/index.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { countFlops, countParameters } from '../modularize/flops.js';
 import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency.js';
@@ -109,8 +119,14 @@ function readStandardRun(runDir: string, modular: RunInfo): RunInfo {
   if (!fs.existsSync(runDir)) throw new InputError('standardRun', `directory ${runDir} does not exist`, runDir);
   const info = readRunInfo(runDir);
   if (!info.standard) throw new InputError('standardRun', `${runDir} is a modular run; expected one trained with --standard`, runDir);
-  if (info.dataset !== modular.dataset) throw new InputError('standardRun', `${runDir} was trained on ${info.dataset}, the modular run on ${modular.dataset}`, runDir);
-  if (info.spec.numClasses !== modular.spec.numClasses) throw new InputError('standardRun', `${runDir} has ${info.spec.numClasses} classes, the modular run ${modular.spec.numClasses}`, runDir);
+  if (info.dataset !== modular.dataset)
+    throw new InputError('standardRun', `${runDir} was trained on ${info.dataset}, the modular run on ${modular.dataset}`, runDir);
+  if (info.spec.numClasses !== modular.spec.numClasses)
+    throw new InputError(
+      'standardRun',
+      `${runDir} has ${info.spec.numClasses} classes, the modular run ${modular.spec.numClasses}`,
+      runDir,
+    );
   checkTrainedModel(runDir, 'standardRun');
   return info;
 }
@@ -154,7 +170,9 @@ export async function openReuseContext(opts: ReuseContextOptions): Promise<Reuse
     modularModelFlops: countFlops(trained).total,
     standard,
   };
-  log.info(`reuse: ${info.spec.name} on ${info.dataset} (${ctx.train.count} train / ${ctx.test.count} test), modules at threshold ${modules.threshold}, backend ${ctx.backend}`);
+  log.info(
+    `reuse: ${info.spec.name} on ${info.dataset} (${ctx.train.count} train / ${ctx.test.count} test), modules at threshold ${modules.threshold}, backend ${ctx.backend}`,
+  );
   return ctx;
 }
 
@@ -272,7 +290,9 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     const restricted = restrictedAccuracy(mixedModule, test, classes);
     const before = evaluate(model, test).accuracy;
     const names = classes.map((c) => ctx.info.classNames?.[c] ?? String(c));
-    log.info(`sub-task ${names.join(', ')}: kernel rate ${(kernelRate * 100).toFixed(2)}%, mixed module restricted accuracy ${(restricted * 100).toFixed(2)}%, before fine-tuning ${(before * 100).toFixed(2)}%`);
+    log.info(
+      `sub-task ${names.join(', ')}: kernel rate ${(kernelRate * 100).toFixed(2)}%, mixed module restricted accuracy ${(restricted * 100).toFixed(2)}%, before fine-tuning ${(before * 100).toFixed(2)}%`,
+    );
 
     const augment = ctx.info.options.augment ?? (spec.inputShape[0] === 32 && spec.inputShape[2] === 3);
     const tuned = fineTune(model, train, validation, { ...settings, augment, log });
@@ -300,7 +320,16 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
       accuracy,
       flopRatio: flops / ctx.reference.flops,
       testSamples: test.count,
-      fineTune: { ...settings, nesterov: true, schedule: 'cosine', trainSamples: train.count, validationSamples: validation.count, bestEpoch: tuned.bestEpoch, bestValidationAccuracy: tuned.bestValidationAccuracy, history: tuned.history },
+      fineTune: {
+        ...settings,
+        nesterov: true,
+        schedule: 'cosine',
+        trainSamples: train.count,
+        validationSamples: validation.count,
+        bestEpoch: tuned.bestEpoch,
+        bestValidationAccuracy: tuned.bestValidationAccuracy,
+        history: tuned.history,
+      },
       seconds: 0,
     };
     if (ctx.standard) {

@@ -12,7 +12,8 @@ import { rng, type Seed } from '../data/dataset.js';
 
 /** C(n, k) as a number (exact while it stays below 2^53). */
 export function countSubsets(n: number, k: number): number {
-  if (!(Number.isInteger(n) && Number.isInteger(k) && k >= 0 && n >= k)) throw new Error(`subsets: expected integers 0 <= k <= n, got n=${n}, k=${k}`);
+  if (!(Number.isInteger(n) && Number.isInteger(k) && k >= 0 && n >= k))
+    throw new Error(`subsets: expected integers 0 <= k <= n, got n=${n}, k=${k}`);
   return combinations(n, k) as number;
 }
 

@@ -15,7 +15,15 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bindingPath, MARKER, readBuildInfo, TENSORFLOW_VERSION, TFJS_NODE_VERSION, tensorflowBuildDir, type BuildInfo } from '../engine/tensorflow_native.js';
+import {
+  bindingPath,
+  MARKER,
+  readBuildInfo,
+  TENSORFLOW_VERSION,
+  TFJS_NODE_VERSION,
+  tensorflowBuildDir,
+  type BuildInfo,
+} from '../engine/tensorflow_native.js';
 
 export class SetupError extends Error {
   override name = 'SetupError';
@@ -58,7 +66,11 @@ function run(step: string, cmd: string, args: string[], opts: { cwd?: string; en
   const res = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (res.error) throw new SetupError(`setup tensorflow: ${step}: cannot run ${cmd}: ${res.error.message}`);
   if (res.status !== 0) {
-    const last = `${res.stderr ?? ''}\n${res.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^(WARNING|gyp info|npm warn)/i.test(l)).pop();
+    const last = `${res.stderr ?? ''}\n${res.stdout ?? ''}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/^(WARNING|gyp info|npm warn)/i.test(l))
+      .pop();
     throw new SetupError(`setup tensorflow: ${step} failed (${cmd} exited ${res.status})${last ? `: ${last.slice(0, 300)}` : ''}`);
   }
   return res.stdout ?? '';
@@ -101,7 +113,10 @@ export function checkPrerequisites(): Tools {
   // Debian's nodejs (and the official tarballs) install the headers under <prefix>/include/node.
   const nodePrefix = path.resolve(path.dirname(process.execPath), '..');
   if (!fs.existsSync(path.join(nodePrefix, 'include', 'node', 'node_api.h'))) {
-    throw missing(`Node headers (${path.join(nodePrefix, 'include', 'node', 'node_api.h')})`, 'apt-get install libnode-dev, or a Node.js build that ships include/node');
+    throw missing(
+      `Node headers (${path.join(nodePrefix, 'include', 'node', 'node_api.h')})`,
+      'apt-get install libnode-dev, or a Node.js build that ships include/node',
+    );
   }
   return { python, compiler, make, npm, nodeGyp, nodePrefix };
 }
@@ -118,7 +133,20 @@ function obtainWheel(tools: Tools, into: string, given: string | undefined, log:
   log(`downloading ${WHEEL_SPEC} with pip (about 274 MB; only its TensorFlow C library and headers are used)`);
   fs.mkdirSync(into, { recursive: true });
   // Few retries: an unreachable index among several configured ones should not stall for minutes.
-  run(`pip download ${WHEEL_SPEC}`, tools.python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--retries', '1', '--timeout', '30', '-d', into, WHEEL_SPEC]);
+  run(`pip download ${WHEEL_SPEC}`, tools.python, [
+    '-m',
+    'pip',
+    'download',
+    '--no-deps',
+    '--only-binary=:all:',
+    '--retries',
+    '1',
+    '--timeout',
+    '30',
+    '-d',
+    into,
+    WHEEL_SPEC,
+  ]);
   const wheel = fs.readdirSync(into).find((f) => f.startsWith(`tensorflow_cpu-${TENSORFLOW_VERSION}-`) && f.endsWith('.whl'));
   if (wheel == null) throw new SetupError(`setup tensorflow: pip download ${WHEEL_SPEC} left no wheel in ${into}`);
   return path.join(into, wheel);
@@ -163,9 +191,27 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(stage, { recursive: true });
   try {
-    fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify({ name: 'mwt-tensorflow-backend', private: true, description: 'built by mwt setup tensorflow' }, null, 2) + '\n');
-    log(`installing @tensorflow/tfjs-node@${TFJS_NODE_VERSION} and its dependencies from the npm registry, install scripts off (about 300 MB unpacked)`);
-    run('npm install @tensorflow/tfjs-node', tools.npm, ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', `@tensorflow/tfjs-node@${TFJS_NODE_VERSION}`], { cwd: stage });
+    fs.writeFileSync(
+      path.join(stage, 'package.json'),
+      JSON.stringify({ name: 'mwt-tensorflow-backend', private: true, description: 'built by mwt setup tensorflow' }, null, 2) + '\n',
+    );
+    log(
+      `installing @tensorflow/tfjs-node@${TFJS_NODE_VERSION} and its dependencies from the npm registry, install scripts off (about 300 MB unpacked)`,
+    );
+    run(
+      'npm install @tensorflow/tfjs-node',
+      tools.npm,
+      [
+        'install',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+        '--no-save',
+        '--loglevel=error',
+        `@tensorflow/tfjs-node@${TFJS_NODE_VERSION}`,
+      ],
+      { cwd: stage },
+    );
     const pkg = path.join(stage, 'node_modules', '@tensorflow', 'tfjs-node');
     const wheel = obtainWheel(tools, path.join(stage, 'wheel'), opts.wheel ?? process.env.MWT_TENSORFLOW_WHEEL, log);
     log('extracting libtensorflow_cc.so.2, libtensorflow_framework.so.2 and the headers from the wheel');
@@ -175,20 +221,44 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
     fs.symlinkSync('libtensorflow_cc.so.2', path.join(deps, 'lib', 'libtensorflow.so'));
     fs.symlinkSync('libtensorflow_framework.so.2', path.join(deps, 'lib', 'libtensorflow_framework.so'));
     log('compiling the tfjs-node binding with node-gyp (about a minute)');
-    run('node-gyp rebuild', process.execPath, [tools.nodeGyp, 'rebuild', `--nodedir=${tools.nodePrefix}`, '--module_name=tfjs_binding', `--module_path=${path.dirname(bindingPath(stage))}`, '--napi_build_version=8'], {
-      cwd: pkg,
-      env: { ...process.env, CXX: tools.compiler },
-    });
+    run(
+      'node-gyp rebuild',
+      process.execPath,
+      [
+        tools.nodeGyp,
+        'rebuild',
+        `--nodedir=${tools.nodePrefix}`,
+        '--module_name=tfjs_binding',
+        `--module_path=${path.dirname(bindingPath(stage))}`,
+        '--napi_build_version=8',
+      ],
+      {
+        cwd: pkg,
+        env: { ...process.env, CXX: tools.compiler },
+      },
+    );
     // Only the compiled binding and the libraries are needed from here on.
     fs.rmSync(path.join(deps, 'include'), { recursive: true, force: true });
     fs.rmSync(path.join(pkg, 'build'), { recursive: true, force: true });
     fs.rmSync(path.join(stage, 'wheel'), { recursive: true, force: true });
     // Load it in a fresh process: the library must load and report its version.
-    const version = run('load the built binding', process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(bindingPath(stage))}).TF_Version)`], {
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
-    }).trim();
-    if (version !== TENSORFLOW_VERSION) throw new SetupError(`setup tensorflow: the built binding reports TensorFlow '${version}', expected ${TENSORFLOW_VERSION}`);
-    const info: BuildInfo = { tfjsNode: TFJS_NODE_VERSION, tensorflow: version, wheel: path.basename(wheel), node: process.version, builtAt: new Date().toISOString() };
+    const version = run(
+      'load the built binding',
+      process.execPath,
+      ['-e', `process.stdout.write(require(${JSON.stringify(bindingPath(stage))}).TF_Version)`],
+      {
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+      },
+    ).trim();
+    if (version !== TENSORFLOW_VERSION)
+      throw new SetupError(`setup tensorflow: the built binding reports TensorFlow '${version}', expected ${TENSORFLOW_VERSION}`);
+    const info: BuildInfo = {
+      tfjsNode: TFJS_NODE_VERSION,
+      tensorflow: version,
+      wheel: path.basename(wheel),
+      node: process.version,
+      builtAt: new Date().toISOString(),
+    };
     const marker = path.join(stage, MARKER);
     fs.writeFileSync(`${marker}.tmp`, JSON.stringify(info, null, 2) + '\n');
     fs.renameSync(`${marker}.tmp`, marker);
@@ -196,7 +266,9 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     fs.renameSync(stage, dir);
     const seconds = (Date.now() - started) / 1000;
-    log(`tensorflow backend built in ${dir} (TensorFlow ${version}, ${seconds.toFixed(0)} s); mwt now picks it by default, --backend wasm chooses wasm`);
+    log(
+      `tensorflow backend built in ${dir} (TensorFlow ${version}, ${seconds.toFixed(0)} s); mwt now picks it by default, --backend wasm chooses wasm`,
+    );
     return { dir, built: true, info, seconds };
   } catch (error) {
     fs.rmSync(stage, { recursive: true, force: true });

@@ -18,11 +18,22 @@ export interface Stepper {
 }
 
 /** The step on this thread: makeTrainStep on the batch as one tensor. */
-export function localStepper(model: LayersModel, optimizer: tf.Optimizer, objective: ObjectiveConfig, inputShape: readonly number[]): Stepper {
+export function localStepper(
+  model: LayersModel,
+  optimizer: tf.Optimizer,
+  objective: ObjectiveConfig,
+  inputShape: readonly number[],
+): Stepper {
   const trainStep = makeTrainStep(model, optimizer, objective);
   const sampleSize = inputShape.reduce((a, b) => a * b, 1);
   return {
-    step: (x, y, n) => tf.tidy(() => trainStep(tf.tensor4d(x.subarray(0, n * sampleSize), [n, ...inputShape] as [number, number, number, number]), tf.tensor1d(y.subarray(0, n), 'int32'))),
+    step: (x, y, n) =>
+      tf.tidy(() =>
+        trainStep(
+          tf.tensor4d(x.subarray(0, n * sampleSize), [n, ...inputShape] as [number, number, number, number]),
+          tf.tensor1d(y.subarray(0, n), 'int32'),
+        ),
+      ),
     dispose: async () => {},
   };
 }

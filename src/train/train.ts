@@ -67,7 +67,11 @@ export interface TrainHooks {
 export { InterruptedError } from '../errors.js';
 
 /** Loads train/test data, applies --limit, normalises both with the training statistics. */
-export function prepareData(opts: Pick<TrainOptions, 'dataset' | 'dataDir' | 'limit' | 'seed'>): { train: Dataset; test: Dataset; stats: ReturnType<typeof channelStats> } {
+export function prepareData(opts: Pick<TrainOptions, 'dataset' | 'dataDir' | 'limit' | 'seed'>): {
+  train: Dataset;
+  test: Dataset;
+  stats: ReturnType<typeof channelStats>;
+} {
   let train = loadDataset(opts.dataset, opts.dataDir, 'train');
   const test = loadDataset(opts.dataset, opts.dataDir, 'test');
   if (opts.limit != null && opts.limit < train.count) train = balancedSubset(train, opts.limit, opts.seed);
@@ -101,13 +105,20 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   log.info(`backend: ${describeParallelism(parallelism)}`);
   const info = DATASETS[opts.dataset];
   const augment = opts.augment ?? (trainSet.shape[0] === 32 && trainSet.shape[2] === 3);
-  log.info(`data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`);
+  log.info(
+    `data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`,
+  );
 
   // --- model, optimizer, resume-or-scratch
   const resuming = opts.resume && hasCheckpoint(opts.out);
   if (opts.resume && !resuming) log.info(`--resume: no checkpoint in ${opts.out}, starting from scratch`);
   const rng = seedGlobalRandom(opts.seed);
-  const spec = { name: opts.model as RunInfo['spec']['name'], numClasses: trainSet.numClasses, inputShape: trainSet.shape, width: opts.width };
+  const spec = {
+    name: opts.model as RunInfo['spec']['name'],
+    numClasses: trainSet.numClasses,
+    inputShape: trainSet.shape,
+    width: opts.width,
+  };
   const optimizer = tf.train.momentum(opts.lr, opts.momentum, true);
   let model: LayersModel;
   let state = { epoch: 0, step: 0, partial: null as number[] | null };
@@ -126,15 +137,35 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   // The model, optimizer and replicas belong to this run: freed however it ends.
   let stepper: Stepper | null = null;
   try {
-    if (state.epoch > opts.epochs) throw new UsageError(`--epochs: the run in ${opts.out} has already trained ${state.epoch} epochs; resume with --epochs ${state.epoch} or more`);
+    if (state.epoch > opts.epochs)
+      throw new UsageError(
+        `--epochs: the run in ${opts.out} has already trained ${state.epoch} epochs; resume with --epochs ${state.epoch} or more`,
+      );
     checkInputShape(model, trainSet.shape, `${opts.dataset} in ${opts.dataDir}`);
     const modular = model.outputs.length > 1;
-    writeRunInfo(opts.out, { spec, standard: opts.standard, dataset: opts.dataset, dataDir: opts.dataDir, limit: opts.limit, normalization: stats, classNames: info.classNames, options: opts });
-    log.info(`model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`);
+    writeRunInfo(opts.out, {
+      spec,
+      standard: opts.standard,
+      dataset: opts.dataset,
+      dataDir: opts.dataDir,
+      limit: opts.limit,
+      normalization: stats,
+      classNames: info.classNames,
+      options: opts,
+    });
+    log.info(
+      `model: ${opts.model} (${opts.standard ? 'standard' : 'modular'}, width ${opts.width}), ${model.countParams().toLocaleString('en')} parameters`,
+    );
 
     // Pad crops with black pixels as torchvision does before normalising: raw 0 -> -mean/std.
     const padValue = stats.mean.map((m, c) => -m / stats.std[c]!);
-    const batches = new BatchIterator(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, augment: augment ? { padValue } : false, lastBatch: 'drop' });
+    const batches = new BatchIterator(trainSet, {
+      batchSize: opts.batchSize,
+      shuffle: true,
+      seed: opts.seed,
+      augment: augment ? { padValue } : false,
+      lastBatch: 'drop',
+    });
     const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
     if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
@@ -155,7 +186,10 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       const started = performance.now();
       let stepIndex = 0;
       for (const batch of batches.epoch(epoch)) {
-        if (stepIndex < skip) { stepIndex++; continue; } // resumed mid-epoch: same order, same augmentation
+        if (stepIndex < skip) {
+          stepIndex++;
+          continue;
+        } // resumed mid-epoch: same order, same augmentation
         const stats = stepper.step(batch.x, batch.y, batch.size);
         const next = tf.add(sums, stats);
         tf.dispose([sums, stats]);
@@ -170,7 +204,9 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
           if (![STAT.ce, STAT.cohesion, STAT.coupling].every((k) => Number.isFinite(s[k]!))) {
             sums.dispose();
             bar.stop();
-            throw new Error(`training diverged: loss is not finite at epoch ${epoch + 1}, step ${stepIndex}; the last good checkpoint in ${opts.out} is kept (try a lower --lr)`);
+            throw new Error(
+              `training diverged: loss is not finite at epoch ${epoch + 1}, step ${stepIndex}; the last good checkpoint in ${opts.out} is kept (try a lower --lr)`,
+            );
           }
           bar.update(stepIndex, toMetrics(s, modular));
         }
@@ -187,9 +223,21 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       const trainStats = toMetrics(Array.from(sums.dataSync()), modular);
       sums.dispose();
       bar.stop();
-      const test = evaluate(model, testSet, undefined, log.task('evaluate', testSet.count, `epoch ${epoch + 1}/${opts.epochs}: test accuracy on ${testSet.count} images`));
+      const test = evaluate(
+        model,
+        testSet,
+        undefined,
+        log.task('evaluate', testSet.count, `epoch ${epoch + 1}/${opts.epochs}: test accuracy on ${testSet.count} images`),
+      );
       const trained = (stepsPerEpoch - skip) * opts.batchSize;
-      const metrics: EpochMetrics = { epoch: epoch + 1, ...trainStats, testAccuracy: test.accuracy, seconds, imagesPerSecond: trained / seconds, learningRate: lr };
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        ...trainStats,
+        testAccuracy: test.accuracy,
+        seconds,
+        imagesPerSecond: trained / seconds,
+        learningRate: lr,
+      };
       appendLine(metricsFile, JSON.stringify(metrics));
       log.epochDone(metrics);
       await saveCheckpoint(opts.out, model, optimizer, { epoch: epoch + 1, step: 0, rngState: rng.state(), partial: null });
@@ -212,7 +260,9 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       options: opts,
     };
     writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
-    log.info(`done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`);
+    log.info(
+      `done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`,
+    );
     return summary;
   } finally {
     await stepper?.dispose();
@@ -234,7 +284,8 @@ export function holdsRun(dir: string): boolean {
  * replaced (--overwrite) when asked for, never silently deleted.
  */
 function checkOutDir(opts: TrainOptions): void {
-  if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite: choose one (continue the run in --out, or replace it)');
+  if (opts.resume && opts.overwrite)
+    throw new UsageError('--resume and --overwrite: choose one (continue the run in --out, or replace it)');
   if (!opts.resume && !opts.overwrite && holdsRun(opts.out)) {
     throw new UsageError(`--out: ${opts.out} already holds a run; pass --resume to continue it or --overwrite to replace it`);
   }
@@ -246,7 +297,18 @@ function checkOutDir(opts: TrainOptions): void {
  * What a resumed run may change: how long it trains, where and how it computes, and the
  * learning rate (the way out of a diverged run: lower --lr, then --resume).
  */
-const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>(['epochs', 'lr', 'backend', 'threads', 'workers', 'quiet', 'resume', 'overwrite', 'dataDir', 'out']);
+const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>([
+  'epochs',
+  'lr',
+  'backend',
+  'threads',
+  'workers',
+  'quiet',
+  'resume',
+  'overwrite',
+  'dataDir',
+  'out',
+]);
 
 /**
  * A resumed run continues the model and data it was started with: any other setting that
@@ -257,7 +319,9 @@ function checkResumeSettings(opts: TrainOptions): void {
   for (const key of Object.keys(opts) as (keyof TrainOptions)[]) {
     if (CHANGEABLE_ON_RESUME.has(key) || isDeepStrictEqual(saved[key], opts[key])) continue;
     const value = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
-    throw new UsageError(`${flagOf(key)}: the run in ${opts.out} was started with ${value(saved[key])}, not ${value(opts[key])}; resume with the same value, or pass --overwrite to start a new run`);
+    throw new UsageError(
+      `${flagOf(key)}: the run in ${opts.out} was started with ${value(saved[key])}, not ${value(opts[key])}; resume with the same value, or pass --overwrite to start a new run`,
+    );
   }
 }
 
@@ -273,7 +337,11 @@ function keepMetricsUpTo(file: string, epochsDone: number): void {
 
 export function readMetrics(file: string): EpochMetrics[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochMetrics);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as EpochMetrics);
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

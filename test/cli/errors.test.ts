@@ -5,7 +5,12 @@ import { InputError, InterruptedError, OutputError, UsageError } from '../../src
 describe('errors carry their kind and subject; the CLI maps the kind to the exit code', () => {
   it('an InputError names the option as the library does, and as the CLI spells it in its message', () => {
     const e = new InputError('standardRun', 'directory runs/x does not exist', 'runs/x');
-    expect([e.kind, e.option, e.file, e.message]).toEqual(['input', 'standardRun', 'runs/x', '--standard-run: directory runs/x does not exist']);
+    expect([e.kind, e.option, e.file, e.message]).toEqual([
+      'input',
+      'standardRun',
+      'runs/x',
+      '--standard-run: directory runs/x does not exist',
+    ]);
   });
 
   it('usage 2, input and output 1, interrupted 130, anything else 1', () => {

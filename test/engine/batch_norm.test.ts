@@ -59,7 +59,12 @@ describe('fused training-mode batch norm', () => {
     const n = shape.reduce((a, b) => a * b);
     const x = tf.add(tf.mul(tf.tensor(fixedValues(n, 21), shape), 2), 1);
     const lossWeights = tf.tensor(fixedValues(n, 22), shape);
-    const weights = [tf.tensor1d(fixedValues(6, 23)), tf.tensor1d(fixedValues(6, 24)), tf.tensor1d(fixedValues(6, 25)), tf.add(tf.tensor1d(fixedValues(6, 26)), 2)];
+    const weights = [
+      tf.tensor1d(fixedValues(6, 23)),
+      tf.tensor1d(fixedValues(6, 24)),
+      tf.tensor1d(fixedValues(6, 25)),
+      tf.add(tf.tensor1d(fixedValues(6, 26)), 2),
+    ];
     installFusedBatchNorm();
     const fused = trainCall(x, weights, lossWeights);
     uninstallFusedBatchNorm();

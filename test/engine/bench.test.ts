@@ -14,7 +14,10 @@ describe('mwt bench', () => {
   it('writes the contract JSON for standard and modular training', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-bench-'));
     const file = path.join(dir, 'out', 'bench.json');
-    const result = await benchCommand({ model: 'simcnn', width: 0.125, batchSize: 4, steps: 2, warmup: 1, json: file, backend: testBackend() }, silentLogger);
+    const result = await benchCommand(
+      { model: 'simcnn', width: 0.125, batchSize: 4, steps: 2, warmup: 1, json: file, backend: testBackend() },
+      silentLogger,
+    );
     const json = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(json).toMatchObject({ model: 'simcnn', width: 0.125, batchSize: 4, backend: testBackend() });
     for (const form of ['standard', 'modular']) {

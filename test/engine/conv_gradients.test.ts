@@ -26,15 +26,33 @@ const CASES: Case[] = [
   { name: 'Winograd 3x3 stride 1 same, 4x6', x: [3, 4, 6, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same' },
   { name: 'Winograd 3x3 stride 1 same, 2x2', x: [4, 2, 2, 8], filter: [3, 3, 8, 6], strides: 1, pad: 'same' },
   { name: 'Winograd 3x3 stride 1 same, 16x16, long tile reduction', x: [70, 16, 16, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
-  { name: 'automatic Winograd: 3x3 stride 1 same, 64 channels, 256 positions', x: [4, 8, 8, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same' },
+  {
+    name: 'automatic Winograd: 3x3 stride 1 same, 64 channels, 256 positions',
+    x: [4, 8, 8, 64],
+    filter: [3, 3, 64, 64],
+    strides: 1,
+    pad: 'same',
+  },
   { name: '3x3 stride 1 same, odd size (no Winograd)', x: [2, 7, 7, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
 ];
 
 /** Gradients of sum(conv2d(x, w) * r) with respect to x and w. */
 function convGrads(c: Case): () => tf.Tensor[] {
   return () => {
-    const x = tf.tensor4d(fixedValues(c.x.reduce((a, b) => a * b), 1), c.x);
-    const w = tf.tensor4d(fixedValues(c.filter.reduce((a, b) => a * b), 2), c.filter);
+    const x = tf.tensor4d(
+      fixedValues(
+        c.x.reduce((a, b) => a * b),
+        1,
+      ),
+      c.x,
+    );
+    const w = tf.tensor4d(
+      fixedValues(
+        c.filter.reduce((a, b) => a * b),
+        2,
+      ),
+      c.filter,
+    );
     const y = tf.conv2d(x, w, c.strides, c.pad);
     const r = tf.tensor(fixedValues(y.size, 3), y.shape);
     const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), r));
@@ -53,7 +71,7 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
       const ref = await valuesOn('cpu', convGrads(c));
       // Winograd wherever it fits (these convs are too small for the automatic choice).
       const saved = process.env.MWT_WINOGRAD;
-      process.env.MWT_WINOGRAD = c.name.startsWith('Winograd') ? '1' : saved ?? '';
+      process.env.MWT_WINOGRAD = c.name.startsWith('Winograd') ? '1' : (saved ?? '');
       const got = await valuesOn('wasm', convGrads(c)).finally(() => {
         if (saved == null) delete process.env.MWT_WINOGRAD;
         else process.env.MWT_WINOGRAD = saved;

@@ -46,7 +46,10 @@ describe('wasm MaxPoolGrad', () => {
   ];
   for (const [name, shape, size, stride, pad] of cases) {
     it(`matches the cpu backend: ${name}`, async () => {
-      const x = fixedValues(shape.reduce((a, b) => a * b), 17);
+      const x = fixedValues(
+        shape.reduce((a, b) => a * b),
+        17,
+      );
       const ref = await valuesOn('cpu', poolGrad(x, shape, size, stride, pad));
       const got = await valuesOn('wasm', poolGrad(x, shape, size, stride, pad));
       expect(relativeError(got[0]!, ref[0]!)).toBeLessThan(1e-6);

@@ -52,7 +52,11 @@ describe('streaming backward pass (frees gradients and saved tensors as it goes)
       const x = tf.randomNormal([8, 32, 32, 3], 0, 1, 'float32', 1);
       const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
       const loss = () => {
-        const { loss, stats } = mwtObjective(model.apply(x, { training: true }) as tf.Tensor[], y, { numClasses: 10, alpha: 0.5, beta: 1.5 });
+        const { loss, stats } = mwtObjective(model.apply(x, { training: true }) as tf.Tensor[], y, {
+          numClasses: 10,
+          alpha: 0.5,
+          beta: 1.5,
+        });
         stats.dispose();
         return loss;
       };

@@ -8,7 +8,14 @@ import { batchNormTraining } from '../../src/engine/batch_norm_training.js';
 import { nativeTensorflowOps, SMALL_CONV_OUTPUT } from '../../src/engine/tensorflow_ops.js';
 import { fixedValues, relativeError } from './compare.js';
 
-const t4 = (shape: [number, number, number, number], seed: number) => tf.tensor4d(fixedValues(shape.reduce((a, b) => a * b), seed), shape);
+const t4 = (shape: [number, number, number, number], seed: number) =>
+  tf.tensor4d(
+    fixedValues(
+      shape.reduce((a, b) => a * b),
+      seed,
+    ),
+    shape,
+  );
 
 describe('TensorFlow ops on the tensorflow backend', () => {
   beforeAll(async () => {
@@ -29,12 +36,13 @@ describe('TensorFlow ops on the tensorflow backend', () => {
   ];
   for (const [name, shape, stride, pad] of cases) {
     it(`conv filter gradient matches the cpu backend: ${name}`, async () => {
-      const grad = () => tf.tidy(() => {
-        const x = t4(shape, 1);
-        const w = t4([3, 3, shape[3], 6], 2);
-        const g = tf.grad((f: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(x, f as tf.Tensor4D, stride, pad))))(w);
-        return g.dataSync().slice();
-      });
+      const grad = () =>
+        tf.tidy(() => {
+          const x = t4(shape, 1);
+          const w = t4([3, 3, shape[3], 6], 2);
+          const g = tf.grad((f: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(x, f as tf.Tensor4D, stride, pad))))(w);
+          return g.dataSync().slice();
+        });
       const native = grad();
       await tf.setBackend('cpu');
       const reference = grad();
@@ -56,21 +64,29 @@ describe('TensorFlow ops on the tensorflow backend', () => {
   });
 
   it('fused batch norm: output, gradients and statistics as the JS form on the cpu backend', async () => {
-    const run = () => tf.tidy(() => {
-      const x = tf.add(tf.mul(t4([3, 4, 5, 6], 3), 2), 1);
-      const gamma = tf.tensor1d(fixedValues(6, 4));
-      const beta = tf.tensor1d(fixedValues(6, 5));
-      const w = t4([3, 4, 5, 6], 6);
-      let mean: Float32Array | null = null;
-      let variance: Float32Array | null = null;
-      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.mul(tf.sin(batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, (m, v) => {
-          mean = m.dataSync() as Float32Array;
-          variance = v.dataSync() as Float32Array;
-        })), w));
-      const grads = tf.grads(f)([x, gamma, beta]);
-      return { grads: grads.map((g) => g.dataSync().slice()), mean: mean!, variance: variance! };
-    });
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.add(tf.mul(t4([3, 4, 5, 6], 3), 2), 1);
+        const gamma = tf.tensor1d(fixedValues(6, 4));
+        const beta = tf.tensor1d(fixedValues(6, 5));
+        const w = t4([3, 4, 5, 6], 6);
+        let mean: Float32Array | null = null;
+        let variance: Float32Array | null = null;
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.sin(
+                batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, (m, v) => {
+                  mean = m.dataSync() as Float32Array;
+                  variance = v.dataSync() as Float32Array;
+                }),
+              ),
+              w,
+            ),
+          );
+        const grads = tf.grads(f)([x, gamma, beta]);
+        return { grads: grads.map((g) => g.dataSync().slice()), mean: mean!, variance: variance! };
+      });
     const native = run();
     await tf.setBackend('cpu');
     const reference = run();

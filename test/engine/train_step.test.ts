@@ -29,7 +29,10 @@ function gradientRecorder(): { optimizer: tf.Optimizer; grads: Map<string, Float
 function batch(size: number, side: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const x = tf.tensor4d(fixedValues(size * side * side * 3, 31), [size, side, side, 3]);
   // Pairs of equal labels, so both the cohesion and the coupling loss have terms.
-  const y = tf.tensor1d(Array.from({ length: size }, (_, i) => i >> 1), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: size }, (_, i) => i >> 1),
+    'int32',
+  );
   return { x, y };
 }
 
@@ -53,7 +56,10 @@ describe(`a modular training step on ${BACKEND}`, () => {
 
   // The cpu backend's conv gradients are slow: the 32x32 case is VGG-like SimCNN; ResNet18 (which
   // adds stride-2 and 1x1 shortcut convs and residual additions) runs on 16x16 inputs.
-  const cases: [string, number, number][] = [['simcnn', BATCH, 32], ['resnet18', 4, 16]];
+  const cases: [string, number, number][] = [
+    ['simcnn', BATCH, 32],
+    ['resnet18', 4, 16],
+  ];
   for (const [name, size, side] of cases) {
     it(`gives the cpu backend's gradients to 1e-4 (${name}, width 0.125, ${side}x${side}x3, batch ${size})`, async () => {
       seedGlobalRandom(1);

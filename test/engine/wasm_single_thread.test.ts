@@ -21,7 +21,8 @@ describe('wasm backend with 1 thread (tfjs single-threaded build)', () => {
     const run = () => {
       const x = tf.tensor4d(fixedValues(2 * 9 * 9 * 4, 41), [2, 9, 9, 4]);
       const w = tf.tensor4d(fixedValues(3 * 3 * 4 * 6, 42), [3, 3, 4, 6]);
-      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), 2, 2, 'same')));
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.maxPool(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), 2, 2, 'same')));
       return tf.grads(f)([x, w]);
     };
     const ref = await valuesOn('cpu', run);

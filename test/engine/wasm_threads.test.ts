@@ -30,7 +30,12 @@ describe('threaded wasm backend under Node', () => {
     await tf.setBackend('wasm');
     const big = Array.from({ length: 3 }, () => tf.fill([25_000_000], 1)); // 3 x 100 MB
     const t = tf.tensor1d(fixedValues(1000, 53));
-    expect(relativeError(tf.mul(t, 2).dataSync(), Array.from(fixedValues(1000, 53), (v) => v * 2))).toBe(0);
+    expect(
+      relativeError(
+        tf.mul(t, 2).dataSync(),
+        Array.from(fixedValues(1000, 53), (v) => v * 2),
+      ),
+    ).toBe(0);
     tf.dispose([...big, t]);
   });
 });

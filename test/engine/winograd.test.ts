@@ -6,14 +6,25 @@ import { useWinograd } from '../../src/engine/conv_winograd_wasm.js';
 import { profileKernels } from '../../src/engine/kernel_profiler.js';
 import { fixedValues, relativeError, valuesOn } from './compare.js';
 
-const t4 = (shape: [number, number, number, number], seed: number) => tf.tensor4d(fixedValues(shape.reduce((a, b) => a * b), seed), shape);
+const t4 = (shape: [number, number, number, number], seed: number) =>
+  tf.tensor4d(
+    fixedValues(
+      shape.reduce((a, b) => a * b),
+      seed,
+    ),
+    shape,
+  );
 
 describe('Winograd F(2x2,3x3) as plain tf ops equals the direct convolution', () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });
 
-  for (const [n, h, w, c, co] of [[2, 2, 2, 3, 4], [3, 4, 6, 5, 7], [1, 8, 8, 16, 8]] as const) {
+  for (const [n, h, w, c, co] of [
+    [2, 2, 2, 3, 4],
+    [3, 4, 6, 5, 7],
+    [1, 8, 8, 16, 8],
+  ] as const) {
     it(`forward, input and filter gradient on cpu, ${n}x${h}x${w}x${c} -> ${co}`, async () => {
       const [y, dx, dw, yRef, dxRef, dwRef] = await valuesOn('cpu', () => {
         const x = t4([n, h, w, c], 1);
@@ -77,7 +88,10 @@ describe('the wasm backend routes 3x3 convs through Winograd', () => {
       const x = t4([2, 8, 8, 5], 4);
       const f = t4([3, 3, 5, 6], 5);
       const bias = tf.tensor1d(fixedValues(6, 6));
-      return [tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias, activation: 'relu' }), tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias })];
+      return [
+        tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias, activation: 'relu' }),
+        tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias }),
+      ];
     };
     const ref = await valuesOn('cpu', run);
     const got = await valuesOn('wasm', run);

@@ -26,7 +26,17 @@ describe('MaskGenerator', () => {
     const x = tf.tensor4d([1, 3, 5, 7, 2, 2, 2, 2], [1, 2, 2, 2]); // channel means 3.5 and 3.5... see below
     // x[0,:,:,0] = 1,5,2,2 -> mean 2.5 ; x[0,:,:,1] = 3,7,2,2 -> mean 3.5
     gen.apply(x); // builds the weights
-    gen.setWeights([tf.tensor2d([[1, 0], [0, -1]]), tf.tensor2d([[0.1, -1, 0], [0, 0, 1]]), tf.tensor1d([0, 0, 1])]);
+    gen.setWeights([
+      tf.tensor2d([
+        [1, 0],
+        [0, -1],
+      ]),
+      tf.tensor2d([
+        [0.1, -1, 0],
+        [0, 0, 1],
+      ]),
+      tf.tensor1d([0, 0, 1]),
+    ]);
     const out = Array.from((gen.apply(x) as tf.Tensor).dataSync());
     // hidden = relu([2.5, -3.5]) = [2.5, 0]; pre = [0.25, -2.5, 1]
     expect(out[0]).toBeCloseTo(Math.tanh(0.25), 6);
@@ -44,7 +54,15 @@ describe('MaskGenerator', () => {
 
 describe('ApplyMask', () => {
   it('scales each channel by its sample mask value', () => {
-    const out = (new ApplyMask().apply([tf.ones([2, 1, 1, 3]), tf.tensor2d([[1, 0, 0.5], [0, 2, 1]])]) as tf.Tensor).dataSync();
+    const out = (
+      new ApplyMask().apply([
+        tf.ones([2, 1, 1, 3]),
+        tf.tensor2d([
+          [1, 0, 0.5],
+          [0, 2, 1],
+        ]),
+      ]) as tf.Tensor
+    ).dataSync();
     expect(Array.from(out)).toEqual([1, 0, 0.5, 0, 2, 1]);
   });
 });

@@ -13,7 +13,10 @@ import { SAMPLE } from '../reliability/cli.js';
 /** A fake terminal that records what is written. */
 function terminal() {
   const chunks: string[] = [];
-  return { chunks, stream: { isTTY: true, columns: 120, write: (s: string) => (chunks.push(s), true), cursorTo() {}, clearLine() {}, moveCursor() {} } };
+  return {
+    chunks,
+    stream: { isTTY: true, columns: 120, write: (s: string) => (chunks.push(s), true), cursorTo() {}, clearLine() {}, moveCursor() {} },
+  };
 }
 
 describe('formatEta', () => {
@@ -63,9 +66,30 @@ describe('progress events', () => {
     const run = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-progress-'));
     const events: ProgressEvent[] = [];
     const onProgress = (e: ProgressEvent) => events.push(e);
-    await train({ model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out: run, epochs: 1, width: 0.125, limit: 200, batchSize: 50, quiet: true }, { onProgress });
+    await train(
+      {
+        model: 'simcnn',
+        dataset: 'fashion-mnist',
+        dataDir: SAMPLE,
+        out: run,
+        epochs: 1,
+        width: 0.125,
+        limit: 200,
+        batchSize: 50,
+        quiet: true,
+      },
+      { onProgress },
+    );
     await modularizeRun(run, { quiet: true, onProgress });
-    const { model } = await reuse({ run, classes: [5, 9], epochs: 1, batchSize: 16, latency: { warmup: 1, repeats: 1 }, quiet: true, onProgress });
+    const { model } = await reuse({
+      run,
+      classes: [5, 9],
+      epochs: 1,
+      batchSize: 16,
+      latency: { warmup: 1, repeats: 1 },
+      quiet: true,
+      onProgress,
+    });
     model.dispose();
     const last = (task: string) => events.filter((e) => e.task === task).at(-1);
     expect(last('train')).toEqual({ task: 'train', done: 4, total: 4, epoch: 1, epochs: 1 });

@@ -23,7 +23,16 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
   it('match values worked out by hand on a balanced batch', () => {
     // masks: a=[1,0] b=[1,0] (class 0); c=[0,1] d=[1,1] (class 1)
     // cos: ab=1, cd=1/sqrt2; cross: ac=0, ad=1/sqrt2, bc=0, bd=1/sqrt2
-    const { cohesion, coupling } = losses([[1, 0], [1, 0], [0, 1], [1, 1]], [0, 0, 1, 1], 2);
+    const { cohesion, coupling } = losses(
+      [
+        [1, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      [0, 0, 1, 1],
+      2,
+    );
     expect(cohesion).toBeCloseTo(1 - (1 + r2) / 2, 5); // 0.146447
     expect(coupling).toBeCloseTo((2 * r2) / 4, 5); // 0.353553
   });
@@ -31,31 +40,72 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
   it('average class by class, skipping classes with one sample', () => {
     // class 0: a=[1,0] b=[1,0] c=[0,1] -> pairs ab=1, ac=0, bc=0 -> 1/3; class 1 has one sample.
     // coupling (0,1): ad=1, bd=1, cd=0 -> 2/3
-    const { cohesion, coupling } = losses([[1, 0], [1, 0], [0, 1], [1, 0]], [0, 0, 0, 1], 2);
+    const { cohesion, coupling } = losses(
+      [
+        [1, 0],
+        [1, 0],
+        [0, 1],
+        [1, 0],
+      ],
+      [0, 0, 0, 1],
+      2,
+    );
     expect(cohesion).toBeCloseTo(1 - 1 / 3, 5);
     expect(coupling).toBeCloseTo(2 / 3, 5);
   });
 
   it('weights classes equally, not pairs, in the coupling mean', () => {
     // three classes: (0,1) pair mean 1, (0,2) pair mean 0, (1,2) pair mean 0 -> 1/3
-    const { coupling } = losses([[1, 0], [1, 0], [0, 1]], [0, 1, 2], 3);
+    const { coupling } = losses(
+      [
+        [1, 0],
+        [1, 0],
+        [0, 1],
+      ],
+      [0, 1, 2],
+      3,
+    );
     expect(coupling).toBeCloseTo(1 / 3, 5);
   });
 
   it('give a finite loss when no class has two samples (no cohesion term)', () => {
-    const { cohesion, coupling } = losses([[1, 0], [0, 1], [1, 1]], [0, 1, 2], 3);
+    const { cohesion, coupling } = losses(
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      [0, 1, 2],
+      3,
+    );
     expect(cohesion).toBe(0);
     expect(coupling).toBeCloseTo((0 + r2 + r2) / 3, 5);
   });
 
   it('give a finite loss when all samples share one class (no coupling term)', () => {
-    const { cohesion, coupling } = losses([[1, 0], [0, 1], [1, 1]], [2, 2, 2], 3);
+    const { cohesion, coupling } = losses(
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      [2, 2, 2],
+      3,
+    );
     expect(cohesion).toBeCloseTo(1 - (0 + r2 + r2) / 3, 5);
     expect(coupling).toBe(0);
   });
 
   it('treat an all-zero mask as similar to nothing, without NaN', () => {
-    const { cohesion, coupling } = losses([[0, 0], [1, 0], [1, 0]], [0, 0, 1], 2);
+    const { cohesion, coupling } = losses(
+      [
+        [0, 0],
+        [1, 0],
+        [1, 0],
+      ],
+      [0, 0, 1],
+      2,
+    );
     expect(cohesion).toBeCloseTo(1, 5);
     expect(coupling).toBeCloseTo(0.5, 5);
     expect(Number.isFinite(cohesion + coupling)).toBe(true);
@@ -63,8 +113,14 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
 
   it('average over layers', () => {
     const v = tf.tidy(() => {
-      const l1 = tf.tensor2d([[1, 0], [1, 0]]);
-      const l2 = tf.tensor2d([[1, 0, 0], [0, 1, 0]]);
+      const l1 = tf.tensor2d([
+        [1, 0],
+        [1, 0],
+      ]);
+      const l2 = tf.tensor2d([
+        [1, 0, 0],
+        [0, 1, 0],
+      ]);
       const { cohesion } = maskLosses([l1, l2], tf.tensor1d([0, 0], 'int32'), 2);
       return cohesion.dataSync()[0]!;
     });
@@ -73,7 +129,12 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
 
   it('equal the per-layer losses averaged, values and gradients (computed in one pass over all layers)', () => {
     const labels = tf.tensor1d([0, 0, 1, 2, 1, 0, 2], 'int32');
-    const layers = [3, 5, 2].map((w, l) => tf.tensor2d(Array.from({ length: 7 * w }, (_, i) => ((i * 7 + l * 3) % 5) / 4), [7, w]));
+    const layers = [3, 5, 2].map((w, l) =>
+      tf.tensor2d(
+        Array.from({ length: 7 * w }, (_, i) => ((i * 7 + l * 3) % 5) / 4),
+        [7, w],
+      ),
+    );
     const onehot = tf.cast(tf.oneHot(labels, 3), 'float32') as tf.Tensor2D;
     const fused = (...ms: tf.Tensor[]) => {
       const { cohesion, coupling } = maskLosses(ms as tf.Tensor2D[], labels, 3);
@@ -92,13 +153,27 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
 
   it('combine as CE + alpha cohesion + beta coupling (Eq. 6)', () => {
     const { loss, parts, stats } = tf.tidy(() => {
-      const logits = tf.tensor2d([[2, 0, -1], [0.5, 1, 0], [0, 0, 3], [1, -2, 0]]);
-      const masks = tf.tensor2d([[0.9, 0.1, 0.5], [0.8, 0.2, 0.4], [0.1, 0.7, 0.6], [0.3, 0.9, 0.1]]);
+      const logits = tf.tensor2d([
+        [2, 0, -1],
+        [0.5, 1, 0],
+        [0, 0, 3],
+        [1, -2, 0],
+      ]);
+      const masks = tf.tensor2d([
+        [0.9, 0.1, 0.5],
+        [0.8, 0.2, 0.4],
+        [0.1, 0.7, 0.6],
+        [0.3, 0.9, 0.1],
+      ]);
       const labels = tf.tensor1d([0, 0, 2, 1], 'int32');
       const objective = mwtObjective([logits, masks], labels, { numClasses: 3, alpha: 0.5, beta: 1.5 });
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), logits).dataSync()[0]!;
       const { cohesion, coupling } = maskLosses([masks], labels, 3);
-      const out = { loss: objective.loss.dataSync()[0]!, parts: { ce, cohesion: cohesion.dataSync()[0]!, coupling: coupling.dataSync()[0]! }, stats: Array.from(objective.stats.dataSync()) };
+      const out = {
+        loss: objective.loss.dataSync()[0]!,
+        parts: { ce, cohesion: cohesion.dataSync()[0]!, coupling: coupling.dataSync()[0]! },
+        stats: Array.from(objective.stats.dataSync()),
+      };
       objective.stats.dispose();
       return out;
     });
@@ -113,7 +188,16 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
   });
 
   it('cosine matrix has ones on the diagonal for non-zero rows', () => {
-    const s = tf.tidy(() => Array.from(cosineSimilarityMatrix(tf.tensor2d([[3, 4], [4, 3]])).dataSync()));
+    const s = tf.tidy(() =>
+      Array.from(
+        cosineSimilarityMatrix(
+          tf.tensor2d([
+            [3, 4],
+            [4, 3],
+          ]),
+        ).dataSync(),
+      ),
+    );
     expect(s[0]).toBeCloseTo(1, 6);
     expect(s[1]).toBeCloseTo(24 / 25, 6);
   });
@@ -150,13 +234,18 @@ describe('loss gradients', () => {
   });
 
   it('are defined (finite) for degenerate batches', () => {
-    for (const lab of [[0, 1, 2, 3, 4], [1, 1, 1, 1, 1]]) {
+    for (const lab of [
+      [0, 1, 2, 3, 4],
+      [1, 1, 1, 1, 1],
+    ]) {
       const g = tf.tidy(() =>
         Array.from(
-          tf.grad((m: tf.Tensor) => {
-            const { cohesion, coupling } = maskLosses([m as tf.Tensor2D], tf.tensor1d(lab, 'int32'), 5);
-            return tf.add(cohesion, coupling) as tf.Scalar;
-          })(tf.tensor2d([[0, 0, 0, 0], ...masks.slice(1)])).dataSync(),
+          tf
+            .grad((m: tf.Tensor) => {
+              const { cohesion, coupling } = maskLosses([m as tf.Tensor2D], tf.tensor1d(lab, 'int32'), 5);
+              return tf.add(cohesion, coupling) as tf.Scalar;
+            })(tf.tensor2d([[0, 0, 0, 0], ...masks.slice(1)]))
+            .dataSync(),
         ),
       );
       expect(g.every(Number.isFinite)).toBe(true);

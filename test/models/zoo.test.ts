@@ -38,7 +38,10 @@ describe('registry', () => {
 });
 
 describe.each(MODEL_NAMES)('%s', (name) => {
-  for (const inputShape of [[32, 32, 3], [28, 28, 1]] as [number, number, number][]) {
+  for (const inputShape of [
+    [32, 32, 3],
+    [28, 28, 1],
+  ] as [number, number, number][]) {
     it(`modular form on ${inputShape.join('x')}: logits, one mask per conv but the first, gradients everywhere`, () => {
       const built = buildModel(name, { numClasses: 7, inputShape, width: 0.125 });
       const { model, maskNames, maskedKernels } = built;

@@ -67,53 +67,59 @@ function randomizeBatchNorm(model: LayersModel, random: () => number): void {
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 
-const SHAPES: [number, number, number][] = [[32, 32, 3], [28, 28, 1]];
+const SHAPES: [number, number, number][] = [
+  [32, 32, 3],
+  [28, 28, 1],
+];
 const disposeAfter: LayersModel[] = [];
 afterAll(() => disposeAfter.forEach((m) => m.dispose()));
 
 describe.each(MODEL_NAMES)('%s at width 0.125', (name) => {
-  it.each(SHAPES.flatMap((shape) => Object.keys(SELECTIONS).map((sel) => [shape, sel] as const)))('input %j, %s kernels: module == modular model with removed masks at 0', (shape, selection) => {
-    const spec: ModelSpec = { name, numClasses: 5, inputShape: shape, width: 0.125 };
-    const full = buildModel(name, spec);
-    const random = seeded(shape[0] * 31 + selection.length);
-    const keep = Object.fromEntries(Object.entries(full.maskedKernels).map(([conv, n]) => [conv, SELECTIONS[selection]!(n, random)]));
-    randomizeBatchNorm(full.model, random);
-    forceRemovedMasksToZero(full.model, keep);
-    const module = buildPrunedModel(spec, full.model, keep, { keepGenerators: true });
-    const bare = buildPrunedModel(spec, full.model, keep);
-    disposeAfter.push(full.model, module.model, bare.model);
+  it.each(SHAPES.flatMap((shape) => Object.keys(SELECTIONS).map((sel) => [shape, sel] as const)))(
+    'input %j, %s kernels: module == modular model with removed masks at 0',
+    (shape, selection) => {
+      const spec: ModelSpec = { name, numClasses: 5, inputShape: shape, width: 0.125 };
+      const full = buildModel(name, spec);
+      const random = seeded(shape[0] * 31 + selection.length);
+      const keep = Object.fromEntries(Object.entries(full.maskedKernels).map(([conv, n]) => [conv, SELECTIONS[selection]!(n, random)]));
+      randomizeBatchNorm(full.model, random);
+      forceRemovedMasksToZero(full.model, keep);
+      const module = buildPrunedModel(spec, full.model, keep, { keepGenerators: true });
+      const bare = buildPrunedModel(spec, full.model, keep);
+      disposeAfter.push(full.model, module.model, bare.model);
 
-    const x = tf.randomNormal([3, ...shape], 0, 1, 'float32', 7);
-    const [logits, ...masks] = full.model.predict(x) as tf.Tensor[];
-    const [moduleLogits, ...moduleMasks] = module.model.predict(x) as tf.Tensor[];
-    // A real signal that depends on the input (spread: largest change of a logit between two
-    // inputs), and agreement far below both: float32 round-off, not a modelling error. (On wasm
-    // the difference is exactly 0: removed channels contribute exact zeros.)
-    const scale = tf.max(tf.abs(logits!)).dataSync()[0]!;
-    const spread = maxAbsDiff(tf.slice(logits!, [0, 0], [1, 5]), tf.slice(logits!, [1, 0], [1, 5]));
-    const diff = maxAbsDiff(logits!, moduleLogits!);
-    expect(scale).toBeGreaterThan(0.01);
-    expect(spread).toBeGreaterThan(1e-4);
-    expect(diff).toBeLessThan(1e-4);
-    expect(diff).toBeLessThanOrEqual(spread * 1e-2);
-    // The module's masks are the modular model's masks of the kept kernels.
-    expect(moduleMasks.length).toBe(masks.length);
-    full.maskNames.forEach((maskName, i) => {
-      const conv = maskName.replace(/_mask$/, '');
-      const kept = tf.gather(masks[i]!, tf.tensor1d(keep[conv]!, 'int32'), 1);
-      expect(moduleMasks[i]!.shape).toEqual([3, keep[conv]!.length]);
-      expect(maxAbsDiff(kept, moduleMasks[i]!)).toBeLessThan(1e-5);
-    });
+      const x = tf.randomNormal([3, ...shape], 0, 1, 'float32', 7);
+      const [logits, ...masks] = full.model.predict(x) as tf.Tensor[];
+      const [moduleLogits, ...moduleMasks] = module.model.predict(x) as tf.Tensor[];
+      // A real signal that depends on the input (spread: largest change of a logit between two
+      // inputs), and agreement far below both: float32 round-off, not a modelling error. (On wasm
+      // the difference is exactly 0: removed channels contribute exact zeros.)
+      const scale = tf.max(tf.abs(logits!)).dataSync()[0]!;
+      const spread = maxAbsDiff(tf.slice(logits!, [0, 0], [1, 5]), tf.slice(logits!, [1, 0], [1, 5]));
+      const diff = maxAbsDiff(logits!, moduleLogits!);
+      expect(scale).toBeGreaterThan(0.01);
+      expect(spread).toBeGreaterThan(1e-4);
+      expect(diff).toBeLessThan(1e-4);
+      expect(diff).toBeLessThanOrEqual(spread * 1e-2);
+      // The module's masks are the modular model's masks of the kept kernels.
+      expect(moduleMasks.length).toBe(masks.length);
+      full.maskNames.forEach((maskName, i) => {
+        const conv = maskName.replace(/_mask$/, '');
+        const kept = tf.gather(masks[i]!, tf.tensor1d(keep[conv]!, 'int32'), 1);
+        expect(moduleMasks[i]!.shape).toEqual([3, keep[conv]!.length]);
+        expect(maxAbsDiff(kept, moduleMasks[i]!)).toBeLessThan(1e-5);
+      });
 
-    // Fewer parameters and FLOPs than the model, with generators and without (logits only).
-    expect(module.model.countParams()).toBeLessThan(full.model.countParams());
-    expect(countFlops(module.model).total).toBeLessThan(countFlops(full.model).total);
-    const standard = buildModel(name, { ...spec, form: 'standard' }).model;
-    disposeAfter.push(standard);
-    expect(bare.model.outputs.length).toBe(1);
-    expect(bare.model.countParams()).toBeLessThan(standard.countParams());
-    expect(countFlops(bare.model).total).toBeLessThan(countFlops(standard).total);
-    expect(countFlops(standard).total).toBe(countFlops(full.model).withoutGenerators);
-    tf.dispose([x, logits!, ...masks, moduleLogits!, ...moduleMasks]);
-  });
+      // Fewer parameters and FLOPs than the model, with generators and without (logits only).
+      expect(module.model.countParams()).toBeLessThan(full.model.countParams());
+      expect(countFlops(module.model).total).toBeLessThan(countFlops(full.model).total);
+      const standard = buildModel(name, { ...spec, form: 'standard' }).model;
+      disposeAfter.push(standard);
+      expect(bare.model.outputs.length).toBe(1);
+      expect(bare.model.countParams()).toBeLessThan(standard.countParams());
+      expect(countFlops(bare.model).total).toBeLessThan(countFlops(standard).total);
+      expect(countFlops(standard).total).toBe(countFlops(full.model).withoutGenerators);
+      tf.dispose([x, logits!, ...masks, moduleLogits!, ...moduleMasks]);
+    },
+  );
 });

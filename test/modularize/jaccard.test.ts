@@ -1,7 +1,14 @@
 /** Jaccard index and its pairwise means, against values worked out by hand. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { distinctRows, jaccard, meanPairJaccard, meanPairwiseJaccard, weightedMeanPairwiseJaccard, type BinaryMatrix } from '../../src/modularize/jaccard.js';
+import {
+  distinctRows,
+  jaccard,
+  meanPairJaccard,
+  meanPairwiseJaccard,
+  weightedMeanPairwiseJaccard,
+  type BinaryMatrix,
+} from '../../src/modularize/jaccard.js';
 import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
@@ -56,7 +63,7 @@ describe('meanPairwiseJaccard (Eq. 2)', () => {
 
   it('matches the naive double loop on a random matrix, across block boundaries', () => {
     let seed = 12345;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const rows = 157;
     const cols = 13;
     // Few active bits per row so that some rows repeat and some are empty.
@@ -82,7 +89,13 @@ describe('distinctRows', () => {
 describe('meanPairJaccard (coupling, Eq. 3)', () => {
   it('averages JI over pairs of sets', () => {
     // 1100 vs 0110: 1/3; 1100 vs 0011: 0; 0110 vs 0011: 1/3 -> 2/9.
-    expect(meanPairJaccard([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]])).toBeCloseTo(2 / 9, 12);
+    expect(
+      meanPairJaccard([
+        [1, 1, 0, 0],
+        [0, 1, 1, 0],
+        [0, 0, 1, 1],
+      ]),
+    ).toBeCloseTo(2 / 9, 12);
     expect(meanPairJaccard([[1, 0]])).toBe(0);
   });
 });

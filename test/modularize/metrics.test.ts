@@ -16,8 +16,14 @@ beforeAll(async () => {
  * Class 0: 110|10, 110|00, 100|10.  Class 1: 001|01, 001|11.
  */
 function handMasks(): SampleMasks {
-  const rows = [['11010', '11000', '10010'], ['00101', '00111']];
-  const layers = [{ name: 'a', kernels: 3 }, { name: 'b', kernels: 2 }];
+  const rows = [
+    ['11010', '11000', '10010'],
+    ['00101', '00111'],
+  ];
+  const layers = [
+    { name: 'a', kernels: 3 },
+    { name: 'b', kernels: 2 },
+  ];
   const bits = rows.map((cls) => {
     const m = new BitMatrix(5, 1);
     for (const r of cls) m.appendRow(r.split('').map(Number));
@@ -46,10 +52,19 @@ describe('modularityMetrics', () => {
     const m = modularityMetrics(masks, selectModuleMasks(masks.layers, masks.usage, masks.samples, 0.9));
     const [a, b] = m.layers!;
     // Layer a: one kernel of 3 per module, every sample uses it.
-    expect(a).toEqual({ name: 'a', kernels: 3, kernelRetentionRate: expect.closeTo(1 / 3, 12), cohesion: expect.closeTo(1, 6), coupling: 0 });
+    expect(a).toEqual({
+      name: 'a',
+      kernels: 3,
+      kernelRetentionRate: expect.closeTo(1 / 3, 12),
+      cohesion: expect.closeTo(1, 6),
+      coupling: 0,
+    });
     // Layer b, class 0 on b0: {1}, {}, {1} -> pairs 0, 1, 0 -> 1/3; class 1 on b1: 1 -> mean 2/3.
     expect(b).toEqual({ name: 'b', kernels: 2, kernelRetentionRate: 0.5, cohesion: expect.closeTo(2 / 3, 6), coupling: 0 });
-    expect(m.modules[0]!.layers).toEqual({ a: { kernelRate: 1 / 3, cohesion: expect.closeTo(1, 6) }, b: { kernelRate: 0.5, cohesion: expect.closeTo(1 / 3, 6) } });
+    expect(m.modules[0]!.layers).toEqual({
+      a: { kernelRate: 1 / 3, cohesion: expect.closeTo(1, 6) },
+      b: { kernelRate: 0.5, cohesion: expect.closeTo(1 / 3, 6) },
+    });
   });
 
   it('at tau 0.5: overlapping modules {0,1,3} and {2,3,4}', () => {
@@ -74,8 +89,11 @@ describe('modularityMetrics', () => {
   it('handles 6000 samples x 500 kernels per class in seconds', () => {
     // Random masks, no duplicate rows: the worst case for cohesion.
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-    const layers = [{ name: 'a', kernels: 250 }, { name: 'b', kernels: 250 }];
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const layers = [
+      { name: 'a', kernels: 250 },
+      { name: 'b', kernels: 250 },
+    ];
     const bits = new BitMatrix(500);
     const usage = new Int32Array(500);
     const row = new Uint8Array(500);
@@ -85,7 +103,16 @@ describe('modularityMetrics', () => {
       bits.appendRow(row);
       for (let j = 0; j < 500; j++) usage[j]! += row[j]!;
     }
-    const masks: SampleMasks = { layers, totalKernels: 500, numClasses: 1, samples: [6000], usage: [usage], bits: [bits], accuracy: 1, seconds: 0 };
+    const masks: SampleMasks = {
+      layers,
+      totalKernels: 500,
+      numClasses: 1,
+      samples: [6000],
+      usage: [usage],
+      bits: [bits],
+      accuracy: 1,
+      seconds: 0,
+    };
     const started = performance.now();
     const m = modularityMetrics(masks, selectModuleMasks(layers, masks.usage, masks.samples, 0.9), { perLayer: false });
     const seconds = (performance.now() - started) / 1000;

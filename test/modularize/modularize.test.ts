@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { train } from '../../src/train/train.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
-import { modularizeCommand, loadModules, loadModule, modularizeRun, type ModulesReport, type SweepEntry } from '../../src/commands/modularize.js';
+import {
+  modularizeCommand,
+  loadModules,
+  loadModule,
+  modularizeRun,
+  type ModulesReport,
+  type SweepEntry,
+} from '../../src/commands/modularize.js';
 import { UsageError } from '../../src/train/options.js';
 import { testBackend } from '../support/backend.js';
 
@@ -25,7 +32,19 @@ let report: ModulesReport & { sweep?: SweepEntry[] };
 
 beforeAll(async () => {
   await initBackend(testBackend());
-  await train({ model: 'simcnn', dataset: 'fashion-mnist', dataDir: 'data/fashion-mnist-sample', out: run, epochs: 1, width: 0.125, limit: 600, quiet: true }, { log: silentLogger });
+  await train(
+    {
+      model: 'simcnn',
+      dataset: 'fashion-mnist',
+      dataDir: 'data/fashion-mnist-sample',
+      out: run,
+      epochs: 1,
+      width: 0.125,
+      limit: 600,
+      quiet: true,
+    },
+    { log: silentLogger },
+  );
   report = await modularizeCommand({ run, threshold: [0.5, 0.9] }, log);
 });
 
@@ -33,7 +52,8 @@ describe('modularize a trained run', () => {
   it('writes modules.json with the report it returns', () => {
     const onDisk = loadModules(run);
     expect(onDisk).toEqual(JSON.parse(JSON.stringify({ ...report, sweep: undefined })));
-    for (const key of ['threshold', 'kernelRetentionRate', 'cohesion', 'coupling', 'seconds', 'modules', 'layers']) expect(onDisk).toHaveProperty(key);
+    for (const key of ['threshold', 'kernelRetentionRate', 'cohesion', 'coupling', 'seconds', 'modules', 'layers'])
+      expect(onDisk).toHaveProperty(key);
     expect(onDisk.threshold).toBe(0.9); // 0.9 is in the sweep, so the modules are built for it
     expect(onDisk.samples).toBe(600);
     for (const x of [onDisk.kernelRetentionRate, onDisk.cohesion, onDisk.coupling]) {
@@ -95,7 +115,9 @@ describe('modularize a trained run', () => {
 
 describe('modularize errors', () => {
   it('names the option and what was expected', async () => {
-    await expect(modularizeCommand({ run: path.join(root, 'missing') }, silentLogger)).rejects.toThrow(/^--run: directory .*missing does not exist$/);
+    await expect(modularizeCommand({ run: path.join(root, 'missing') }, silentLogger)).rejects.toThrow(
+      /^--run: directory .*missing does not exist$/,
+    );
     await expect(modularizeCommand({ run: root }, silentLogger)).rejects.toThrow(/--run: .* has no run\.json/);
     await expect(modularizeCommand({ run, threshold: 0 }, silentLogger)).rejects.toThrow(UsageError);
     await expect(modularizeCommand({ run, threshold: [0.5, 1.5] }, silentLogger)).rejects.toThrow(/--threshold/);

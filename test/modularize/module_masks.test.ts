@@ -34,7 +34,10 @@ describe('selectLayerKernels', () => {
 });
 
 describe('selectModuleMasks', () => {
-  const layers = [{ name: 'a', kernels: 3 }, { name: 'b', kernels: 2 }];
+  const layers = [
+    { name: 'a', kernels: 3 },
+    { name: 'b', kernels: 2 },
+  ];
 
   it('thresholds each class and layer separately', () => {
     // Class 0 (3 samples): a [3,2,0], b [2,0]; class 1 (2 samples): a [0,0,2], b [1,2].
@@ -43,7 +46,10 @@ describe('selectModuleMasks', () => {
     expect(masks[0]).toEqual({ class: 0, keep: { a: [0], b: [0] }, thresholds: { a: 0.9, b: 0.65 } });
     expect(masks[1]).toEqual({ class: 1, keep: { a: [2], b: [1] }, thresholds: { a: 0.9, b: 0.9 } });
     const low = selectModuleMasks(layers, usage, [3, 2], 0.5);
-    expect(low.map((m) => m.keep)).toEqual([{ a: [0, 1], b: [0] }, { a: [2], b: [0, 1] }]);
+    expect(low.map((m) => m.keep)).toEqual([
+      { a: [0, 1], b: [0] },
+      { a: [2], b: [0, 1] },
+    ]);
   });
 
   it('numbers kernels across layers for the concatenated masks', () => {

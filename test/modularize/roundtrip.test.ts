@@ -23,7 +23,12 @@ describe('module save -> load', () => {
   // ResCNN with every other kernel kept: the module has ChannelPad layers (residual padding).
   const spec: ModelSpec = { name: 'rescnn', numClasses: 4, inputShape: [28, 28, 1], width: 0.125 };
   const full = buildModel('rescnn', spec);
-  const keep = Object.fromEntries(Object.entries(full.maskedKernels).map(([conv, n]) => [conv, Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === (conv === 'conv3' ? 1 : 0))]));
+  const keep = Object.fromEntries(
+    Object.entries(full.maskedKernels).map(([conv, n]) => [
+      conv,
+      Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === (conv === 'conv3' ? 1 : 0)),
+    ]),
+  );
 
   it.each([false, true])('keepGenerators %s: identical predictions after the round trip', async (keepGenerators) => {
     const module = buildPrunedModel(spec, full.model, keep, { keepGenerators });

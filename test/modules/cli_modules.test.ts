@@ -13,7 +13,10 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const repo = path.join(root, 'repo');
 
 function oneLine(stderr: string, pattern: RegExp) {
-  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help') && !l.startsWith('(Did you mean'));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('(run with --help') && !l.startsWith('(Did you mean'));
   expect(lines.length, stderr).toBe(1);
   expect(lines[0]).toMatch(pattern);
 }
@@ -31,7 +34,10 @@ describe('module commands on the CLI', () => {
   });
 
   it.each([
-    [['replace', '--run', '/nonexistent', '--class', '3', '--module', 'abcd', '--out', '/tmp/x'], /^mwt replace: --run: directory \/nonexistent does not exist/],
+    [
+      ['replace', '--run', '/nonexistent', '--class', '3', '--module', 'abcd', '--out', '/tmp/x'],
+      /^mwt replace: --run: directory \/nonexistent does not exist/,
+    ],
     [['compose', '--modules', 'abcd', '--out', '/tmp/x'], /^mwt compose: --modules: expected at least two module ids/],
   ])('%j exits 2 with one line', async (args, pattern) => {
     const r = await runCli([...args, '--repo', repo]);

@@ -11,7 +11,10 @@ export interface FakeModule {
   card: ModuleCard;
 }
 
-export function fakeModule(dir: string, opts: { cls: number; name?: string; dataset?: string; model?: string; flops?: number; f1?: number; salt?: string }): FakeModule {
+export function fakeModule(
+  dir: string,
+  opts: { cls: number; name?: string; dataset?: string; model?: string; flops?: number; f1?: number; salt?: string },
+): FakeModule {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', salt: opts.salt ?? dir, cls: opts.cls }));
   fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 7 + opts.cls) % 256)));
@@ -34,8 +37,22 @@ export function fakeModule(dir: string, opts: { cls: number; name?: string; data
     kernelRate: 0.5,
     parameters: 1000,
     flops: opts.flops ?? 1e6,
-    score: { kind: 'one-vs-rest-head', file: 'score_head.json', validation: { split: 'validation', samples: 10, rule: 'score > 0', perClass: [{ class: opts.cls, name, precision: f1, recall: f1, f1, support: 5, predicted: 5 }] } },
-    quality: { split: 'test', samples: 100, rule: 'score > 0', perClass: [{ class: opts.cls, name, precision: f1, recall: f1, f1, support: 10, predicted: 10 }] },
+    score: {
+      kind: 'one-vs-rest-head',
+      file: 'score_head.json',
+      validation: {
+        split: 'validation',
+        samples: 10,
+        rule: 'score > 0',
+        perClass: [{ class: opts.cls, name, precision: f1, recall: f1, f1, support: 5, predicted: 5 }],
+      },
+    },
+    quality: {
+      split: 'test',
+      samples: 100,
+      rule: 'score > 0',
+      perClass: [{ class: opts.cls, name, precision: f1, recall: f1, f1, support: 10, predicted: 10 }],
+    },
     versions: { mwt: '0.1.0', tfjsCore: '4.22.0', tfjsLayers: '4.22.0' },
     created: new Date().toISOString(),
   };

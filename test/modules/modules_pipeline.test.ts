@@ -43,8 +43,17 @@ describe('module cards', () => {
       expect(card.id).toBe(moduleContentId(moduleDir(k)));
       expect(Object.keys(card.files).sort()).toEqual(['model.json', 'score_head.json', 'weights.bin']);
       expect(card.kind).toBe('module');
-      expect(card.classes).toEqual([{ index: k, name: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'][k] }]);
-      expect(card).toMatchObject({ model: 'simcnn', width: 0.125, inputShape: [28, 28, 1], dataset: 'fashion-mnist', threshold: 0.9, sourceClasses: 10 });
+      expect(card.classes).toEqual([
+        { index: k, name: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'][k] },
+      ]);
+      expect(card).toMatchObject({
+        model: 'simcnn',
+        width: 0.125,
+        inputShape: [28, 28, 1],
+        dataset: 'fashion-mnist',
+        threshold: 0.9,
+        sourceClasses: 10,
+      });
       expect(card.source.run).toBe(path.resolve(run));
       expect(card.source.settings).toMatchObject({ epochs: 1, limit: 300, seed: 0 });
       expect(card.quality.split).toBe('test');
@@ -91,12 +100,18 @@ describe('replace and compose', () => {
     expect(model.outputs[0]!.shape).toEqual([null, 10]);
     expect(model.layers.some((l) => l.getClassName() === 'MwtReplaceClass')).toBe(true);
     model.dispose();
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).after.cnnsplitter.classK.f1).toBeCloseTo(s.after.cnnsplitter.classK.f1, 12);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).after.cnnsplitter.classK.f1).toBeCloseTo(
+      s.after.cnnsplitter.classK.f1,
+      12,
+    );
   });
 
   it('compose: one model over the union classes, compared with the source model', async () => {
     const out = path.join(root, 'composed');
-    const s = await composeCommand({ modules: [moduleDir(0), moduleDir(1), moduleDir(7)], out, calibrate: true, calibrationPerClass: 30 }, silentLogger);
+    const s = await composeCommand(
+      { modules: [moduleDir(0), moduleDir(1), moduleDir(7)], out, calibrate: true, calibrationPerClass: 30 },
+      silentLogger,
+    );
     expect(s.classes.map((c) => c.index)).toEqual([0, 1, 7]);
     expect(s.testSamples).toBe(300);
     expect(s.accuracy).toBeGreaterThanOrEqual(0);
@@ -111,7 +126,16 @@ describe('replace and compose', () => {
 
   it('compose refuses duplicates without --pick, picks the best validation F1 with it, and refuses another domain', () => {
     const a = { card: readCard(moduleDir(0)) };
-    const b = { card: { ...readCard(moduleDir(0)), id: 'f'.repeat(64), score: { ...a.card.score!, validation: { ...a.card.score!.validation, perClass: [{ ...a.card.score!.validation.perClass[0]!, f1: 2 }] } } } };
+    const b = {
+      card: {
+        ...readCard(moduleDir(0)),
+        id: 'f'.repeat(64),
+        score: {
+          ...a.card.score!,
+          validation: { ...a.card.score!.validation, perClass: [{ ...a.card.score!.validation.perClass[0]!, f1: 2 }] },
+        },
+      },
+    };
     const c = { card: readCard(moduleDir(2)) };
     expect(() => chooseModules([a, b, c])).toThrow(/class 0 has 2 modules .* --pick best-f1/);
     expect(chooseModules([a, b, c], 'best-f1')).toEqual([1, 2]);
@@ -123,12 +147,20 @@ describe('replace and compose', () => {
 
   it('validates inputs before any work, naming the option', async () => {
     const out = path.join(root, 'never');
-    await expect(replaceCommand({ run: path.join(root, 'nope'), class: 3, module: moduleDir(3), out }, silentLogger)).rejects.toThrow(/^--run: directory .* does not exist$/);
-    await expect(replaceCommand({ run, class: 4, module: moduleDir(3), out }, silentLogger)).rejects.toThrow(/--module: .* is the module of class 3 \(Dress\), not of class 4/);
+    await expect(replaceCommand({ run: path.join(root, 'nope'), class: 3, module: moduleDir(3), out }, silentLogger)).rejects.toThrow(
+      /^--run: directory .* does not exist$/,
+    );
+    await expect(replaceCommand({ run, class: 4, module: moduleDir(3), out }, silentLogger)).rejects.toThrow(
+      /--module: .* is the module of class 3 \(Dress\), not of class 4/,
+    );
     await expect(replaceCommand({ run, class: 3, module: 'beef00', repo, out }, silentLogger)).rejects.toThrow(UsageError);
-    await expect(replaceCommand({ run, class: 3, module: 'not-an-id', repo, out }, silentLogger)).rejects.toThrow(/--module: 'not-an-id' is neither a module directory/);
+    await expect(replaceCommand({ run, class: 3, module: 'not-an-id', repo, out }, silentLogger)).rejects.toThrow(
+      /--module: 'not-an-id' is neither a module directory/,
+    );
     await expect(composeCommand({ modules: [moduleDir(0)], out }, silentLogger)).rejects.toThrow(/--modules: expected at least two/);
-    await expect(composeCommand({ modules: [moduleDir(0), moduleDir(1)], out, dataDir: path.join(root, 'nodata') }, silentLogger)).rejects.toThrow(/^--data-dir: directory .* does not exist$/);
+    await expect(
+      composeCommand({ modules: [moduleDir(0), moduleDir(1)], out, dataDir: path.join(root, 'nodata') }, silentLogger),
+    ).rejects.toThrow(/^--data-dir: directory .* does not exist$/);
     expect(fs.existsSync(out)).toBe(false);
   });
 });

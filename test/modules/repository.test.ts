@@ -8,7 +8,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addToRepository, listRepository, readIndex, removeModule, resolveRepository, searchRepository, showModule, verifiedModuleDir } from '../../src/modules/repository.js';
+import {
+  addToRepository,
+  listRepository,
+  readIndex,
+  removeModule,
+  resolveRepository,
+  searchRepository,
+  showModule,
+  verifiedModuleDir,
+} from '../../src/modules/repository.js';
 import { CorruptModuleError } from '../../src/modules/card.js';
 import { fakeModule } from './fake_module.js';
 
@@ -16,9 +25,23 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-repo-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** A fake "run": RUN/modules/class-K/ for the given classes. */
-function fakeRun(name: string, classes: number[], extra: { dataset?: string; f1?: (k: number) => number; flops?: (k: number) => number } = {}) {
+function fakeRun(
+  name: string,
+  classes: number[],
+  extra: { dataset?: string; f1?: (k: number) => number; flops?: (k: number) => number } = {},
+) {
   const run = path.join(root, name);
-  const cards = classes.map((k) => fakeModule(path.join(run, 'modules', `class-${k}`), { cls: k, name: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'][k], salt: name, dataset: extra.dataset, f1: extra.f1?.(k), flops: extra.flops?.(k) }).card);
+  const cards = classes.map(
+    (k) =>
+      fakeModule(path.join(run, 'modules', `class-${k}`), {
+        cls: k,
+        name: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'][k],
+        salt: name,
+        dataset: extra.dataset,
+        f1: extra.f1?.(k),
+        flops: extra.flops?.(k),
+      }).card,
+  );
   return { run, cards };
 }
 
@@ -123,7 +146,9 @@ describe('concurrent adds', () => {
     const shared = fakeRun('both', [4]);
     const child = (sources: string[]) =>
       new Promise<string>((resolve, reject) => {
-        const c = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'modules', 'add_child.ts'), repo, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const c = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'modules', 'add_child.ts'), repo, ...sources], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         let err = '';
         c.stdout.on('data', (d) => (out += d));
@@ -134,7 +159,11 @@ describe('concurrent adds', () => {
     const perModule = (run: string) => Array.from({ length: 10 }, (_, k) => path.join(run, 'modules', `class-${k}`));
     await Promise.all([child([...perModule(runs[0]!.run), shared.run]), child([shared.run, ...perModule(runs[1]!.run)])]);
     const expected = [...runs[0]!.cards, ...runs[1]!.cards, ...shared.cards].map((c) => c.id).sort();
-    expect(readIndex(repo).modules.map((m) => m.id).sort()).toEqual(expected);
+    expect(
+      readIndex(repo)
+        .modules.map((m) => m.id)
+        .sort(),
+    ).toEqual(expected);
     expect(fs.readdirSync(path.join(repo, 'modules')).sort()).toEqual(expected);
     expect(listRepository(repo).every((m) => m.status === 'ok')).toBe(true);
   }, 60_000);
@@ -146,7 +175,9 @@ describe('modules commands', () => {
     const { UsageError } = await import('../../src/errors.js');
     const { silentLogger } = await import('../../src/log/logger.js');
     const repo = path.join(root, 'cmd-repo');
-    await expect(modulesAddCommand({ source: path.join(root, 'missing'), repo }, silentLogger)).rejects.toThrow(/^RUN: .*missing: directory does not exist$/);
+    await expect(modulesAddCommand({ source: path.join(root, 'missing'), repo }, silentLogger)).rejects.toThrow(
+      /^RUN: .*missing: directory does not exist$/,
+    );
     expect(() => modulesShowCommand({ id: 'zz', repo })).toThrow(/^--id: expected a module id/);
     expect(() => modulesShowCommand({ id: 'abcdef', repo })).toThrow(UsageError);
     expect(() => modulesSearchCommand({ minF1: 2, repo })).toThrow(/^--min-f1: expected a number in \[0, 1\]/);

@@ -14,12 +14,31 @@ import { FASHION_MNIST_CLASS_NAMES } from '../../src/data/load.js';
 import * as path from 'node:path';
 
 export async function untrainedRun(out: string, opts: { seed?: number; limit?: number; width?: number } = {}): Promise<void> {
-  const options = parseTrainOptions({ model: 'simcnn', dataset: 'fashion-mnist', dataDir: 'data/fashion-mnist-sample', out, epochs: 1, width: opts.width ?? 0.125, limit: opts.limit ?? 300, seed: opts.seed ?? 0, quiet: true });
+  const options = parseTrainOptions({
+    model: 'simcnn',
+    dataset: 'fashion-mnist',
+    dataDir: 'data/fashion-mnist-sample',
+    out,
+    epochs: 1,
+    width: opts.width ?? 0.125,
+    limit: opts.limit ?? 300,
+    seed: opts.seed ?? 0,
+    quiet: true,
+  });
   const { stats } = prepareData(options);
   seedGlobalRandom(options.seed);
   const spec = { name: 'simcnn' as const, numClasses: 10, inputShape: [28, 28, 1] as [number, number, number], width: options.width };
   const { model } = buildModel('simcnn', { ...spec, form: 'modular' });
   await saveModel(model, path.join(out, 'model'));
   model.dispose();
-  writeRunInfo(out, { spec, standard: false, dataset: 'fashion-mnist', dataDir: options.dataDir, limit: options.limit, normalization: stats, classNames: FASHION_MNIST_CLASS_NAMES, options });
+  writeRunInfo(out, {
+    spec,
+    standard: false,
+    dataset: 'fashion-mnist',
+    dataDir: options.dataDir,
+    limit: options.limit,
+    normalization: stats,
+    classNames: FASHION_MNIST_CLASS_NAMES,
+    options,
+  });
 }

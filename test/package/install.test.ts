@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { ROOT } from '../reliability/cli.js';
 
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const npm = (args: string[], cwd: string) => execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** The first ```ts block under `## Library` in the README. */
 export function readmeLibraryExample(readme: string): string {
@@ -33,7 +34,14 @@ describe('the packed package in a scratch app', () => {
 
   it('ships the compiled library, its declarations and the bundled sample, not the sources', () => {
     const pkg = path.join(app, 'node_modules', 'mwt');
-    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/scripts/cli.js', 'bin/mwt.js', 'data/fashion-mnist-sample/train-images-idx3-ubyte.gz', 'LICENSE']) {
+    for (const f of [
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/scripts/cli.js',
+      'bin/mwt.js',
+      'data/fashion-mnist-sample/train-images-idx3-ubyte.gz',
+      'LICENSE',
+    ]) {
       expect(fs.existsSync(path.join(pkg, f)), f).toBe(true);
     }
     expect(fs.existsSync(path.join(pkg, 'src'))).toBe(false);
@@ -55,7 +63,17 @@ describe('the packed package in a scratch app', () => {
     fs.writeFileSync(path.join(app, 'example.ts'), readmeLibraryExample(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')));
     fs.writeFileSync(
       path.join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: false, outDir: 'out' }, files: ['example.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          skipLibCheck: false,
+          outDir: 'out',
+        },
+        files: ['example.ts'],
+      }),
     );
     const tsc = spawnSync(process.execPath, [TSC, '-p', '.'], { cwd: app, encoding: 'utf8' });
     // Errors inside tfjs's own declarations are tfjs's; none may come from mwt or the example.
@@ -71,7 +89,12 @@ describe('the packed package in a scratch app', () => {
     expect(Number(acc)).toBeGreaterThan(0.3);
     expect(Number(kernelRate)).toBeGreaterThan(0);
     expect(['tensorflow', 'wasm', 'cpu']).toContain(backend);
-    expect(lines[1]!.split(' ').map(Number).every((x) => x > 0 && x <= 1)).toBe(true);
+    expect(
+      lines[1]!
+        .split(' ')
+        .map(Number)
+        .every((x) => x > 0 && x <= 1),
+    ).toBe(true);
     expect(lines).toContain('fine-tune done');
     expect(lines).toContain('latency done');
     const [subAccuracy, flopReduction] = lines[lines.length - 2]!.split(' ').map(Number);

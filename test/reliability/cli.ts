@@ -15,7 +15,10 @@ export interface CliResult {
 
 export function startCli(args: string[], opts: { cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
   // tsx by absolute URL: a bare `--import tsx` resolves from the child's working directory.
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'scripts/cli.ts'), ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'scripts/cli.ts'), ...args], {
+    cwd: opts.cwd ?? ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

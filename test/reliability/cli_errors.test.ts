@@ -7,12 +7,28 @@ import * as path from 'node:path';
 import { runCli, SAMPLE } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-cli-'));
-const trainArgs = (extra: string[]) => ['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', path.join(tmp(), 'run'), '--epochs', '1', ...extra];
+const trainArgs = (extra: string[]) => [
+  'train',
+  '--model',
+  'simcnn',
+  '--dataset',
+  'fashion-mnist',
+  '--data-dir',
+  SAMPLE,
+  '--out',
+  path.join(tmp(), 'run'),
+  '--epochs',
+  '1',
+  ...extra,
+];
 
 function expectOneLine(stderr: string, pattern: RegExp) {
   // Commander adds its hints on lines of their own: a suggestion and the pointer to --help.
   // Commander's usage errors add a pointer to --help on a line of its own.
-  const lines = stderr.trim().split('\n').filter((l) => !/^\(run 'mwt( \w+)* --help' for usage\)$/.test(l));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^\(run 'mwt( \w+)* --help' for usage\)$/.test(l));
   expect(lines.length, stderr).toBe(1);
   expect(lines[0]).toMatch(pattern);
   expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -21,8 +37,14 @@ function expectOneLine(stderr: string, pattern: RegExp) {
 describe('CLI usage errors (exit 2)', () => {
   it.each([
     [['trian'], /^mwt: unknown command 'trian' \(Did you mean train\?\)$/],
-    [['train', '--model', 'vgg17', '--dataset', 'mnist', '--data-dir', '.', '--out', '.'], /^mwt train: --model: unknown model 'vgg17', expected one of vgg16, resnet18, simcnn, rescnn$/],
-    [['train', '--model', 'simcnn', '--dataset', 'cifar', '--data-dir', '.', '--out', '.'], /^mwt train: --dataset: unknown dataset 'cifar', expected one of cifar10, svhn, mnist, fashion-mnist$/],
+    [
+      ['train', '--model', 'vgg17', '--dataset', 'mnist', '--data-dir', '.', '--out', '.'],
+      /^mwt train: --model: unknown model 'vgg17', expected one of vgg16, resnet18, simcnn, rescnn$/,
+    ],
+    [
+      ['train', '--model', 'simcnn', '--dataset', 'cifar', '--data-dir', '.', '--out', '.'],
+      /^mwt train: --dataset: unknown dataset 'cifar', expected one of cifar10, svhn, mnist, fashion-mnist$/,
+    ],
     [trainArgs(['--width', '0']), /^mwt train: --width: expected a positive number, got 0$/],
     [trainArgs(['--batch-size', '0']), /^mwt train: --batch-size: expected a positive number, got 0$/],
     [trainArgs(['--width', 'wide']), /^mwt train: --width: expected a number, got 'wide'/],
@@ -45,15 +67,42 @@ describe('CLI usage errors (exit 2)', () => {
 
 describe('CLI data and run errors (exit 1)', () => {
   it('names a missing data directory and the files it expected', async () => {
-    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm', '--out', path.join(tmp(), 'r'), '--epochs', '1']);
+    const r = await runCli([
+      'train',
+      '--model',
+      'simcnn',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      '/nonexistent/fm',
+      '--out',
+      path.join(tmp(), 'r'),
+      '--epochs',
+      '1',
+    ]);
     expect(r.code).toBe(1);
-    expectOneLine(r.stderr, /^mwt train: fashion-mnist: data directory \/nonexistent\/fm does not exist \(expected it to hold train-images-idx3-ubyte\.gz/);
+    expectOneLine(
+      r.stderr,
+      /^mwt train: fashion-mnist: data directory \/nonexistent\/fm does not exist \(expected it to hold train-images-idx3-ubyte\.gz/,
+    );
   });
 
   it('names an output directory that cannot be written', async () => {
     const file = path.join(tmp(), 'a-file');
     fs.writeFileSync(file, 'x');
-    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', path.join(file, 'run'), '--epochs', '1']);
+    const r = await runCli([
+      'train',
+      '--model',
+      'simcnn',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      SAMPLE,
+      '--out',
+      path.join(file, 'run'),
+      '--epochs',
+      '1',
+    ]);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /^mwt train: --out: cannot write to .*a-file\/run \(.*a-file is not a directory\)$/);
   });
@@ -62,13 +111,38 @@ describe('CLI data and run errors (exit 1)', () => {
     const dir = tmp();
     for (const f of fs.readdirSync(SAMPLE)) fs.copyFileSync(path.join(SAMPLE, f), path.join(dir, f));
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 5, 1, 2]));
-    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', dir, '--out', path.join(dir, 'run'), '--epochs', '1']);
+    const r = await runCli([
+      'train',
+      '--model',
+      'simcnn',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      dir,
+      '--out',
+      path.join(dir, 'run'),
+      '--epochs',
+      '1',
+    ]);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /^mwt train: .*train-labels-idx1-ubyte\.gz: /);
   });
 
   it('prints a stack trace only with --verbose', async () => {
-    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm', '--out', path.join(tmp(), 'r'), '--epochs', '1', '--verbose']);
+    const r = await runCli([
+      'train',
+      '--model',
+      'simcnn',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      '/nonexistent/fm',
+      '--out',
+      path.join(tmp(), 'r'),
+      '--epochs',
+      '1',
+      '--verbose',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\n\s+at /);
   });

@@ -13,8 +13,26 @@ import { runCli, SAMPLE, type CliResult } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-out-'));
 const tiny = { dataset: 'fashion-mnist' as const, dataDir: SAMPLE, epochs: 1, width: 0.125, limit: 200, batchSize: 50 };
-const trainArgs = (out: string, extra: string[] = []) =>
-  ['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', out, '--epochs', '1', '--width', '0.125', '--limit', '200', '--batch-size', '50', ...extra];
+const trainArgs = (out: string, extra: string[] = []) => [
+  'train',
+  '--model',
+  'simcnn',
+  '--dataset',
+  'fashion-mnist',
+  '--data-dir',
+  SAMPLE,
+  '--out',
+  out,
+  '--epochs',
+  '1',
+  '--width',
+  '0.125',
+  '--limit',
+  '200',
+  '--batch-size',
+  '50',
+  ...extra,
+];
 
 /** Every file under `dir` with its content hash and modification time. */
 function snapshot(dir: string): Record<string, string> {
@@ -32,7 +50,10 @@ function snapshot(dir: string): Record<string, string> {
 function errorLine(r: CliResult): string {
   // TensorFlow's C library logs its oneDNN notice through absl before any log level applies
   // (tensorflow backend only): those lines are the library's, not an error line of ours.
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run ') && !/^(WARNING: All log messages before absl|I\d{4} )/.test(l));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('(run ') && !/^(WARNING: All log messages before absl|I\d{4} )/.test(l));
   expect(lines.length, r.stderr).toBe(1);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   return lines[0]!;
@@ -83,7 +104,19 @@ describe('mwt train on a directory that holds a run', () => {
 
   it('a train that fails before any work leaves no --out directory behind', async () => {
     const out = path.join(tmp(), 'never-made', 'run');
-    const r = await runCli(['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', '/nonexistent/fm', '--out', out, '--epochs', '1']);
+    const r = await runCli([
+      'train',
+      '--model',
+      'simcnn',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      '/nonexistent/fm',
+      '--out',
+      out,
+      '--epochs',
+      '1',
+    ]);
     expect(r.code).toBe(1);
     expect(errorLine(r)).toMatch(/^mwt train: fashion-mnist: data directory \/nonexistent\/fm does not exist/);
     expect(fs.existsSync(path.dirname(out))).toBe(false);
@@ -134,7 +167,9 @@ describe('runs used from elsewhere, and damaged runs', () => {
     fs.truncateSync(weights, 1000);
     const r = await runCli(['modularize', '--run', dir]);
     expect(r.code).toBe(1);
-    expect(errorLine(r)).toBe(`mwt modularize: ${weights}: 1000 bytes, but ${path.join(dir, 'model', 'model.json')} describes ${size} (the file is truncated or belongs to another model)`);
+    expect(errorLine(r)).toBe(
+      `mwt modularize: ${weights}: 1000 bytes, but ${path.join(dir, 'model', 'model.json')} describes ${size} (the file is truncated or belongs to another model)`,
+    );
   });
 
   it('names the missing model file of a finished run, and a missing weights file', async () => {
@@ -142,11 +177,15 @@ describe('runs used from elsewhere, and damaged runs', () => {
     fs.rmSync(path.join(dir, 'model', 'weights.bin'));
     const noWeights = await runCli(['modularize', '--run', dir]);
     expect(noWeights.code).toBe(1);
-    expect(errorLine(noWeights)).toBe(`mwt modularize: ${path.join(dir, 'model', 'weights.bin')}: weights file not found (listed in ${path.join(dir, 'model', 'model.json')})`);
+    expect(errorLine(noWeights)).toBe(
+      `mwt modularize: ${path.join(dir, 'model', 'weights.bin')}: weights file not found (listed in ${path.join(dir, 'model', 'model.json')})`,
+    );
     fs.rmSync(path.join(dir, 'model'), { recursive: true });
     const noModel = await runCli(['modularize', '--run', dir]);
     expect(noModel.code).toBe(2);
-    expect(errorLine(noModel)).toBe(`mwt modularize: --run: ${path.join(dir, 'model', 'model.json')} is missing (training finished, but the model file was deleted or moved)`);
+    expect(errorLine(noModel)).toBe(
+      `mwt modularize: --run: ${path.join(dir, 'model', 'model.json')} is missing (training finished, but the model file was deleted or moved)`,
+    );
   });
 
   it('reuse on a standard run names reuse, not modularize', async () => {
@@ -158,7 +197,25 @@ describe('runs used from elsewhere, and damaged runs', () => {
   describe('output locations are checked before any work', () => {
     it.each([
       ['reuse', (file: string) => ['reuse', '--run', '<run>', '--classes', '0,1', '--epochs', '1', '--out', file]],
-      ['experiment reuse', (file: string) => ['experiment', 'reuse', '--run', '<run>', '--standard-run', '<std>', '--sizes', '2', '--per-size', '1', '--epochs', '1', '--out', file]],
+      [
+        'experiment reuse',
+        (file: string) => [
+          'experiment',
+          'reuse',
+          '--run',
+          '<run>',
+          '--standard-run',
+          '<std>',
+          '--sizes',
+          '2',
+          '--per-size',
+          '1',
+          '--epochs',
+          '1',
+          '--out',
+          file,
+        ],
+      ],
     ])('%s --out on an existing file: exit 1 at once, nothing written', async (name, args) => {
       const file = path.join(tmp(), 'taken');
       fs.writeFileSync(file, 'x');

@@ -10,8 +10,26 @@ import { readMetrics } from '../../src/train/train.js';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-int-'));
 // 600 samples, batch 32: 18 steps an epoch, a few seconds each epoch at width 0.125.
 const args = (out: string, epochs: number, extra: string[] = []) => [
-  'train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', out,
-  '--epochs', String(epochs), '--width', '0.125', '--limit', '600', '--batch-size', '32', '--seed', '7', ...extra,
+  'train',
+  '--model',
+  'simcnn',
+  '--dataset',
+  'fashion-mnist',
+  '--data-dir',
+  SAMPLE,
+  '--out',
+  out,
+  '--epochs',
+  String(epochs),
+  '--width',
+  '0.125',
+  '--limit',
+  '600',
+  '--batch-size',
+  '32',
+  '--seed',
+  '7',
+  ...extra,
 ];
 const pointer = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'checkpoint.json'), 'utf8')).dir as string;
 
@@ -70,7 +88,9 @@ describe('interruptions', () => {
     // A learning rate near the float32 maximum: within a few steps the updates overflow.
     const r = await runCli(args(out, 3, ['--resume', '--lr', '3e38']));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^mwt train: training diverged: loss is not finite at epoch 2, step \d+; the last good checkpoint in .* is kept/m);
+    expect(r.stderr).toMatch(
+      /^mwt train: training diverged: loss is not finite at epoch 2, step \d+; the last good checkpoint in .* is kept/m,
+    );
     expect(pointer(out)).toBe(good);
     expect(fs.existsSync(path.join(out, good, 'model.json'))).toBe(true);
   });

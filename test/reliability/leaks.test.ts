@@ -28,7 +28,10 @@ describe('tensor leaks', () => {
   describe('after training', () => {
     const run = tmp();
     beforeAll(async () => {
-      await train({ model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out: run, epochs: 1, width: 0.125, limit: 300, batchSize: 32 }, { log: silentLogger });
+      await train(
+        { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out: run, epochs: 1, width: 0.125, limit: 300, batchSize: 32 },
+        { log: silentLogger },
+      );
     });
 
     it('modularizing twice leaves no tensor behind', async () => {
@@ -41,7 +44,8 @@ describe('tensor leaks', () => {
 
     it('reusing sub-tasks one after another leaves no tensor behind', async () => {
       const ctx = await openReuseContext({ run, threshold: 0.9, log: silentLogger });
-      const once = (classes: number[]) => reuseSubtask(ctx, { classes, epochs: 1, latency: { warmup: 1, repeats: 1 }, log: silentLogger }).model.dispose();
+      const once = (classes: number[]) =>
+        reuseSubtask(ctx, { classes, epochs: 1, latency: { warmup: 1, repeats: 1 }, log: silentLogger }).model.dispose();
       once([0, 1]); // warm-up: latency reference, kernels
       const before = tf.memory().numTensors;
       once([2, 3]);

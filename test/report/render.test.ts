@@ -16,7 +16,8 @@ import * as fake from './fake_run.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`test/report/render.test.ts: skipped, ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)`);
+if (!hasChromium)
+  console.warn(`test/report/render.test.ts: skipped, ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)`);
 
 interface ChartDump {
   id: string;
@@ -30,8 +31,20 @@ function dumpDom(file: string): string {
   const url = pathToFileURL(path.resolve(file)).href + '#dump-charts';
   return execFileSync(
     CHROMIUM,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', url],
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+      '--virtual-time-budget=5000',
+      '--dump-dom',
+      url,
+    ],
     { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
   );
 }
@@ -44,7 +57,11 @@ function bodyAttributes(dom: string): Record<string, string> {
 function chartDump(dom: string): Map<string, ChartDump> {
   const text = /<pre id="mwt-chart-dump" hidden="">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
   if (!text) throw new Error('no chart dump in the DOM');
-  const json = text.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const json = text
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   return new Map((JSON.parse(json) as ChartDump[]).map((c) => [c.id, c]));
 }
 
@@ -70,11 +87,19 @@ describe.skipIf(!hasChromium)('report page in headless Chromium', () => {
     ]);
     // The standard run has no masks: its coupling curve is absent, not drawn as zeros.
     expect(charts.get('chart-couplingLoss')!.datasets).toEqual([{ label: 'modular', data: points(fake.MODULAR_METRICS, 'couplingLoss') }]);
-    expect(charts.get('chart-kernelRate')!.datasets[0]!.data).toEqual([{ x: 1, y: 0.95 }, { x: 2, y: 0.7 }, { x: 3, y: 0.4 }]);
+    expect(charts.get('chart-kernelRate')!.datasets[0]!.data).toEqual([
+      { x: 1, y: 0.95 },
+      { x: 2, y: 0.7 },
+      { x: 3, y: 0.4 },
+    ]);
     // Sweep sorted by threshold (the file lists 0.5, 0.9, 0.7); timings are not plotted.
     const sweep = charts.get('chart-sweep')!.datasets;
     expect(sweep.map((d) => d.label)).toEqual(['kernel retention rate (KRR)', 'cohesion', 'coupling']);
-    expect(sweep[0]!.data).toEqual([{ x: 0.5, y: 0.4 }, { x: 0.7, y: 0.3 }, { x: 0.9, y: fake.KRR }]);
+    expect(sweep[0]!.data).toEqual([
+      { x: 0.5, y: 0.4 },
+      { x: 0.7, y: 0.3 },
+      { x: 0.9, y: fake.KRR },
+    ]);
     // Reuse: accuracies as they are; costs as module / whole model (2M/8M FLOPs, 50k/200k
     // parameters, 1/2 ms at batch 1, 20/80 ms at batch 128).
     expect(charts.get('chart-reuse-accuracy-0')!.datasets[0]!.data).toEqual([0.95, 0.9, 0.97, 0.98]);
@@ -82,8 +107,14 @@ describe.skipIf(!hasChromium)('report page in headless Chromium', () => {
     // Experiment averages by sub-task size, sorted by size (the file lists 3 before 2).
     const sizes = charts.get('chart-reuse-sizes-1')!.datasets;
     expect(sizes.map((d) => d.label)).toEqual(['module accuracy', 'whole model accuracy', 'kernels kept', 'FLOPs saved']);
-    expect(sizes[0]!.data).toEqual([{ x: 2, y: 0.96 }, { x: 3, y: 0.9 }]);
-    expect(sizes[3]!.data).toEqual([{ x: 2, y: 0.75 }, { x: 3, y: 0.5 }]);
+    expect(sizes[0]!.data).toEqual([
+      { x: 2, y: 0.96 },
+      { x: 3, y: 0.9 },
+    ]);
+    expect(sizes[3]!.data).toEqual([
+      { x: 2, y: 0.75 },
+      { x: 3, y: 0.5 },
+    ]);
   });
 
   it('renders a run with only training curves', async () => {

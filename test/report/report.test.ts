@@ -48,9 +48,36 @@ describe('report page from a complete run', async () => {
       totals: [16, 32],
       totalsSource: 'modules.json',
       rows: [
-        { class: 0, className: 'top', kernelRate: 0.25, cohesion: 0.91, coupling: 0.2, kept: [4, 8], fraction: [4 / 16, 8 / 32], lowered: [false, false] },
-        { class: 1, className: 'trouser', kernelRate: 0.5, cohesion: 0.95, coupling: 0.2, kept: [8, 16], fraction: [0.5, 0.5], lowered: [false, false] },
-        { class: 2, className: fake.CLASS_NAMES[2], kernelRate: 2 / 48, cohesion: 0.93, coupling: 0.1, kept: [1, 1], fraction: [1 / 16, 1 / 32], lowered: [true, true] },
+        {
+          class: 0,
+          className: 'top',
+          kernelRate: 0.25,
+          cohesion: 0.91,
+          coupling: 0.2,
+          kept: [4, 8],
+          fraction: [4 / 16, 8 / 32],
+          lowered: [false, false],
+        },
+        {
+          class: 1,
+          className: 'trouser',
+          kernelRate: 0.5,
+          cohesion: 0.95,
+          coupling: 0.2,
+          kept: [8, 16],
+          fraction: [0.5, 0.5],
+          lowered: [false, false],
+        },
+        {
+          class: 2,
+          className: fake.CLASS_NAMES[2],
+          kernelRate: 2 / 48,
+          cohesion: 0.93,
+          coupling: 0.1,
+          kept: [1, 1],
+          fraction: [1 / 16, 1 / 32],
+          lowered: [true, true],
+        },
       ],
     });
     expect(html).toContain('<span class="pct">25%</span><span class="cnt">4/16</span>');
@@ -74,7 +101,11 @@ describe('report page from a complete run', async () => {
   it('falls back to the Conv2D filter counts of model.json when modules.json has no layer list', () => {
     const { layers: _l, maskedKernels: _m, ...bare } = fake.MODULES;
     const filters = convFiltersFromModelJson(path.join(run, 'model', 'model.json'))!;
-    expect([...filters]).toEqual([['conv0', 8], ['conv1', 16], ['conv2', 32]]);
+    expect([...filters]).toEqual([
+      ['conv0', 8],
+      ['conv1', 16],
+      ['conv2', 32],
+    ]);
     const h = buildKernelHeatmap(bare, filters);
     expect(h.totalsSource).toBe('model.json');
     expect(h.layers).toEqual(['conv1', 'conv2']);
@@ -87,8 +118,16 @@ describe('report page from a complete run', async () => {
 
   it('places one canvas per chart: six curves, the sweep, accuracy and cost of the reuse', () => {
     expect(chartIds(html)).toEqual([
-      'chart-testAccuracy', 'chart-trainAccuracy', 'chart-couplingLoss', 'chart-cohesionLoss', 'chart-kernelRate', 'chart-ceLoss',
-      'chart-sweep', 'chart-reuse-accuracy-0', 'chart-reuse-cost-0', 'chart-reuse-sizes-1',
+      'chart-testAccuracy',
+      'chart-trainAccuracy',
+      'chart-couplingLoss',
+      'chart-cohesionLoss',
+      'chart-kernelRate',
+      'chart-ceLoss',
+      'chart-sweep',
+      'chart-reuse-accuracy-0',
+      'chart-reuse-cost-0',
+      'chart-reuse-sizes-1',
     ]);
     expect(written.charts).toBe(10);
   });
@@ -120,7 +159,12 @@ describe('report page from an unfinished run', () => {
   it('leaves out what is missing, with a note, and still draws the curves', async () => {
     const dir = path.join(tempDir(), 'partial');
     fs.mkdirSync(path.join(dir, 'modules'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), fake.MODULAR_METRICS.slice(0, 2).map((m) => JSON.stringify(m)).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'metrics.jsonl'),
+      fake.MODULAR_METRICS.slice(0, 2)
+        .map((m) => JSON.stringify(m))
+        .join('\n') + '\n',
+    );
     fs.writeFileSync(path.join(dir, 'modules', 'modules.json'), '{"threshold": 0.9, "modules": "oops"}');
     const written = await reportCommand({ run: dir }, silentLogger);
     const html = fs.readFileSync(written.file, 'utf8');
@@ -167,7 +211,9 @@ describe('report page from an unfinished run', () => {
 
 describe('report options', () => {
   it('rejects a missing run directory with a one-line usage error', async () => {
-    await expect(reportCommand({ run: path.join(root, 'nope') }, silentLogger)).rejects.toThrow(new UsageError(`--run: directory ${path.join(root, 'nope')} does not exist`));
+    await expect(reportCommand({ run: path.join(root, 'nope') }, silentLogger)).rejects.toThrow(
+      new UsageError(`--run: directory ${path.join(root, 'nope')} does not exist`),
+    );
     await expect(reportCommand({ run: '' }, silentLogger)).rejects.toThrow(/^--run: /);
     await expect(reportCommand({ run, standardRun: path.join(root, 'nope') }, silentLogger)).rejects.toThrow(/^--standard-run: directory/);
     await expect(reportCommand({ run, reuse: path.join(root, 'nope') }, silentLogger)).rejects.toThrow(/^--reuse: /);

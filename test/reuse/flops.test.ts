@@ -54,7 +54,9 @@ describe('countFlops on models worked out by hand', () => {
     //   dense applied per position on the 4x4x2 map: 2 -> 7, 16 positions: 2*7*16 = 224
     //   global average pool of the 4x4x7 map: 112 input elements (fvcore counts 1 each)
     const input = layers.input({ shape: [6, 6, 3] });
-    const conv = layers.conv2d({ filters: 2, kernelSize: 3, padding: 'valid', useBias: false, name: 'conv' }).apply(input) as SymbolicTensor;
+    const conv = layers
+      .conv2d({ filters: 2, kernelSize: 3, padding: 'valid', useBias: false, name: 'conv' })
+      .apply(input) as SymbolicTensor;
     const mask = maskGenerator({ name: 'conv_mask', kernels: 2, hidden: 5 }).apply(input) as SymbolicTensor;
     const perPosition = layers.dense({ units: 7, name: 'pp' }).apply(conv) as SymbolicTensor;
     const pooled = layers.globalAveragePooling2d({ name: 'gap' }).apply(perPosition) as SymbolicTensor;
@@ -113,7 +115,9 @@ describe('latency', () => {
   });
 
   it('measures positive times at batch 1 and 128 without leaking tensors', () => {
-    const m = sequential({ layers: [layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3 }), layers.flatten(), layers.dense({ units: 3 })] });
+    const m = sequential({
+      layers: [layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3 }), layers.flatten(), layers.dense({ units: 3 })],
+    });
     const before = tf.memory().numTensors;
     const l = measureLatencies(m, { warmup: 1, repeats: 3 });
     expect(l.batch1).toBeGreaterThan(0);

@@ -29,7 +29,9 @@ describe('mixed module (union of module masks)', () => {
     for (let trial = 0; trial < 200; trial++) {
       const mods: ModuleMask[] = Array.from({ length: 6 }, (_, c) => ({
         class: c,
-        mask: Object.fromEntries(Object.entries(layers).map(([name, n]) => [name, Array.from({ length: n }, (_, k) => k).filter(() => random() < 0.3)])),
+        mask: Object.fromEntries(
+          Object.entries(layers).map(([name, n]) => [name, Array.from({ length: n }, (_, k) => k).filter(() => random() < 0.3)]),
+        ),
       }));
       const [a, b, c] = [0, 1, 2, 3, 4, 5].sort(() => random() - 0.5);
       const two = mixedModuleKeep(mods, [a!, b!]);
@@ -61,9 +63,18 @@ describe('restricted logits (M-ACC)', () => {
   it('predicts the target class with the largest logit, ignoring the others', () => {
     // 4 classes, targets [3, 1]: label 0 means class 3, label 1 means class 1.
     const logits = [
-      9, 1, 0, 2, // class 0 is largest but not a target; 3 (2) > 1 (1): predicts label 0
-      0, 5, 0, 4, // 1 (5) > 3 (4): label 1
-      0, 3, 0, 3, // tie: the class listed first (3): label 0
+      9,
+      1,
+      0,
+      2, // class 0 is largest but not a target; 3 (2) > 1 (1): predicts label 0
+      0,
+      5,
+      0,
+      4, // 1 (5) > 3 (4): label 1
+      0,
+      3,
+      0,
+      3, // tie: the class listed first (3): label 0
     ];
     expect(restrictedAccuracyFromLogits(logits, 4, [0, 1, 0], [3, 1])).toBe(1);
     expect(restrictedAccuracyFromLogits(logits, 4, [1, 1, 1], [3, 1])).toBeCloseTo(1 / 3, 12);
@@ -93,7 +104,14 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
     expect(sampleSubsets(10, 3, 10, 8)).not.toEqual(a);
     expect(sampleSubsets(10, 9, 20, 0)).toHaveLength(10); // C(10, 9) = 10 < 20: all of them
     expect(sampleSubsets(10, 10, 10, 0)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
-    expect(sampleSubsets(4, 2, 6, 0)).toEqual([[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]);
+    expect(sampleSubsets(4, 2, 6, 0)).toEqual([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ]);
   });
 
   it('parses --sizes and averages per size into the table', () => {
@@ -101,14 +119,35 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
     expect(parseSizeRange('3')).toEqual([3, 3]);
     expect(() => parseSizeRange('9-')).toThrow(/^--sizes: expected MIN-MAX/);
     const sub = (size: number, acc: number, std: number): SubtaskResult => ({
-      size, classes: [], kernelRate: 0.2 * size, flops: 1e6 * size, flopReduction: 1 - 0.1 * size, moduleAccuracy: acc, modelAccuracy: std,
-      accuracyLoss: std - acc, restrictedAccuracy: 0, accuracyBeforeFineTune: 0, bestEpoch: 1, parameters: 0, seconds: 0,
+      size,
+      classes: [],
+      kernelRate: 0.2 * size,
+      flops: 1e6 * size,
+      flopReduction: 1 - 0.1 * size,
+      moduleAccuracy: acc,
+      modelAccuracy: std,
+      accuracyLoss: std - acc,
+      restrictedAccuracy: 0,
+      accuracyBeforeFineTune: 0,
+      bestEpoch: 1,
+      parameters: 0,
+      seconds: 0,
     });
     const bySize = summarizeBySize([sub(2, 0.9, 1), sub(2, 0.8, 0.9), sub(3, 0.7, 0.7)], 10);
-    expect(bySize.map((s) => [s.size, s.subtasks, s.possible])).toEqual([[2, 2, 45], [3, 1, 120]]);
+    expect(bySize.map((s) => [s.size, s.subtasks, s.possible])).toEqual([
+      [2, 2, 45],
+      [3, 1, 120],
+    ]);
     expect(bySize[0]!.moduleAccuracy).toBeCloseTo(0.85, 12);
     expect(bySize[0]!.accuracyLoss).toBeCloseTo(0.1, 12);
-    const md = formatReuseMarkdown({ model: 'simcnn', dataset: 'fashion-mnist', threshold: 0.9, modelFlops: 5e6, bySize, settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0 } as never });
+    const md = formatReuseMarkdown({
+      model: 'simcnn',
+      dataset: 'fashion-mnist',
+      threshold: 0.9,
+      modelFlops: 5e6,
+      bySize,
+      settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0 } as never,
+    });
     expect(md).toContain('| 2-class | 2 of 45 | 40.00 | 2.00 | 80.00 | 85.00 | 95.00 | 10.00 |');
   });
 });

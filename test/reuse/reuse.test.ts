@@ -33,7 +33,19 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const SUMMARY_KEYS = ['classes', 'kernelRate', 'flops', 'modelFlops', 'flopReduction', 'parameters', 'modelParameters', 'accuracyBeforeFineTune', 'accuracy', 'standardModelAccuracy', 'latencyMs'];
+const SUMMARY_KEYS = [
+  'classes',
+  'kernelRate',
+  'flops',
+  'modelFlops',
+  'flopReduction',
+  'parameters',
+  'modelParameters',
+  'accuracyBeforeFineTune',
+  'accuracy',
+  'standardModelAccuracy',
+  'latencyMs',
+];
 
 describe('mwt reuse', () => {
   it('writes summary.json with the documented keys and a plain tfjs sub-task model', async () => {
@@ -113,11 +125,16 @@ describe('mwt experiment reuse', () => {
     const result = await experimentReuseCommand({ run, standardRun, sizes: [2, 3], perSize: 1, epochs: 1, seed: 3, out }, silentLogger);
     expect(result.complete).toBe(true);
     expect(result.subtasks.map((s) => s.size)).toEqual([2, 3]);
-    expect(result.bySize.map((s) => [s.size, s.subtasks, s.possible])).toEqual([[2, 1, 45], [3, 1, 120]]);
+    expect(result.bySize.map((s) => [s.size, s.subtasks, s.possible])).toEqual([
+      [2, 1, 45],
+      [3, 1, 120],
+    ]);
     for (const s of result.subtasks) expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy - s.moduleAccuracy, 12);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toHaveLength(2);
     expect(fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
     expect(fs.readFileSync(path.join(out, 'reuse.md'), 'utf8')).toMatch(/\| 3-class \| 1 of 120 \|/);
-    await expect(experimentReuseCommand({ run, standardRun, sizes: [2, 11], out }, silentLogger)).rejects.toThrow(/^--sizes: the largest sub-task size is 10/);
+    await expect(experimentReuseCommand({ run, standardRun, sizes: [2, 11], out }, silentLogger)).rejects.toThrow(
+      /^--sizes: the largest sub-task size is 10/,
+    );
   });
 });

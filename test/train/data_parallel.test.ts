@@ -9,7 +9,13 @@ import { DataParallelTrainer } from '../../src/train/parallel/data_parallel_trai
 import { replicaRows } from '../../src/train/parallel/replica_step.js';
 import { fixedValues, relativeError } from '../engine/compare.js';
 
-const SPEC = { name: 'simcnn', numClasses: 10, inputShape: [32, 32, 3] as [number, number, number], width: 0.125, form: 'modular' as const };
+const SPEC = {
+  name: 'simcnn',
+  numClasses: 10,
+  inputShape: [32, 32, 3] as [number, number, number],
+  width: 0.125,
+  form: 'modular' as const,
+};
 const STEP = { numClasses: 10, alpha: 0.5, beta: 1.5 };
 const BATCH = 8;
 
@@ -23,8 +29,15 @@ function batchArrays(step: number) {
 
 describe('replicaRows', () => {
   it('splits a batch into contiguous, nearly equal slices', () => {
-    expect([0, 1].map((r) => replicaRows(8, 2, r))).toEqual([[0, 4], [4, 4]]);
-    expect([0, 1, 2].map((r) => replicaRows(7, 3, r))).toEqual([[0, 3], [3, 2], [5, 2]]);
+    expect([0, 1].map((r) => replicaRows(8, 2, r))).toEqual([
+      [0, 4],
+      [4, 4],
+    ]);
+    expect([0, 1, 2].map((r) => replicaRows(7, 3, r))).toEqual([
+      [0, 3],
+      [3, 2],
+      [5, 2],
+    ]);
   });
 });
 
@@ -43,7 +56,13 @@ describe('data-parallel training (2 replicas: main thread + 1 worker)', () => {
     single = buildModel(SPEC.name, SPEC).model;
     parallel = buildModel(SPEC.name, SPEC).model;
     parallel.setWeights(single.getWeights());
-    trainer = await DataParallelTrainer.create(parallel, parallelOpt, { replicas: 2, model: SPEC, optimizer: { momentum: 0.9, nesterov: true }, step: STEP, maxBatchSize: BATCH });
+    trainer = await DataParallelTrainer.create(parallel, parallelOpt, {
+      replicas: 2,
+      model: SPEC,
+      optimizer: { momentum: 0.9, nesterov: true },
+      step: STEP,
+      maxBatchSize: BATCH,
+    });
   });
 
   afterAll(async () => {

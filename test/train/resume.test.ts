@@ -23,17 +23,43 @@ describe('resume', () => {
     [['--limit', '300'], '--limit: the run in <out> was started with 200, not 300'],
   ])('a changed %j is refused, naming the setting', async (change, expected) => {
     const before = fs.readFileSync(path.join(out, 'run.json'), 'utf8');
-    const args = ['train', '--model', 'simcnn', '--dataset', 'fashion-mnist', '--data-dir', SAMPLE, '--out', out, '--epochs', '2', '--width', '0.125', '--limit', '200', '--batch-size', '50', '--lr', '0.04', '--resume', ...change];
+    const args = [
+      'train',
+      '--model',
+      'simcnn',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      SAMPLE,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--width',
+      '0.125',
+      '--limit',
+      '200',
+      '--batch-size',
+      '50',
+      '--lr',
+      '0.04',
+      '--resume',
+      ...change,
+    ];
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr.trim()).toBe(`mwt train: ${expected.replace('<out>', out)}; resume with the same value, or pass --overwrite to start a new run`);
+    expect(r.stderr.trim()).toBe(
+      `mwt train: ${expected.replace('<out>', out)}; resume with the same value, or pass --overwrite to start a new run`,
+    );
     expect(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).toBe(before);
   });
 
   it('fewer epochs than already trained are refused', async () => {
     const done = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-resume-'));
     await train({ ...base, out: done, epochs: 2 }, { log: silentLogger });
-    await expect(train({ ...base, out: done, epochs: 1, resume: true }, { log: silentLogger })).rejects.toThrow(`--epochs: the run in ${done} has already trained 2 epochs; resume with --epochs 2 or more`);
+    await expect(train({ ...base, out: done, epochs: 1, resume: true }, { log: silentLogger })).rejects.toThrow(
+      `--epochs: the run in ${done} has already trained 2 epochs; resume with --epochs 2 or more`,
+    );
   });
 
   it('a larger --epochs continues on the cosine schedule of a run started with that many epochs', async () => {

@@ -14,8 +14,28 @@ import { testBackend } from '../support/backend.js';
 const SAMPLE = path.resolve('data/fashion-mnist-sample');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-train-'));
 
-const METRIC_KEYS = ['epoch', 'trainAccuracy', 'testAccuracy', 'ceLoss', 'cohesionLoss', 'couplingLoss', 'kernelRate', 'seconds', 'imagesPerSecond'];
-const SUMMARY_KEYS = ['model', 'dataset', 'standard', 'epochs', 'backend', 'testAccuracy', 'kernelRate', 'secondsPerEpoch', 'imagesPerSecond'];
+const METRIC_KEYS = [
+  'epoch',
+  'trainAccuracy',
+  'testAccuracy',
+  'ceLoss',
+  'cohesionLoss',
+  'couplingLoss',
+  'kernelRate',
+  'seconds',
+  'imagesPerSecond',
+];
+const SUMMARY_KEYS = [
+  'model',
+  'dataset',
+  'standard',
+  'epochs',
+  'backend',
+  'testAccuracy',
+  'kernelRate',
+  'secondsPerEpoch',
+  'imagesPerSecond',
+];
 
 describe('schedule and options', () => {
   it('anneals the learning rate on a cosine from lr to 0', () => {
@@ -30,7 +50,9 @@ describe('schedule and options', () => {
     expect(() => parseTrainOptions({ model: 'vgg16', dataset: 'cifar10', dataDir: 'd', out: 'o', width: -1 })).toThrow(/^--width: /);
     // @ts-expect-error: model is typed as the zoo's names, so a typo fails to compile too
     expect(() => parseTrainOptions({ model: 'vgg99', dataset: 'cifar10', dataDir: 'd', out: 'o' })).toThrow(/^--model: /);
-    expect(() => parseTrainOptions({ model: 'vgg16', dataset: 'cifar10', dataDir: 'd', out: 'o', batchSize: 1.5 })).toThrow(/^--batch-size: /);
+    expect(() => parseTrainOptions({ model: 'vgg16', dataset: 'cifar10', dataDir: 'd', out: 'o', batchSize: 1.5 })).toThrow(
+      /^--batch-size: /,
+    );
   });
 });
 
@@ -42,7 +64,18 @@ describe('training on the bundled Fashion-MNIST sample', () => {
 
   it('a tiny modular model learns, and the run directory holds the contract files', async () => {
     const summary = await train(
-      { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out, epochs: 3, width: 0.125, batchSize: 64, limit: 1000, backend: testBackend(), lr: 0.05 },
+      {
+        model: 'simcnn',
+        dataset: 'fashion-mnist',
+        dataDir: SAMPLE,
+        out,
+        epochs: 3,
+        width: 0.125,
+        batchSize: 64,
+        limit: 1000,
+        backend: testBackend(),
+        lr: 0.05,
+      },
       { log: silentLogger },
     );
     expect(summary.backend).toBe(testBackend());
@@ -65,7 +98,17 @@ describe('training on the bundled Fashion-MNIST sample', () => {
   it('a standard run writes null mask fields', async () => {
     const dir = tmp();
     const summary = await train(
-      { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out: dir, epochs: 1, width: 0.125, batchSize: 64, limit: 300, standard: true },
+      {
+        model: 'simcnn',
+        dataset: 'fashion-mnist',
+        dataDir: SAMPLE,
+        out: dir,
+        epochs: 1,
+        width: 0.125,
+        batchSize: 64,
+        limit: 300,
+        standard: true,
+      },
       { log: silentLogger },
     );
     expect(summary.kernelRate).toBeNull();
@@ -78,7 +121,17 @@ describe('training on the bundled Fashion-MNIST sample', () => {
   it('--resume continues from the checkpoint to the requested epochs', async () => {
     const before = tf.memory().numTensors;
     const summary = await train(
-      { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, out, epochs: 4, width: 0.125, batchSize: 64, limit: 1000, resume: true },
+      {
+        model: 'simcnn',
+        dataset: 'fashion-mnist',
+        dataDir: SAMPLE,
+        out,
+        epochs: 4,
+        width: 0.125,
+        batchSize: 64,
+        limit: 1000,
+        resume: true,
+      },
       { log: silentLogger },
     );
     expect(readMetrics(path.join(out, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2, 3, 4]);
@@ -89,7 +142,16 @@ describe('training on the bundled Fashion-MNIST sample', () => {
 });
 
 describe('--workers: data-parallel training in the loop', () => {
-  const base = { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, epochs: 1, width: 0.125, batchSize: 32, backend: 'wasm', seed: 3 } as const;
+  const base = {
+    model: 'simcnn',
+    dataset: 'fashion-mnist',
+    dataDir: SAMPLE,
+    epochs: 1,
+    width: 0.125,
+    batchSize: 32,
+    backend: 'wasm',
+    seed: 3,
+  } as const;
 
   it('two replicas train the same step as one process, and leave no tensor behind', async () => {
     const one = tmp();

@@ -24,7 +24,15 @@ import type { ObjectiveConfig } from '../../losses/objective.js';
 import { createChannelBuffers, ReplicaAbortedError, ReplicaChannel } from './replica_channel.js';
 import { makeReplicaStep, replicaRows, type ReplicaStep } from './replica_step.js';
 import { installFusedBatchNorm } from '../../engine/index.js';
-import { BatchBuffer, packWeights, type ModelSetup, type OptimizerStateEntry, type ReplicaCommand, type ReplicaMessage, type ReplicaSetup } from './protocol.js';
+import {
+  BatchBuffer,
+  packWeights,
+  type ModelSetup,
+  type OptimizerStateEntry,
+  type ReplicaCommand,
+  type ReplicaMessage,
+  type ReplicaSetup,
+} from './protocol.js';
 
 export interface DataParallelOptions {
   /** Replicas including the main thread (2 on a 2-core machine). */
@@ -69,7 +77,8 @@ export class DataParallelTrainer {
   static async create(model: LayersModel, optimizer: tf.Optimizer, opts: DataParallelOptions): Promise<DataParallelTrainer> {
     if (!Number.isInteger(opts.replicas) || opts.replicas < 2) throw new Error(`workers: expected an integer >= 2, got ${opts.replicas}`);
     const backend = tf.getBackend();
-    if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`workers: data-parallel training needs the wasm or cpu backend, not '${backend}'`);
+    if (backend !== 'wasm' && backend !== 'cpu')
+      throw new Error(`workers: data-parallel training needs the wasm or cpu backend, not '${backend}'`);
     installFusedBatchNorm(); // the synchronised batch norm lives in the fused implementation
     const [h, w, c] = opts.model.inputShape;
     const weightCount = model.weights.reduce((s, v) => s + v.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
@@ -144,12 +153,16 @@ export class DataParallelTrainer {
     const [start, count] = replicaRows(n, this.opts.replicas, 0);
     try {
       return tf.tidy(() => {
-        const xs = tf.tensor4d(this.batch.x.subarray(start * this.batch.sampleSize, (start + count) * this.batch.sampleSize), [count, ...this.opts.model.inputShape]);
+        const xs = tf.tensor4d(this.batch.x.subarray(start * this.batch.sampleSize, (start + count) * this.batch.sampleSize), [
+          count,
+          ...this.opts.model.inputShape,
+        ]);
         const yAll = tf.tensor1d(this.batch.y.slice(0, n), 'int32');
         return this.replicaStep(xs, tf.slice(yAll, [start], [count]), yAll);
       });
     } catch (e) {
-      if (e instanceof ReplicaAbortedError && this.workerError) throw new Error(`data-parallel worker failed: ${this.workerError}`, { cause: e });
+      if (e instanceof ReplicaAbortedError && this.workerError)
+        throw new Error(`data-parallel worker failed: ${this.workerError}`, { cause: e });
       throw e;
     }
   }
@@ -158,7 +171,11 @@ export class DataParallelTrainer {
   async syncReplicas(): Promise<void> {
     const { flat: weights, layout } = packWeights(this.model);
     const state = await this.optimizer.getWeights();
-    const optimizerState: OptimizerStateEntry[] = state.map((s) => ({ name: s.name, shape: s.tensor.shape, dtype: s.tensor.dtype === 'int32' ? 'int32' : 'float32' }));
+    const optimizerState: OptimizerStateEntry[] = state.map((s) => ({
+      name: s.name,
+      shape: s.tensor.shape,
+      dtype: s.tensor.dtype === 'int32' ? 'int32' : 'float32',
+    }));
     const stateFlat = new Float32Array(state.reduce((sum, s) => sum + s.tensor.size, 0));
     let offset = 0;
     for (const s of state) {

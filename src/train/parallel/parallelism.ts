@@ -53,14 +53,26 @@ export interface Parallelism {
  * cores: the given --workers / --threads, else the defaults above. Threads are fixed when the
  * backend starts, so they are chosen for the replicas wasm would get.
  */
-export async function initTrainingBackend(opts: { backend?: string; threads?: number; workers?: number; batchSize: number }): Promise<Parallelism> {
+export async function initTrainingBackend(opts: {
+  backend?: string;
+  threads?: number;
+  workers?: number;
+  batchSize: number;
+}): Promise<Parallelism> {
   const planned = plannedReplicas(opts);
   chooseWasmThreads(opts.threads, planned);
   const backend = await initBackend(opts.backend);
   if (opts.workers != null && opts.workers > 1 && backend !== 'wasm' && backend !== 'cpu') {
-    throw new UsageError(`--workers: not needed on the ${backend} backend, whose kernels already use every core (${process.env.TF_NUM_INTRAOP_THREADS ?? 'all'} intra-op threads); data-parallel replicas are for wasm (leave --workers out, or use --backend wasm)`);
+    throw new UsageError(
+      `--workers: not needed on the ${backend} backend, whose kernels already use every core (${process.env.TF_NUM_INTRAOP_THREADS ?? 'all'} intra-op threads); data-parallel replicas are for wasm (leave --workers out, or use --backend wasm)`,
+    );
   }
-  const threads = backend === 'wasm' ? wasmThreadsInUse() : backend === 'tensorflow' ? Number(process.env.TF_NUM_INTRAOP_THREADS) || os.availableParallelism() : 1;
+  const threads =
+    backend === 'wasm'
+      ? wasmThreadsInUse()
+      : backend === 'tensorflow'
+        ? Number(process.env.TF_NUM_INTRAOP_THREADS) || os.availableParallelism()
+        : 1;
   return { backend, workers: opts.workers ?? (backend === 'wasm' ? planned : 1), threads };
 }
 

@@ -87,7 +87,8 @@ export class BatchBuffer {
   }
 
   write(x: Float32Array, y: Int32Array, n: number): void {
-    if (n > this.spec.maxBatch) throw new Error(`data-parallel: batch of ${n} exceeds the ${this.spec.maxBatch} samples the trainer was created for`);
+    if (n > this.spec.maxBatch)
+      throw new Error(`data-parallel: batch of ${n} exceeds the ${this.spec.maxBatch} samples the trainer was created for`);
     if (x.length < n * this.sampleSize || y.length < n) throw new Error(`data-parallel: batch arrays hold fewer than ${n} samples`);
     this.x.set(x.subarray(0, n * this.sampleSize));
     this.y.set(y.subarray(0, n));
@@ -114,7 +115,8 @@ export function packWeights(model: LayersModel): { flat: Float32Array; layout: W
 }
 
 export function unpackInto(model: LayersModel, flat: Float32Array, layout: WeightLayout[]): void {
-  if (layout.length !== model.weights.length) throw new Error(`data-parallel: ${layout.length} weights sent, the replica's model has ${model.weights.length}`);
+  if (layout.length !== model.weights.length)
+    throw new Error(`data-parallel: ${layout.length} weights sent, the replica's model has ${model.weights.length}`);
   let offset = 0;
   const tensors = layout.map((l) => {
     const t = tf.tensor(flat.subarray(offset, offset + l.size), l.shape);

@@ -87,7 +87,8 @@ export class ReplicaChannel {
   }
 
   private slot(rank: number, length: number): Float32Array {
-    if (length > this.buffers.slotFloats) throw new Error(`replica channel: message of ${length} floats exceeds the slot size ${this.buffers.slotFloats}`);
+    if (length > this.buffers.slotFloats)
+      throw new Error(`replica channel: message of ${length} floats exceeds the slot size ${this.buffers.slotFloats}`);
     return this.slots.subarray(rank * this.buffers.slotFloats, rank * this.buffers.slotFloats + length);
   }
 
@@ -108,7 +109,8 @@ export class ReplicaChannel {
    * lengths; each must pass the lengths of all (`lengths[r]`).
    */
   allGather(data: Float32Array, lengths: number[]): Float32Array {
-    if (lengths[this.rank] !== data.length) throw new Error(`replica channel: rank ${this.rank} sends ${data.length} floats, expected ${lengths[this.rank]}`);
+    if (lengths[this.rank] !== data.length)
+      throw new Error(`replica channel: rank ${this.rank} sends ${data.length} floats, expected ${lengths[this.rank]}`);
     this.slot(this.rank, data.length).set(data);
     this.barrier();
     const out = new Float32Array(lengths.reduce((a, b) => a + b, 0));

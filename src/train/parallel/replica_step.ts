@@ -34,7 +34,10 @@ function gatherMasks(masks: tf.Tensor2D[], channel: ReplicaChannel, rowsPerRank:
   const total = rowsPerRank.reduce((a, b) => a + b, 0);
   const gather = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const local = tf.concat(args.slice(0, masks.length) as tf.Tensor2D[], 1);
-    const all = channel.allGather(local.dataSync() as Float32Array, rowsPerRank.map((r) => r * width));
+    const all = channel.allGather(
+      local.dataSync() as Float32Array,
+      rowsPerRank.map((r) => r * width),
+    );
     return {
       value: tf.tensor2d(all, [total, width]),
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.split(tf.slice(dy as tf.Tensor, [start, 0], [mine, width]), widths, 1),
@@ -45,7 +48,12 @@ function gatherMasks(masks: tf.Tensor2D[], channel: ReplicaChannel, rowsPerRank:
 
 export type ReplicaStep = (x: tf.Tensor4D, yLocal: tf.Tensor1D, yAll: tf.Tensor1D) => tf.Tensor1D;
 
-export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, config: ObjectiveConfig, channel: ReplicaChannel): ReplicaStep {
+export function makeReplicaStep(
+  model: LayersModel,
+  optimizer: tf.Optimizer,
+  config: ObjectiveConfig,
+  channel: ReplicaChannel,
+): ReplicaStep {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const sizes = vars.map((v) => v.size);
   const gradientLength = sizes.reduce((a, b) => a + b, 0);

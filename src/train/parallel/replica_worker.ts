@@ -31,7 +31,10 @@ async function main(): Promise<void> {
           const { x, y } = batch.read(cmd.batchSize);
           const [start, count] = replicaRows(cmd.batchSize, channel.size, channel.rank);
           const stats = tf.tidy(() => {
-            const xs = tf.tensor4d(x.subarray(start * batch.sampleSize, (start + count) * batch.sampleSize), [count, ...setup.model.inputShape]);
+            const xs = tf.tensor4d(x.subarray(start * batch.sampleSize, (start + count) * batch.sampleSize), [
+              count,
+              ...setup.model.inputShape,
+            ]);
             const yAll = tf.tensor1d(y, 'int32');
             return step(xs, tf.slice(yAll, [start], [count]), yAll);
           });
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
             })
             .catch((e: unknown) => {
               channel.abort();
-              port.postMessage({ kind: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) });
+              port.postMessage({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
             });
         } else if (cmd.kind === 'stop') {
           model.dispose();
@@ -56,13 +59,13 @@ async function main(): Promise<void> {
         }
       } catch (e) {
         channel.abort();
-        port.postMessage({ kind: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) });
+        port.postMessage({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       }
     });
     port.postMessage({ kind: 'ready' });
   } catch (e) {
     channel.abort();
-    port.postMessage({ kind: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) });
+    port.postMessage({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
 }
 
