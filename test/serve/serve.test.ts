@@ -120,6 +120,7 @@ describe.skipIf(!hasChromium)('the page in Debian Chromium', () => {
       for (const k of TICKED) await page.check(`#modules input[data-class="${k}"]`);
       await page.waitForSelector(`body[data-state="composed"][data-classes="${TICKED.join(',')}"]`, { timeout: 30_000 });
 
+      console.log(`serve page: composed ${TICKED.join(',')} in ${await page.getAttribute('body', 'data-compose-ms')} ms, latency ${Number(await page.getAttribute('#latency', 'data-ms')).toFixed(2)} ms per image`);
       const shown = await page.$$eval('#samples figure', (figs) => figs.map((f) => ({ pred: Number(f.getAttribute('data-pred')), score: Number(f.getAttribute('data-score')) })));
       const catalog = server.catalog;
       expect(shown.length).toBe(catalog.samples!.items.length);
