@@ -1,6 +1,7 @@
 /**
- * The page of `mwt serve`: lists the modules with their cards, composes the ticked ones into one
- * classifier in the browser, compares its size with the whole network, classifies the sample
+ * The page of `mwt serve`: lists the modules with their cards, builds a classifier of the ticked
+ * classes in the browser (the mask union of a run's whole model, web/union.ts, or the modules of
+ * a repository composed side by side, web/modules.ts), compares its size with the whole network, classifies the sample
  * images and a dropped file, times it, and offers it for download. State is mirrored on
  * <body data-state> and on data-* attributes so a test (or a person) can read what happened.
  */
@@ -11,7 +12,8 @@ import type { Catalog, CatalogModule } from '../src/serve/catalog_types.js';
 import { chooseBackend } from './backend.js';
 import { modelFiles } from './download.js';
 import { bytesOfFile, decodeBase64, drawBytes, inputOf, type Shape } from './images.js';
-import { composeTicked, type Composed } from './modules.js';
+import { composeTicked, type Assembled } from './modules.js';
+import { unionTicked } from './union.js';
 
 /** Latency: calls discarded first, then timed calls (median reported). */
 const WARMUP = 3;
@@ -33,10 +35,10 @@ function status(state: string, text: string): void {
 
 let catalog: Catalog;
 let backendLine = '';
-let current: Composed | null = null;
+let current: Assembled | null = null;
 let dropped: Uint8Array | null = null;
 let urls: string[] = [];
-/** Incremented per composition: a slower earlier one must not overwrite a later result. */
+/** Incremented per build: a slower earlier one must not overwrite a later result. */
 let generation = 0;
 
 function renderModules(): void {
@@ -48,7 +50,7 @@ function renderModules(): void {
     const box = el('input', { type: 'checkbox', 'data-class': String(cls.index), 'data-id': c.id, id: `m-${c.id}` }) as HTMLInputElement;
     box.addEventListener('change', () => {
       row.classList.toggle('ticked', box.checked);
-      void recompose();
+      void rebuild();
     });
     const cell = el('td');
     cell.append(box);
@@ -77,6 +79,14 @@ function renderSamples(): void {
   });
 }
 
+/** Says which route this page takes, and why. */
+function renderRoute(): void {
+  document.body.dataset.route = catalog.union ? 'union' : 'compose';
+  $('#route').textContent = catalog.union
+    ? `Route: mask union. The run's whole trained network (${catalog.union.spec.name} x${catalog.union.spec.width}) is pruned in this page to the union of the ticked classes' kernels (modules at threshold ${catalog.union.threshold}), as mwt reuse does; a kernel two modules share runs once. Its output keeps the trained logits of the ticked classes only, and the highest one wins: no new head, so no training (this is the "restricted accuracy" mwt reuse reports before fine-tuning).`
+    : `Route: compose. ${catalog.unionUnavailable ? `No mask union here: ${catalog.unionUnavailable}. ` : ''}Each ticked module runs separately with its own score head, and the highest score wins; no training. Modules that share kernels run them once each, so this can cost more than the whole network.`;
+}
+
 function ticked(): CatalogModule[] {
   const ids = [...document.querySelectorAll<HTMLInputElement>('#modules input:checked')].map((b) => b.dataset.id);
   return catalog.modules.filter((m) => ids.includes(m.card.id));
@@ -93,7 +103,17 @@ function classify(model: LayersModel, inputs: Float32Array[], shape: Shape): { p
   return { pred: scores.map((row) => row.indexOf(Math.max(...row))), scores };
 }
 
-function showPrediction(fig: HTMLElement, c: Composed, pred: number, score: number, label: number | null): void {
+/** How sure the model is of column `pred`: a softmax over the kept logits (union), the winning module's sigmoid (compose). */
+function confidence(c: Assembled, row: number[], pred: number): number {
+  if (c.route === 'compose') return 1 / (1 + Math.exp(-row[pred]!));
+  const top = Math.max(...row);
+  const sum = row.reduce((a, v) => a + Math.exp(v - top), 0);
+  return Math.exp(row[pred]! - top) / sum;
+}
+
+function showPrediction(fig: HTMLElement, c: Assembled, row: number[], label: number | null): void {
+  const pred = row.indexOf(Math.max(...row));
+  const score = row[pred]!;
   const cls = c.classes[pred]!;
   fig.dataset.pred = String(cls.index);
   fig.dataset.score = String(score);
@@ -103,17 +123,18 @@ function showPrediction(fig: HTMLElement, c: Composed, pred: number, score: numb
   fig.style.order = inside ? '0' : '1';
   const p = fig.querySelector('.pred') as HTMLElement;
   p.className = `pred ${label == null || !inside ? '' : cls.index === label ? 'right' : 'wrong'}`;
-  // The score is the winning module's log-odds; 1/(1+e^-s) reads as "how sure it is this class".
-  p.textContent = `→ ${cls.name} (score ${score.toFixed(2)}, p ${(1 / (1 + Math.exp(-score))).toFixed(2)})`;
+  // Union: the class's logit in the trained model, p its softmax among the kept classes.
+  // Compose: the winning module's log-odds, p = 1/(1+e^-s), "how sure it is this class".
+  p.textContent = `→ ${cls.name} (${c.route === 'union' ? 'logit' : 'score'} ${score.toFixed(2)}, p ${confidence(c, row, pred).toFixed(2)})`;
 }
 
-function classifyAll(c: Composed): void {
+function classifyAll(c: Assembled): void {
   const s = catalog.samples;
   const stats = c.modules[0]!.card.normalization;
   if (s) {
     const inputs = s.items.map((it) => inputOf(decodeBase64(it.pixels), s.shape, stats));
-    const { pred, scores } = classify(c.model, inputs, s.shape);
-    document.querySelectorAll<HTMLElement>('#samples figure').forEach((fig, i) => showPrediction(fig, c, pred[i]!, scores[i]![pred[i]!]!, s.items[i]!.label));
+    const { scores } = classify(c.model, inputs, s.shape);
+    document.querySelectorAll<HTMLElement>('#samples figure').forEach((fig, i) => showPrediction(fig, c, scores[i]!, s.items[i]!.label));
   }
   classifyDropped();
 }
@@ -122,11 +143,11 @@ function classifyDropped(): void {
   const fig = document.querySelector<HTMLElement>('#dropped figure');
   if (!current || !dropped || !fig) return;
   const shape = current.modules[0]!.card.inputShape as Shape;
-  const { pred, scores } = classify(current.model, [inputOf(dropped, shape, current.modules[0]!.card.normalization)], shape);
-  showPrediction(fig, current, pred[0]!, scores[0]![pred[0]!]!, null);
+  const { scores } = classify(current.model, [inputOf(dropped, shape, current.modules[0]!.card.normalization)], shape);
+  showPrediction(fig, current, scores[0]!, null);
 }
 
-function measureLatency(c: Composed): number {
+function measureLatency(c: Assembled): number {
   const shape = c.modules[0]!.card.inputShape as Shape;
   const x = tf.zeros([1, ...shape]);
   const times: number[] = [];
@@ -143,7 +164,7 @@ function measureLatency(c: Composed): number {
   return times[Math.floor(times.length / 2)]!;
 }
 
-function renderSize(c: Composed): void {
+function renderSize(c: Assembled): void {
   const flops = countFlops(c.model).total;
   const params = countParameters(c.model).total;
   const w = catalog.whole;
@@ -160,10 +181,11 @@ function renderSize(c: Composed): void {
   };
   row('FLOPs', flops, w?.flops);
   row('parameters', params, w?.parameters);
-  box.append(el('p', { class: 'hint' }, `${c.classes.map((x) => x.name).join(' vs ')}: ${c.modules.length} modules against the whole ${w ? `${w.model} x${w.width} (${w.classes} classes, standard form)` : 'network (unknown here)'}. FLOPs count multiply-accumulates per image.`), grid);
+  const how = c.route === 'union' ? `the union of ${c.modules.length} modules (${c.kernels} kernels kept), ${c.classes.length} logits` : `${c.modules.length} modules run side by side`;
+  box.append(el('p', { class: 'hint' }, `${c.classes.map((x) => x.name).join(' vs ')}: ${how}, against the whole ${w ? `${w.model} x${w.width} (${w.classes} classes, standard form)` : 'network (unknown here)'}. FLOPs count multiply-accumulates per image.`), grid);
 }
 
-async function offerDownload(c: Composed): Promise<void> {
+async function offerDownload(c: Assembled): Promise<void> {
   for (const u of urls) URL.revokeObjectURL(u);
   const files = await modelFiles(c.model);
   urls = [URL.createObjectURL(files.json), URL.createObjectURL(files.weights)];
@@ -171,7 +193,7 @@ async function offerDownload(c: Composed): Promise<void> {
   ($('#dl-weights') as HTMLAnchorElement).href = urls[1]!;
 }
 
-async function recompose(): Promise<void> {
+async function rebuild(): Promise<void> {
   const mine = ++generation;
   const chosen = ticked();
   const classes = new Set(chosen.map((m) => m.card.classes[0]!.index));
@@ -180,16 +202,17 @@ async function recompose(): Promise<void> {
     status('ready', `${backendLine} Tick ${2 - classes.size} more class${classes.size === 1 ? '' : 'es'}.`);
     return;
   }
-  status('composing', `Loading ${chosen.length} modules and composing them…`);
+  const union = catalog.union;
+  status('building', union ? `Pruning the whole model to the union of ${classes.size} modules…` : `Loading ${chosen.length} modules and composing them…`);
   const started = performance.now();
   try {
-    const c = await composeTicked(chosen);
+    const c = union ? await unionTicked(union, chosen) : await composeTicked(chosen);
     if (mine !== generation) return void c.model.dispose();
     current?.model.dispose();
     current = c;
     renderSize(c);
     $('#subtask').hidden = false;
-    status('composing', 'Classifying the images…');
+    status('building', 'Classifying the images…');
     classifyAll(c);
     const latency = measureLatency(c);
     $('#latency').dataset.ms = String(latency);
@@ -197,11 +220,12 @@ async function recompose(): Promise<void> {
     await offerDownload(c);
     if (mine !== generation) return;
     const ms = Math.round(performance.now() - started);
-    document.body.dataset.composeMs = String(ms);
+    document.body.dataset.buildMs = String(ms);
     document.body.dataset.classes = c.classes.map((x) => x.index).join(',');
-    status('composed', `${backendLine} Composed ${c.classes.map((x) => `${x.index} ${x.name}`).join(', ')} in ${ms} ms (loading, composing, classifying, timing).`);
+    const verb = c.route === 'union' ? 'Pruned to the union of' : 'Composed';
+    status('built', `${backendLine} ${verb} ${c.classes.map((x) => `${x.index} ${x.name}`).join(', ')} in ${ms} ms (loading, building, classifying, timing).`);
   } catch (e) {
-    if (mine === generation) status('error', `Could not compose these modules: ${(e as Error).message}`);
+    if (mine === generation) status('error', `Could not build a model of these classes: ${(e as Error).message}`);
   }
 }
 
@@ -247,6 +271,7 @@ async function start(): Promise<void> {
   catalog = (await res.json()) as Catalog;
   const first = catalog.modules[0]!.card;
   $('#source').textContent = `${catalog.modules.length} modules of ${first.model} x${first.width} on ${first.dataset}, from the ${catalog.source.kind} ${catalog.source.path}${catalog.skipped.length ? ` (${catalog.skipped.length} corrupt modules left out)` : ''}.`;
+  renderRoute();
   renderModules();
   renderSamples();
   wireDrop();

@@ -1,5 +1,5 @@
 /**
- * Modules in the page: fetched from the server once each, then composed with the library's own
+ * The compose route (`mwt serve --repo`): modules fetched from the server once each, then composed with the library's own
  * `chooseModules` + `composedGraph` (src/modules), exactly the model `mwt compose` builds in
  * Node, without calibration and without any training.
  */
@@ -37,17 +37,22 @@ export function loadModule(m: CatalogModule): Promise<Scored> {
   return p;
 }
 
-export interface Composed {
+/** A sub-task model built in the page, by either route. */
+export interface Assembled {
+  /** 'union': the whole model pruned to the union of masks (web/union.ts); 'compose': modules side by side. */
+  route: 'union' | 'compose';
   model: LayersModel;
   /** Source class of each output column, in order. */
   classes: { index: number; name: string }[];
   modules: CatalogModule[];
+  /** Kept kernels of the mask union (union route only). */
+  kernels?: number;
 }
 
 /** One classifier from the ticked modules: one per class (best validation F1 among duplicates). */
-export async function composeTicked(ticked: CatalogModule[]): Promise<Composed> {
+export async function composeTicked(ticked: CatalogModule[]): Promise<Assembled> {
   const picked = chooseModules(ticked, 'best-f1').map((i) => ticked[i]!);
   const loaded = await Promise.all(picked.map(loadModule));
   const { model } = composedGraph(loaded, 'composed');
-  return { model, classes: picked.map((m) => m.card.classes[0]!), modules: picked };
+  return { route: 'compose', model, classes: picked.map((m) => m.card.classes[0]!), modules: picked };
 }

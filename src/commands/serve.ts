@@ -1,7 +1,8 @@
 /**
  * `mwt serve [--run RUN | --repo DIR] [--port 8080] [--host 127.0.0.1]`: a page where a person
- * ticks classes and gets a working sub-task model, composed in the browser from the modules of a
- * run or a module repository (docs/serve.md). The page is the prebuilt bundle in dist/web
+ * ticks classes and gets a working sub-task model, built in the browser: for a run, the trained
+ * network pruned to the union of the classes' modules with only their logits kept; for a module
+ * repository, the modules composed side by side (docs/serve.md). The page is the prebuilt bundle in dist/web
  * (`npm run build`); the modules are served read-only.
  */
 import * as fs from 'node:fs';
@@ -69,6 +70,7 @@ export async function serve(input: ServeOptionsInput, log: Logger): Promise<Runn
   if (o.backend != null || !tf.engine().backendName) await initBackend(o.backend);
   const { catalog, files } = readCatalog(source);
   for (const line of catalog.skipped) log.info(`serve: skipped ${line}`);
+  if (source.kind === 'run' && catalog.union == null) log.info(`serve: no mask union for this run (${catalog.unionUnavailable}); the page composes the modules instead`);
   routes.set('/api/catalog.json', { body: Buffer.from(JSON.stringify(catalog)), type: 'application/json; charset=utf-8' });
   for (const [url, file] of files) routes.set(url, { file });
 

@@ -1,7 +1,7 @@
 /**
  * Reads what `mwt serve` offers: every carded module of a run (RUN/modules/class-K) or of a
  * module repository, verified against its id; the size of the whole source network; a few test
- * images. Builds the only map from URL to file the server will ever answer, so nothing outside
+ * images; for a run, its whole trained model and module masks (the mask-union route). Builds the only map from URL to file the server will ever answer, so nothing outside
  * the listed module files can be requested.
  */
 import * as fs from 'node:fs';
@@ -15,14 +15,16 @@ import { countFlops, countParameters } from '../reuse/flops.js';
 import { loadDataset } from '../data/load.js';
 import { DATASET_NAMES, type DatasetName } from '../data/dataset_names.js';
 import { SAMPLE_DATA_DIR } from '../data/sample.js';
-import type { Catalog, CatalogSample } from './catalog_types.js';
+import { loadModules } from '../modularize/run.js';
+import { MODEL_DIR, readRunInfo } from '../train/run_info.js';
+import type { Catalog, CatalogSample, CatalogUnion } from './catalog_types.js';
 
 /** Test images per class shown in the page. */
 export const SAMPLES_PER_CLASS = 2;
 
 export interface ServedCatalog {
   catalog: Catalog;
-  /** URL path -> absolute file: everything under /modules/ the server may answer. */
+  /** URL path -> absolute file: the module files (under /modules/) and, for a run, its whole model (/whole/): all the server may answer besides the page. */
   files: Map<string, string>;
 }
 
@@ -90,6 +92,30 @@ function samplesOf(card: ModuleCard): Catalog['samples'] {
   return null;
 }
 
+/** Where the page fetches the run's whole trained model (the mask-union route). */
+export const WHOLE_MODEL_URL = '/whole/model.json';
+
+/**
+ * The mask-union route of a run: its trained model and RUN/modules/modules.json (checked against
+ * run.json by loadModules). A repository holds modules only, so it has no such route.
+ */
+function unionOf(source: Catalog['source'], files: Map<string, string>): { union: CatalogUnion | null; why: string | null } {
+  if (source.kind === 'repo') return { union: null, why: 'a module repository holds the modules, not the whole trained network the mask union is cut from' };
+  try {
+    const info = readRunInfo(source.path);
+    const report = loadModules(source.path);
+    const modelDir = path.join(source.path, MODEL_DIR);
+    const json = path.join(modelDir, 'model.json');
+    const weights = path.join(modelDir, 'weights.bin');
+    for (const f of [json, weights]) if (!fs.existsSync(f)) throw new Error(`${f} not found`);
+    files.set(WHOLE_MODEL_URL, json);
+    files.set(path.posix.join(path.posix.dirname(WHOLE_MODEL_URL), 'weights.bin'), weights);
+    return { union: { modelUrl: WHOLE_MODEL_URL, spec: info.spec, threshold: report.threshold, masks: report.modules.map((m) => ({ class: m.class, mask: m.mask })) }, why: null };
+  } catch (e) {
+    return { union: null, why: (e as Error).message };
+  }
+}
+
 /** Reads and verifies the modules of a run or repository. A corrupt module is skipped and named. */
 export function readCatalog(source: Catalog['source']): ServedCatalog {
   const files = new Map<string, string>();
@@ -115,5 +141,6 @@ export function readCatalog(source: Catalog['source']): ServedCatalog {
   const names = new Map(modules.map((m) => [m.card.classes[0]!.index, m.card.classes[0]!.name]));
   const samples = samplesOf(first);
   if (samples) for (const s of samples.items) s.name = names.get(s.label) ?? s.name;
-  return { catalog: { source: { ...source, path: path.resolve(source.path) }, modules, whole: wholeModel(first), samples, skipped }, files };
+  const { union, why } = unionOf(source, files);
+  return { catalog: { source: { ...source, path: path.resolve(source.path) }, modules, whole: wholeModel(first), samples, union, unionUnavailable: why, skipped }, files };
 }

@@ -4,6 +4,8 @@
  * browser bundle.
  */
 import type { ModuleCard } from '../modules/card.js';
+import type { ModelSpec } from '../../models/registry.js';
+import type { ModuleMask } from '../reuse/mixed_module.js';
 
 export interface CatalogModule {
   /** URL of the module's directory on the server, ending in '/': model.json, weights.bin, score_head.json below it. */
@@ -19,6 +21,18 @@ export interface CatalogSample {
   pixels: string;
 }
 
+/**
+ * What the mask-union route needs (`--run` only): the run's whole trained model and every
+ * module's kept kernels (RUN/modules/modules.json), so the page prunes the model to the union.
+ */
+export interface CatalogUnion {
+  /** URL of the trained modular model's model.json (weights.bin beside it). */
+  modelUrl: string;
+  spec: ModelSpec;
+  threshold: number;
+  masks: ModuleMask[];
+}
+
 export interface Catalog {
   /** Where the modules come from: a run directory or a module repository. */
   source: { kind: 'run' | 'repo'; path: string };
@@ -27,6 +41,9 @@ export interface Catalog {
   whole: { model: string; width: number; classes: number; flops: number; parameters: number } | null;
   /** Test images of the modules' dataset, when the server can read it (null: none, drop your own). */
   samples: { shape: [number, number, number]; from: string; items: CatalogSample[] } | null;
+  /** The mask-union route, when the whole trained model is at hand (a run); else null and why. */
+  union: CatalogUnion | null;
+  unionUnavailable: string | null;
   /** Modules left out because their files no longer match their card (one line each). */
   skipped: string[];
 }
