@@ -177,4 +177,28 @@ const bench: AddCommand = (program) =>
       );
     });
 
-export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench, ...moduleCommands];
+const serve: AddCommand = (program, common) =>
+  common(
+    program
+      .command('serve')
+      .description(
+        'a local web page that composes a sub-task model in the browser from the modules of a run or a module repository (read-only)',
+      )
+      .option('--run <dir>', 'a run cut into modules by mwt modularize')
+      .option('--repo <dir>', 'a module repository (mwt modules add)')
+      .option('--port <n>', 'TCP port (0: any free port)', parseInteger('--port'), 8080)
+      .option('--host <address>', 'address to listen on (default: loopback only)', '127.0.0.1'),
+  ).action(async (o) => {
+    const { serve } = await import('../src/commands/serve.js');
+    const log = createProgress({ quiet: o.quiet || o.json });
+    const server = await serve({ run: o.run, repo: o.repo, port: o.port, host: o.host, backend: o.backend, json: o.json === true }, log);
+    // Ctrl-C (or a service manager's SIGTERM) is the way to stop: close, then the CLI exits 0.
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    log.info('serve: stopped');
+  });
+
+export const commandModules: AddCommand[] = [modularize, reuse, experiment, report, bench, serve, ...moduleCommands];

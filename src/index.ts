@@ -100,3 +100,7 @@ export {
 } from './commands/modules.js';
 export { replaceCommand } from './commands/replace.js';
 export { composeCommand } from './commands/compose.js';
+export { serve, serveOptionsSchema, DEFAULT_PORT, DEFAULT_HOST } from './commands/serve.js';
+export type { RunningServer, ServeOptionsInput } from './commands/serve.js';
+export type { Catalog, CatalogModule, CatalogSample } from './serve/catalog_types.js';
+export { composedGraph } from './modules/compose_graph.js';

@@ -27,13 +27,12 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { channelAffine } from '../layers/channel_affine.js';
 import { accuracyOf, argmaxRows, classQualityOf, type ClassQuality } from './class_metrics.js';
 import { applyColumnCalibration, fitColumnCalibration, type ColumnCalibration } from './calibration.js';
-import { checkSameDomain, scoreBranch } from './branch.js';
+import { chooseModules, validationF1, type PickRule } from './choose.js';
+import { composedGraph } from './compose_graph.js';
 import type { LoadedModule } from './load.js';
 import type { ModuleCard } from './card.js';
 import type { ScoreHead } from './score_head.js';
 import { predictOutputs } from './predict_outputs.js';
-
-export type PickRule = 'best-f1';
 
 export interface ComposeOptions {
   modules: LoadedModule[];
@@ -68,44 +67,6 @@ export interface ComposeSummary {
   seconds: number;
 }
 
-const validationF1 = (card: ModuleCard) => card.score?.validation.perClass[0]?.f1 ?? 0;
-
-/** The module for each class, checked: one candidate per class unless `pick` says how to choose. */
-export function chooseModules(modules: Pick<LoadedModule, 'card'>[], pick?: PickRule): number[] {
-  if (modules.length < 2) throw new Error(`--modules: expected at least two modules, got ${modules.length}`);
-  const first = modules[0]!.card;
-  const byClass = new Map<number, number[]>();
-  modules.forEach(({ card }, i) => {
-    if (card.kind !== 'module')
-      throw new Error(`--modules: ${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
-    if (i > 0)
-      checkSameDomain(
-        {
-          what: `module ${first.id.slice(0, 12)}`,
-          dataset: first.dataset,
-          inputShape: first.inputShape,
-          normalization: first.normalization,
-        },
-        { what: `module ${card.id.slice(0, 12)}`, dataset: card.dataset, inputShape: card.inputShape, normalization: card.normalization },
-      );
-    const k = card.classes[0]!.index;
-    byClass.set(k, [...(byClass.get(k) ?? []), i]);
-  });
-  if (byClass.size < 2)
-    throw new Error(`--modules: all modules are of class ${[...byClass.keys()][0]}; a classifier needs at least two classes`);
-  const chosen: number[] = [];
-  for (const k of [...byClass.keys()].sort((a, b) => a - b)) {
-    const candidates = byClass.get(k)!;
-    if (candidates.length > 1 && pick == null)
-      throw new Error(
-        `--modules: class ${k} has ${candidates.length} modules (${candidates.map((i) => modules[i]!.card.id.slice(0, 12)).join(', ')}); keep one or choose with --pick best-f1`,
-      );
-    // Ties keep the first listed.
-    chosen.push(candidates.reduce((best, i) => (validationF1(modules[i]!.card) > validationF1(modules[best]!.card) ? i : best)));
-  }
-  return chosen;
-}
-
 /** The class numbers' test (or training) images, normalised as the composed model's input. */
 function loadSplit(dataset: string, dataDir: string, split: 'train' | 'test', card: ModuleCard, classes: number[]): Dataset {
   return selectClasses(normalize(loadDataset(dataset as DatasetName, dataDir, split), card.normalization), classes);
@@ -128,6 +89,8 @@ async function sourceAccuracy(card: ModuleCard, dataDir: string, classes: number
   }
 }
 
+export { chooseModules, type PickRule } from './choose.js';
+
 export async function composeModules(opts: ComposeOptions): Promise<ComposeSummary> {
   const started = performance.now();
   const log = opts.log ?? silentLogger;
@@ -140,10 +103,7 @@ export async function composeModules(opts: ComposeOptions): Promise<ComposeSumma
   let composed: LayersModel | null = null;
   try {
     // --- one graph: every module's score, side by side, in class order
-    const input = tfl.input({ shape: [...first.inputShape], name: 'input' });
-    const scores = picked.map((m, i) => scoreBranch(input, first.normalization, m, `m${i}_`));
-    const joined = tfl.layers.concatenate({ name: 'scores', axis: -1 }).apply(scores) as SymbolicTensor;
-    const raw = tfl.model({ inputs: input, outputs: joined, name: 'composed_raw' });
+    const { input, scores: joined, model: raw } = composedGraph(picked, 'composed_raw');
 
     const test = loadSplit(first.dataset, dataDir, 'test', first, classes);
     const [teScores] = predictOutputs(raw, test);
