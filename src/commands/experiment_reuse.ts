@@ -8,7 +8,8 @@
  *
  * Writes OUT/reuse.json (every sub-task and the per-size means; rewritten after each sub-task,
  * `complete: false` until the end), OUT/reuse.csv (per size), OUT/subtasks.csv (per sub-task)
- * and OUT/reuse.md (the Markdown table).
+ * and OUT/reuse.md (the Markdown table); OUT/modules.json when --threshold differs from the
+ * run's modules (RUN/modules is left as mwt modularize wrote it; see `mwt reuse`).
  */
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -20,6 +21,7 @@ import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reus
 import { reuseSharedFields, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import type { LatencyMs } from '../reuse/latency.js';
+import { MODULES_FILE } from '../modularize/modules_file.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
 export { parseSizeRange } from '../cli/parse.js';
@@ -196,6 +198,7 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
     throw e;
   }
   try {
+    if (ctx.recomputedModules) writeJsonAtomic(path.join(opts.out, MODULES_FILE), ctx.modules);
     const n = ctx.info.spec.numClasses;
     const [lo, hi] = opts.sizes;
     if (hi > n) throw new UsageError(`--sizes: the largest sub-task size is ${n} (the run has ${n} classes), got ${lo}-${hi}`);

@@ -4,6 +4,9 @@
  * head, fine-tuned), measures it against the whole model, and writes
  *   OUT/summary.json              the figures (ReuseSummary; keys listed in src/reuse/reuse.ts)
  *   OUT/model.json + weights.bin  the sub-task model, loadable with tf.loadLayersModel
+ *   OUT/modules.json              only when --threshold differs from RUN/modules/modules.json's: the
+ *                                 modules (masks and figures, no module networks) made for this reuse;
+ *                                 RUN/modules is left as mwt modularize wrote it
  */
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -15,7 +18,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
-import { readModularRun } from '../modularize/run.js';
+import { MODULES_FILE, readModularRun } from '../modularize/run.js';
 import { writeReuseCard } from '../modules/module_cards.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
@@ -103,12 +106,13 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
   } catch (e) {
     throw asUsageError(e);
   }
-  const { summary, model } = result;
+  const { summary, model, recomputedModules } = result;
   try {
     await saveModel(model, opts.out);
   } finally {
     model.dispose();
   }
+  if (recomputedModules) writeJsonAtomic(path.join(opts.out, MODULES_FILE), recomputedModules);
   writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
   await writeReuseCard(opts.out, opts.run, opts.dataDir, summary);
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

@@ -52,6 +52,12 @@ export interface ModularizeRunOptions {
   onProgress?: ProgressCallback;
   /** Write a card and a score head beside every module (default true; src/modules/module_cards.ts), optionally on fewer images. */
   cards?: boolean | CardSampling;
+  /**
+   * Write RUN/modules (default true). False computes the report (masks, metrics, module sizes)
+   * and writes nothing: `mwt reuse` with another threshold than the run's modules, which must
+   * not overwrite what `mwt modularize` wrote.
+   */
+  write?: boolean;
 }
 
 /** The threshold the modules are built for: 0.9 when swept, else the last one given. */
@@ -114,7 +120,8 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
   const recorded = readModularRun(runDir);
   const info = opts.dataDir ? { ...recorded, dataDir: opts.dataDir } : recorded;
   const outDir = path.join(runDir, MODULES_DIR);
-  checkWritableDir(outDir, '--run');
+  const write = opts.write !== false;
+  if (write) checkWritableDir(outDir, '--run');
   const log = loggerFor(opts);
   if (opts.backend != null || !tf.engine().backendName) await initBackend(opts.backend);
 
@@ -162,12 +169,12 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
 
     // --- modules as networks
     const modulesStarted = performance.now();
-    fs.mkdirSync(outDir, { recursive: true });
+    if (write) fs.mkdirSync(outDir, { recursive: true });
     const entries: ModuleEntry[] = [];
     for (const [i, m] of chosen!.modules.entries()) {
       const built = buildPrunedModel(info.spec, trained, m.keep, { keepGenerators: opts.keepGenerators === true });
       const dir = `class-${m.class}`;
-      await saveModel(built.model, path.join(outDir, dir));
+      if (write) await saveModel(built.model, path.join(outDir, dir));
       const mm = chosen!.metrics.modules[i]!;
       entries.push({
         class: m.class,
@@ -186,7 +193,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       });
       built.model.dispose();
     }
-    if (opts.cards !== false)
+    if (write && opts.cards !== false)
       await writeModuleCards(
         runDir,
         info,
@@ -220,9 +227,11 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       layers: chosen!.metrics.layers ?? [],
       modules: entries,
     };
-    if (thresholds.length > 1) writeJsonAtomic(path.join(outDir, SWEEP_FILE), sweep);
-    writeJsonAtomic(path.join(outDir, MODULES_FILE), report);
-    log.info(`modules: ${entries.length} written to ${outDir} in ${report.seconds.toFixed(1)} s`);
+    if (write) {
+      if (thresholds.length > 1) writeJsonAtomic(path.join(outDir, SWEEP_FILE), sweep);
+      writeJsonAtomic(path.join(outDir, MODULES_FILE), report);
+      log.info(`modules: ${entries.length} written to ${outDir} in ${report.seconds.toFixed(1)} s`);
+    } else log.info(`modules: ${entries.length} computed in ${report.seconds.toFixed(1)} s (not written to ${outDir})`);
     return thresholds.length > 1 ? { ...report, sweep } : report;
   } finally {
     trained.dispose();

@@ -57,7 +57,11 @@ export const DEFAULT_REUSE = {
 export interface ReuseContextOptions {
   /** A modular run directory (written by mwt train). */
   run: string;
-  /** Module threshold tau; RUN/modules/modules.json is used when it was made with this one. */
+  /**
+   * Module threshold tau; RUN/modules/modules.json is used when it was made with this one. With
+   * another, the run is modularized again in memory (RUN/modules stays as mwt modularize wrote
+   * it; the context's `recomputedModules` says so, and `mwt reuse` saves them as OUT/modules.json).
+   */
   threshold?: number;
   /** A standard run of the same model and dataset, for M-ACC. */
   standardRun?: string;
@@ -79,6 +83,8 @@ export interface ReuseContext {
   /** The trained modular model (with generators). */
   trained: LayersModel;
   modules: ModulesReport;
+  /** True when `modules` were computed here, with another threshold than RUN/modules/modules.json's, and saved nowhere. */
+  recomputedModules: boolean;
   /** Full kernel count per masked conv. */
   maskedKernels: Record<string, number>;
   /** The run's training set (same subset and normalisation as in training) and the test set. */
@@ -94,20 +100,26 @@ function sameThreshold(a: number, b: number): boolean {
   return Math.abs(a - b) < 1e-9;
 }
 
-/** RUN/modules/modules.json when made with `threshold`, else modularizes the run now (which rewrites it). */
-async function modulesFor(runDir: string, threshold: number, log: Logger): Promise<ModulesReport> {
+/**
+ * RUN/modules/modules.json when made with `threshold`; else the run modularized now: into
+ * RUN/modules when it has none, in memory only when it has modules of another threshold (those
+ * are mwt modularize's output and stay as they are).
+ */
+async function modulesFor(runDir: string, threshold: number, log: Logger): Promise<{ modules: ModulesReport; recomputed: boolean }> {
   if (fs.existsSync(path.join(runDir, MODULES_DIR, MODULES_FILE))) {
     const existing = loadModules(runDir);
     if (sameThreshold(existing.threshold, threshold)) {
       log.info(`modules: using ${path.join(runDir, MODULES_DIR, MODULES_FILE)} (threshold ${threshold})`);
-      return existing;
+      return { modules: existing, recomputed: false };
     }
-    log.info(`modules: ${MODULES_FILE} was made with threshold ${existing.threshold}, modularizing again with ${threshold}`);
-  } else {
-    log.info(`modules: none in ${runDir}, modularizing with threshold ${threshold}`);
+    log.info(
+      `modules: ${MODULES_FILE} was made with threshold ${existing.threshold}, modularizing again with ${threshold} (${path.join(runDir, MODULES_DIR)} is left as it is)`,
+    );
+    return { modules: await modularizeRun(runDir, { threshold, log, cards: false, write: false }), recomputed: true };
   }
+  log.info(`modules: none in ${runDir}, modularizing with threshold ${threshold}`);
   // No cards on the way: they cost one inference pass per module; `mwt modularize` writes them.
-  return modularizeRun(runDir, { threshold, log, cards: false });
+  return { modules: await modularizeRun(runDir, { threshold, log, cards: false }), recomputed: false };
 }
 
 function loadTestSet(info: RunInfo): Dataset {
@@ -151,7 +163,7 @@ export async function openReuseContext(opts: ReuseContextOptions): Promise<Reuse
   const withDataDir = (info: RunInfo) => (opts.dataDir ? { ...info, dataDir: opts.dataDir } : info);
   const info = withDataDir(readModularRun(opts.run, 'mwt reuse'));
   const standardInfo = opts.standardRun ? withDataDir(readStandardRun(opts.standardRun, info)) : undefined;
-  const modules = await modulesFor(opts.run, threshold, log);
+  const { modules, recomputed } = await modulesFor(opts.run, threshold, log);
   const standard = standardInfo ? await standardLogits(opts.standardRun!, standardInfo) : undefined;
   const train = loadTrainingSet(info);
   const test = loadTestSet(info);
@@ -163,6 +175,7 @@ export async function openReuseContext(opts: ReuseContextOptions): Promise<Reuse
     backend: tf.getBackend(),
     trained,
     modules,
+    recomputedModules: recomputed,
     maskedKernels: Object.fromEntries(maskedLayersOf(trained).map((l) => [l.name, l.kernels])),
     train,
     test,
@@ -361,11 +374,15 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
 
 export type ReuseOptions = ReuseContextOptions & SubtaskOptions;
 
-/** One sub-task in one call: open the run, build + fine-tune + measure, release the run. */
-export async function reuse(opts: ReuseOptions): Promise<{ summary: ReuseSummary; model: LayersModel }> {
+/**
+ * One sub-task in one call: open the run, build + fine-tune + measure, release the run.
+ * `recomputedModules` is there when the modules were made here with another threshold than the run's (see ReuseContext).
+ */
+export async function reuse(opts: ReuseOptions): Promise<{ summary: ReuseSummary; model: LayersModel; recomputedModules?: ModulesReport }> {
   const ctx = await openReuseContext(opts);
   try {
-    return reuseSubtask(ctx, opts);
+    const result = reuseSubtask(ctx, opts);
+    return ctx.recomputedModules ? { ...result, recomputedModules: ctx.modules } : result;
   } finally {
     closeReuseContext(ctx);
   }

@@ -33,6 +33,17 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
+/** Every file under `dir` (relative path -> bytes, base64), to compare a directory byte for byte. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, file)] = fs.readFileSync(file).toString('base64');
+  }
+  return files;
+}
+
 const SUMMARY_KEYS = [
   'classes',
   'kernelRate',
@@ -102,6 +113,24 @@ describe('mwt reuse', () => {
     tf.dispose([x, a, b]);
     model.dispose();
     loaded.dispose();
+  });
+
+  it('with another --threshold leaves RUN/modules as it was and writes the modules used to OUT/modules.json', async () => {
+    const modulesDir = path.join(run, 'modules');
+    const before = snapshot(modulesDir);
+    expect(loadModules(run).threshold).toBe(0.9);
+    const out = path.join(root, 'reuse-threshold');
+    const summary = await reuseCommand({ run, classes: [1, 2], epochs: 1, threshold: 0.8, out, latencyRepeats: 0 }, silentLogger);
+    expect(summary.threshold).toBe(0.8);
+    expect(snapshot(modulesDir)).toEqual(before);
+    const written = JSON.parse(fs.readFileSync(path.join(out, 'modules.json'), 'utf8'));
+    expect(written.threshold).toBe(0.8);
+    expect(written.modules).toHaveLength(10);
+    // The same threshold as the run's: its modules are used, nothing is written beside the summary.
+    const same = path.join(root, 'reuse-same-threshold');
+    await reuseCommand({ run, classes: [1, 2], epochs: 1, threshold: 0.9, out: same, latencyRepeats: 0 }, silentLogger);
+    expect(fs.existsSync(path.join(same, 'modules.json'))).toBe(false);
+    expect(snapshot(modulesDir)).toEqual(before);
   });
 
   it('rejects bad classes and runs as usage errors naming the option', async () => {
