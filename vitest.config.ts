@@ -15,6 +15,7 @@ const WASM_ONLY = [
   'test/engine/wasm_threads.test.ts',
   'test/train/data_parallel.test.ts',
   'test/engine/streaming_gradients.test.ts',
+  'test/engine/speedups.test.ts',
 ];
 
 /** Tests of the package as a user installs it (its own backend choice, in a scratch app): once is enough. */

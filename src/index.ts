@@ -11,8 +11,8 @@
  */
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
-export { initBackend, BACKENDS } from './engine/index.js';
-export type { BackendName } from './engine/index.js';
+export { initBackend, installSpeedups, uninstallSpeedups, SPEEDUPS, BACKENDS } from './engine/index.js';
+export type { BackendName, InitBackendOptions, Speedup } from './engine/index.js';
 export * from './layers/index.js';
 export * from './losses/index.js';
 export * from '../models/index.js';

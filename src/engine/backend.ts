@@ -3,23 +3,19 @@
  * the build of `mwt setup tensorflow` in its cache, tensorflow_native.ts) when it loads, else
  * wasm, else cpu. `--backend NAME` or MWT_BACKEND force one. Every command prints what it runs on.
  *
- * On wasm (and the pure-JS cpu fallback) this also installs our training speed-ups: the wasm
- * kernels of `wasm_kernels.ts`, the threaded wasm build (`wasm_threads.ts`; MWT_WASM_THREADS or
- * setWasmThreads() choose the thread count, default 1: tfjs' own single-threaded build), the
- * fused training-mode batch norm (`batch_norm_layer_patch.ts`) and the streaming backward pass
- * (`streaming_gradients.ts`: frees each gradient and saved tensor once the backward pass is past
- * it). On tensorflow the wasm kernels, threads and streaming pass are not installed (TensorFlow
- * runs its own oneDNN kernels); batch norm and ReLU's gradient use TensorFlow's fused ops and
- * small convs' filter gradients a forward conv (tensorflow_ops.ts).
+ * On wasm the build is chosen here: the threaded one (`wasm_threads.ts`, which reports twice
+ * the thread count from os.cpus() while it instantiates; MWT_WASM_THREADS or setWasmThreads()
+ * choose the thread count, default 1: tfjs' own single-threaded build) or tfjs' own.
+ *
+ * The training speed-ups (wasm kernels, fused batch norm, streaming backward pass, TensorFlow's
+ * fused ops) are speedups.ts: initBackend installs those of the backend it starts
+ * (installSpeedups), unless given `{ speedups: false }`.
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerWasmTrainingKernels } from './wasm_kernels.js';
-import { installFusedBatchNorm } from './batch_norm_layer_patch.js';
-import { installNativeReluGrad, installTensorflowConvFilterGrad } from './tensorflow_ops.js';
 import { registerThreadedWasmBackend } from './wasm_threads.js';
-import { installStreamingGradients, uninstallStreamingGradients } from './streaming_gradients.js';
+import { installSpeedups } from './speedups.js';
 import { loadCachedTensorflow, tensorflowEnvironment } from './tensorflow_native.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
@@ -40,23 +36,6 @@ async function tryTensorflow(): Promise<boolean> {
   }
   // The build of `mwt setup tensorflow`; a build that is there but fails to load throws.
   return loadCachedTensorflow() && tf.findBackend('tensorflow') != null;
-}
-
-/**
- * Engine patches per backend. The fused training-mode batch norm everywhere (on tensorflow it is
- * TensorFlow's FusedBatchNormV3, tensorflow_ops.ts), and there ReLU's gradient is TensorFlow's
- * ReluGrad. The streaming backward pass only off tensorflow: it frees wasm heap memory early,
- * which TensorFlow's allocator does not need.
- */
-function installEnginePatches(backend: BackendName): void {
-  installFusedBatchNorm();
-  if (backend === 'tensorflow') {
-    installNativeReluGrad();
-    installTensorflowConvFilterGrad();
-    uninstallStreamingGradients();
-  } else {
-    installStreamingGradients();
-  }
 }
 
 let wasmThreads: number | null = null;
@@ -115,7 +94,6 @@ async function tryWasm(): Promise<boolean> {
   } catch {
     return false;
   }
-  registerWasmTrainingKernels();
   // The factory is chosen once, before the backend is first created.
   if (wasmFactoryThreads == null) {
     const threads = wantedWasmThreads();
@@ -131,11 +109,21 @@ const loaders: Record<BackendName, () => Promise<boolean>> = {
   cpu: async () => true,
 };
 
+export interface InitBackendOptions {
+  /** Install the backend's training speed-ups (installSpeedups, speedups.ts); default true. */
+  speedups?: boolean;
+}
+
 /**
  * Selects and initialises a backend. With `requested` (or MWT_BACKEND) that backend must load,
- * else this throws; without it the best available one is used. Returns the backend's name.
+ * else this throws; without it the best available one is used. Then installs its speed-ups
+ * unless `speedups: false`. Returns the backend's name.
  */
-export async function initBackend(requested?: string): Promise<BackendName> {
+export async function initBackend(requested?: string, opts: InitBackendOptions = {}): Promise<BackendName> {
+  const started = (name: BackendName) => {
+    if (opts.speedups !== false) installSpeedups(name);
+    return name;
+  };
   // PROD silences tfjs' console advice to install tfjs-node (it cannot install here).
   tf.env().set('PROD', true);
   const wanted = requested ?? process.env.MWT_BACKEND;
@@ -150,14 +138,12 @@ export async function initBackend(requested?: string): Promise<BackendName> {
       );
     }
     await tf.ready();
-    installEnginePatches(name);
-    return name;
+    return started(name);
   }
   for (const name of BACKENDS) {
     if ((await loaders[name]()) && (await tf.setBackend(name).catch(() => false))) {
       await tf.ready();
-      installEnginePatches(name);
-      return name;
+      return started(name);
     }
   }
   throw new Error('no tfjs backend could be initialised');

@@ -7,7 +7,9 @@
  * `mwt setup tensorflow`, the test config): backend_names.ts and tensorflow_native.ts.
  */
 export { initBackend, setWasmThreads, chooseWasmThreads, wasmThreadsChosen, BACKENDS } from './backend.js';
-export type { BackendName } from './backend.js';
+export type { BackendName, InitBackendOptions } from './backend.js';
+export { installSpeedups, uninstallSpeedups, SPEEDUPS } from './speedups.js';
+export type { Speedup } from './speedups.js';
 export { wasmThreadsInUse } from './wasm_threads.js';
 export { installFusedBatchNorm, uninstallFusedBatchNorm } from './batch_norm_layer_patch.js';
 export { setCrossReplicaSum } from './batch_norm_training.js';

@@ -74,27 +74,17 @@ let installed = false;
 let stockGradients: unknown = null;
 
 /** The tfjs-core line this replacement was written against (it uses engine internals). */
+export const STREAMING_GRADIENTS_TFJS = '4.22.x';
 const WRITTEN_FOR = /^4\.22\./;
 
-let warned = false;
-
 /**
- * Replaces engine.gradients (idempotent). On another tfjs-core version the stock backward pass
- * stays: correct, only hungrier for memory, and said so once on stderr (package.json pins tfjs to
- * the version this was written for; a model that fitted the heap before may no longer fit).
+ * Replaces engine.gradients (idempotent). On another tfjs-core version it throws and the stock
+ * backward pass stays: correct, only hungrier for memory (installSpeedups says so once on stderr;
+ * package.json pins tfjs to the version this was written for).
  */
-export function installStreamingGradients(): boolean {
-  if (installed) return true;
-  if (!WRITTEN_FOR.test(tf.version_core)) {
-    if (!warned) {
-      warned = true;
-      process.emitWarning(
-        `the streaming backward pass was written for tfjs-core 4.22.x, not ${tf.version_core}: training uses tfjs' own backward pass, which holds every gradient until the pass ends (large models, e.g. ResNet18, may no longer fit the wasm heap); install tfjs 4.22.0 as package.json pins it`,
-        { code: 'MWT_STREAMING_GRADIENTS' },
-      );
-    }
-    return false;
-  }
+export function installStreamingGradients(): void {
+  if (installed) return;
+  if (!WRITTEN_FOR.test(tf.version_core)) throw new Error(`written for tfjs-core ${STREAMING_GRADIENTS_TFJS}, this is ${tf.version_core}`);
   installed = true;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const engine = tf.engine() as any;
@@ -189,7 +179,6 @@ export function installStreamingGradients(): boolean {
       return { value: y, grads };
     });
   };
-  return true;
 }
 
 /**

@@ -111,6 +111,14 @@ export function nativeBatchNormTraining(
 
 type GradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => Record<string, () => tf.Tensor>;
 let stockReluGrad: GradFunc | null = null;
+let stockReluGradConfig: tf.GradConfig | null = null;
+
+/** Puts tfjs' own ReLU gradient back. */
+export function uninstallNativeReluGrad(): void {
+  if (stockReluGradConfig == null) return;
+  tf.registerGradient(stockReluGradConfig);
+  stockReluGrad = stockReluGradConfig = null;
+}
 
 /**
  * Makes ReLU's gradient TensorFlow's ReluGrad while the tensorflow backend is active (the
@@ -119,7 +127,8 @@ let stockReluGrad: GradFunc | null = null;
 export function installNativeReluGrad(): void {
   if (stockReluGrad != null) return;
   const stock = tf.getGradient(tf.Relu);
-  if (stock == null) return; // gradients not registered (tfjs-layers not loaded): nothing to replace
+  if (stock == null) throw new Error('tfjs-core registered no gradient for Relu');
+  stockReluGradConfig = stock;
   stockReluGrad = stock.gradFunc as GradFunc;
   const stockFunc = stockReluGrad;
   tf.registerGradient({
@@ -138,12 +147,22 @@ export function installNativeReluGrad(): void {
 /** Output positions (H x W) at or below which the filter gradient runs as a forward conv. */
 export const SMALL_CONV_OUTPUT = 64;
 let stockFilterGrad: KernelFunc | null = null;
+let stockFilterGradConfig: tf.KernelConfig | null = null;
+
+/** Puts the tensorflow backend's own Conv2DBackpropFilter back. */
+export function uninstallTensorflowConvFilterGrad(): void {
+  if (stockFilterGradConfig == null) return;
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'tensorflow');
+  tf.registerKernel(stockFilterGradConfig);
+  stockFilterGrad = stockFilterGradConfig = null;
+}
 
 /** Routes small-output filter gradients on the tensorflow backend to conv2dFilterGrad. Idempotent. */
 export function installTensorflowConvFilterGrad(): void {
   if (stockFilterGrad != null) return;
   const stock = tf.getKernel(tf.Conv2DBackpropFilter, 'tensorflow');
-  if (stock == null) return;
+  if (stock == null) throw new Error('the tensorflow backend registered no Conv2DBackpropFilter kernel');
+  stockFilterGradConfig = stock;
   stockFilterGrad = stock.kernelFunc;
   const stockFunc = stockFilterGrad;
   tf.unregisterKernel(tf.Conv2DBackpropFilter, 'tensorflow');

@@ -13,10 +13,25 @@ import { makeWasmSliceKernel } from './slice_wasm.js';
 import { makeWinogradForwardKernels } from './conv_winograd_wasm.js';
 
 let registered = false;
+/** What each kernel of ours replaced (null: the backend had none), to put back. */
+let replaced: { name: string; stock: KernelConfig | null }[] = [];
 
 function replace(config: KernelConfig): void {
-  if (tf.getKernel(config.kernelName, config.backendName) != null) tf.unregisterKernel(config.kernelName, config.backendName);
+  const stock = tf.getKernel(config.kernelName, config.backendName) ?? null;
+  if (stock != null) tf.unregisterKernel(config.kernelName, config.backendName);
+  replaced.push({ name: config.kernelName, stock });
   tf.registerKernel(config);
+}
+
+/** Puts tfjs-backend-wasm's own kernels back (idempotent). */
+export function unregisterWasmTrainingKernels(): void {
+  if (!registered) return;
+  for (const { name, stock } of replaced.reverse()) {
+    tf.unregisterKernel(name, 'wasm');
+    if (stock != null) tf.registerKernel(stock);
+  }
+  replaced = [];
+  registered = false;
 }
 
 function stockKernel(name: string): KernelConfig {
@@ -42,12 +57,13 @@ function makeSharedIdentityKernel(stock: KernelConfig): KernelConfig {
 }
 
 /**
- * Registers our wasm kernels (idempotent). Must run after '@tensorflow/tfjs-backend-wasm' is
- * imported (its kernels are the ones being wrapped or replaced).
+ * Registers our wasm kernels (idempotent; for the 'wasm' backend only, before or after it
+ * starts: the engine looks kernels up at each call, and ours keep the stock setupFunc). Must run
+ * after '@tensorflow/tfjs-backend-wasm' is imported (its kernels are the ones being wrapped or
+ * replaced).
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
-  registered = true;
   const stockMatMul = stockKernel(tf.BatchMatMul);
   // Keep the stock setupFunc: it binds the C++ function when the backend initialises.
   const batchMatMul = {
@@ -58,4 +74,5 @@ export function registerWasmTrainingKernels(): void {
   const slice = makeWasmSliceKernel(stockKernel(tf.Slice).kernelFunc);
   const forwardConvs = makeWinogradForwardKernels(stockKernel(tf.Conv2D), stockKernel(tf.FusedConv2D));
   for (const k of [...wasmConvGradientKernels, wasmMaxPoolGradKernel, batchMatMul, identity, slice, ...forwardConvs]) replace(k);
+  registered = true;
 }
