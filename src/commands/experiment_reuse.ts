@@ -21,7 +21,7 @@ import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reus
 import { reuseSharedFields, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import type { LatencyMs } from '../reuse/latency.js';
-import { MODULES_FILE } from '../modularize/modules_file.js';
+import { MODULES_FILE, writeModules } from '../modularize/modules_file.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
 export { parseSizeRange } from '../cli/parse.js';
@@ -198,7 +198,7 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
     throw e;
   }
   try {
-    if (ctx.recomputedModules) writeJsonAtomic(path.join(opts.out, MODULES_FILE), ctx.modules);
+    if (ctx.recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), ctx.modules);
     const n = ctx.info.spec.numClasses;
     const [lo, hi] = opts.sizes;
     if (hi > n) throw new UsageError(`--sizes: the largest sub-task size is ${n} (the run has ${n} classes), got ${lo}-${hi}`);

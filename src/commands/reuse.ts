@@ -14,11 +14,11 @@ import { BACKENDS } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { InputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
-import { writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
-import { MODULES_FILE, readModularRun } from '../modularize/run.js';
+import { MODULES_FILE, readModularRun, writeModules } from '../modularize/run.js';
+import { REUSE_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
 import { writeReuseCard } from '../modules/module_cards.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
@@ -112,8 +112,8 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
   } finally {
     model.dispose();
   }
-  if (recomputedModules) writeJsonAtomic(path.join(opts.out, MODULES_FILE), recomputedModules);
-  writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+  if (recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), recomputedModules);
+  writeFormat(path.join(opts.out, 'summary.json'), REUSE_SUMMARY_FORMAT, summary);
   await writeReuseCard(opts.out, opts.run, opts.dataDir, summary);
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else log.info(`sub-task model and summary.json written to ${opts.out}`);

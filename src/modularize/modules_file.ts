@@ -1,12 +1,12 @@
 /**
  * RUN/modules/modules.json, the report `mwt modularize` writes last (its presence means the
- * modules are complete): its types, and reading it back for a run.
+ * modules are complete): its types, and writing and reading it (format: src/io/formats.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadModel } from '../io/model_io.js';
-import { readJson } from '../io/atomic.js';
+import { MODULES_FORMAT, readFormat, writeFormat } from '../io/formats.js';
 import { MODULES_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
 import { buildModel } from '../../models/registry.js';
 import type { LayerBreakdown, LayerMetrics } from './metrics.js';
@@ -76,11 +76,16 @@ export interface SweepEntry {
   seconds: number;
 }
 
+/** Writes a modules report (RUN/modules/modules.json, or OUT/modules.json of mwt reuse) in its format. */
+export function writeModules(file: string, report: ModulesReport): void {
+  writeFormat(file, MODULES_FORMAT, report);
+}
+
 /** Reads RUN/modules/modules.json. */
 export function loadModules(runDir: string): ModulesReport {
   const file = path.join(runDir, MODULES_DIR, MODULES_FILE);
   if (!fs.existsSync(file)) throw new Error(`${file} not found: run \`mwt modularize --run ${runDir}\` first`);
-  const report = readJson<ModulesReport>(file, 'modules report (written by mwt modularize)');
+  const report = readFormat(file, MODULES_FORMAT) as unknown as ModulesReport;
   checkModulesMatchRun(file, report, readRunInfo(runDir), runDir);
   return report;
 }

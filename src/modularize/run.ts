@@ -27,10 +27,10 @@ import { modularityMetrics } from './metrics.js';
 import { buildPrunedModel } from './prune.js';
 import { countFlops } from './flops.js';
 import { writeModuleCards, type CardSampling } from '../modules/module_cards.js';
-import { MODULES_FILE, type ModuleEntry, type ModulesReport, type SweepEntry } from './modules_file.js';
+import { MODULES_FILE, writeModules, type ModuleEntry, type ModulesReport, type SweepEntry } from './modules_file.js';
 
 export { MODULES_DIR } from '../train/run_info.js';
-export { MODULES_FILE, loadModules, loadModule } from './modules_file.js';
+export { MODULES_FILE, loadModules, loadModule, writeModules } from './modules_file.js';
 export type { ModuleEntry, ModulesReport, SweepEntry } from './modules_file.js';
 export const SWEEP_FILE = 'sweep.json';
 export const DEFAULT_THRESHOLD = 0.9;
@@ -229,7 +229,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
     };
     if (write) {
       if (thresholds.length > 1) writeJsonAtomic(path.join(outDir, SWEEP_FILE), sweep);
-      writeJsonAtomic(path.join(outDir, MODULES_FILE), report);
+      writeModules(path.join(outDir, MODULES_FILE), report);
       log.info(`modules: ${entries.length} written to ${outDir} in ${report.seconds.toFixed(1)} s`);
     } else log.info(`modules: ${entries.length} computed in ${report.seconds.toFixed(1)} s (not written to ${outDir})`);
     return thresholds.length > 1 ? { ...report, sweep } : report;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, splitValidation, selectClasses, type Dataset } from '../data/dataset.js';
 import { loadModel } from '../io/model_io.js';
+import { checkFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { readRunInfo, type RunInfo } from '../train/run_info.js';
 import { mixedModuleKeep } from '../reuse/mixed_module.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -32,8 +33,8 @@ export const CARD_TEST_SAMPLES = 2000;
 function sourceTestAccuracy(runDir: string): number | null {
   const file = path.join(runDir, 'summary.json');
   if (!fs.existsSync(file)) return null;
-  const s = JSON.parse(fs.readFileSync(file, 'utf8')) as { testAccuracy?: number };
-  return typeof s.testAccuracy === 'number' ? s.testAccuracy : null;
+  const s = checkFormat(TRAIN_SUMMARY_FORMAT, JSON.parse(fs.readFileSync(file, 'utf8'))).value;
+  return s?.testAccuracy ?? null;
 }
 
 export function loadRunTestSet(info: RunInfo): Dataset {

@@ -9,74 +9,31 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { RUN_FILE, MODEL_DIR } from '../train/run_info.js';
+import {
+  checkFormat,
+  EPOCH_METRICS_FORMAT,
+  MODULES_FORMAT,
+  REUSE_SUMMARY_FORMAT,
+  RUN_INFO_FORMAT,
+  TRAIN_SUMMARY_FORMAT,
+  epochMetricsSchema,
+  modulesFileSchema,
+  reuseSummarySchema,
+  runInfoSchema,
+  trainSummarySchema,
+  type Format,
+} from '../io/formats.js';
 
-// --- shapes of the files we read (loose: unknown extra keys are kept, so the embedded copy
-// equals the file)
+// --- the files we read: their schemas are src/io/formats.ts (loose: unknown extra keys are
+// kept, so the embedded copy equals the file)
 
-const nullableNumber = z.number().nullable();
-
-export const epochMetricsSchema = z.looseObject({
-  epoch: z.number(),
-  trainAccuracy: z.number(),
-  testAccuracy: z.number(),
-  ceLoss: z.number(),
-  cohesionLoss: nullableNumber.optional(),
-  couplingLoss: nullableNumber.optional(),
-  kernelRate: nullableNumber.optional(),
-  seconds: z.number().optional(),
-  imagesPerSecond: z.number().optional(),
-});
 export type EpochPoint = z.infer<typeof epochMetricsSchema>;
-
-export const trainSummarySchema = z.looseObject({
-  model: z.string(),
-  dataset: z.string(),
-  standard: z.boolean().optional(),
-  epochs: z.number().optional(),
-  backend: z.string().optional(),
-  testAccuracy: z.number(),
-  kernelRate: nullableNumber.optional(),
-  secondsPerEpoch: z.number().optional(),
-  imagesPerSecond: z.number().optional(),
-});
 export type TrainSummaryFile = z.infer<typeof trainSummarySchema>;
-
-export const runInfoSchema = z.looseObject({
-  spec: z.looseObject({ name: z.string(), numClasses: z.number(), inputShape: z.array(z.number()), width: z.number() }),
-  standard: z.boolean(),
-  dataset: z.string(),
-  classNames: z.array(z.string()).optional(),
-  options: z.record(z.string(), z.unknown()).optional(),
-});
 export type RunInfoFile = z.infer<typeof runInfoSchema>;
-
-export const moduleEntrySchema = z.looseObject({
-  class: z.number(),
-  className: z.string().optional(),
-  kernelRate: z.number(),
-  cohesion: z.number().optional(),
-  coupling: z.number().optional(),
-  kernelsPerLayer: z.record(z.string(), z.number()),
-  /** Kept kernel indices per masked conv (read only for the module-overlap table). */
-  mask: z.unknown().optional(),
-  /** Masked convs where modularize lowered the threshold to keep at least one kernel. */
-  loweredThresholds: z.record(z.string(), z.number()).optional(),
-});
-/** RUN/modules/modules.json as `mwt modularize` writes it (src/modularize/run.ts ModulesReport). */
-export const modulesFileSchema = z.looseObject({
-  threshold: z.number(),
-  kernelRetentionRate: z.number(),
-  cohesion: z.number(),
-  coupling: z.number(),
-  seconds: z.number().optional(),
-  /** All masked kernels of the model (a number), or per masked conv. */
-  maskedKernels: z.union([z.number(), z.record(z.string(), z.number())]).optional(),
-  /** Per masked conv in model order, with its full kernel count. */
-  layers: z.array(z.looseObject({ name: z.string(), kernels: z.number() })).optional(),
-  modules: z.array(moduleEntrySchema),
-});
 export type ModulesFile = z.infer<typeof modulesFileSchema>;
+export type PageReuseSummary = z.infer<typeof reuseSummarySchema>;
 
+/** sweep.json (an array, so without a formatVersion of its own): one point per threshold. */
 export const sweepPointSchema = z.looseObject({
   threshold: z.number(),
   kernelRetentionRate: z.number(),
@@ -85,25 +42,6 @@ export const sweepPointSchema = z.looseObject({
 });
 export const sweepFileSchema = z.array(sweepPointSchema).min(1);
 export type SweepPoint = z.infer<typeof sweepPointSchema>;
-
-const latencySchema = z.looseObject({ batch1: z.number().optional(), batch128: z.number().optional() });
-/** summary.json of `mwt reuse` (src/reuse/reuse.ts ReuseSummary); only what the page uses is required. */
-export const reuseSummarySchema = z.looseObject({
-  classes: z.array(z.union([z.number(), z.string()])),
-  classNames: z.array(z.string()).optional(),
-  kernelRate: z.number().optional(),
-  flops: z.number().optional(),
-  modelFlops: z.number().optional(),
-  flopReduction: z.number().optional(),
-  parameters: z.number().optional(),
-  modelParameters: z.number().optional(),
-  restrictedAccuracy: z.number().optional(),
-  accuracyBeforeFineTune: z.number().optional(),
-  accuracy: z.number(),
-  standardModelAccuracy: z.number().optional(),
-  latencyMs: z.looseObject({ module: latencySchema.optional(), model: latencySchema.optional() }).optional(),
-});
-export type PageReuseSummary = z.infer<typeof reuseSummarySchema>;
 
 // --- what the page gets
 
@@ -175,7 +113,8 @@ export interface CollectOptions {
 
 type Read<T> = { value: T; problem?: undefined } | { value: null; problem: string };
 
-function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): Read<T> {
+/** A JSON file of a known format (or any schema, for files without one); `what` names its kind in notes. */
+function readJsonFile<S extends z.ZodType>(file: string, fmt: Format<S> | S, what: string): Read<z.output<S>> {
   if (!fs.existsSync(file)) return { value: null, problem: `${file} not found` };
   let raw: unknown;
   try {
@@ -183,14 +122,8 @@ function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): Read
   } catch (e) {
     return { value: null, problem: `${file}: not valid JSON (${(e as Error).message})` };
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { value: null, problem: `${file}: not a valid ${what} (${describeIssue(parsed.error)})` };
-  return { value: parsed.data };
-}
-
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  return `${issue.path.length ? issue.path.join('.') + ': ' : ''}${issue.message}`;
+  const checked = checkFormat('schema' in fmt ? fmt : { what, version: 1, schema: fmt }, raw, what);
+  return checked.problem != null ? { value: null, problem: `${file}: ${checked.problem}` } : { value: checked.value };
 }
 
 /** metrics.jsonl: one JSON object per line, blank lines ignored. */
@@ -207,9 +140,9 @@ export function readMetricsFile(file: string): Read<EpochPoint[]> {
     } catch {
       return { value: null, problem: `${file}: line ${i + 1} is not valid JSON` };
     }
-    const parsed = epochMetricsSchema.safeParse(raw);
-    if (!parsed.success) return { value: null, problem: `${file}: line ${i + 1} is not an epoch record (${describeIssue(parsed.error)})` };
-    points.push(parsed.data);
+    const checked = checkFormat(EPOCH_METRICS_FORMAT, raw);
+    if (checked.problem != null) return { value: null, problem: `${file}: line ${i + 1}: ${checked.problem}` };
+    points.push(checked.value);
   }
   if (points.length === 0) return { value: null, problem: `${file} has no epochs yet` };
   return { value: points };
@@ -318,7 +251,7 @@ function readReuseEntry(target: string): ReuseEntry | { problem: string } {
   if (fs.statSync(target).isDirectory()) {
     const summaryFile = path.join(target, 'summary.json');
     const experimentsFile = path.join(target, 'reuse.json');
-    const summary = fs.existsSync(summaryFile) ? readJsonFile(summaryFile, reuseSummarySchema, 'reuse summary') : null;
+    const summary = fs.existsSync(summaryFile) ? readJsonFile(summaryFile, REUSE_SUMMARY_FORMAT, 'reuse summary') : null;
     const experiments = fs.existsSync(experimentsFile) ? readJsonFile(experimentsFile, z.unknown(), 'JSON file') : null;
     if (!summary?.value && experiments?.value == null) {
       return { problem: summary?.problem ?? experiments?.problem ?? `${target}: no summary.json or reuse.json` };
@@ -328,9 +261,9 @@ function readReuseEntry(target: string): ReuseEntry | { problem: string } {
   // A single JSON file: a reuse summary if it has that shape, otherwise an experiment table.
   const any = readJsonFile(target, z.unknown(), 'JSON file');
   if (any.value == null) return { problem: any.problem ?? `${target} is empty` };
-  const asSummary = reuseSummarySchema.safeParse(any.value);
-  return asSummary.success
-    ? { name, path: target, summary: asSummary.data, experiments: null }
+  const asSummary = checkFormat(REUSE_SUMMARY_FORMAT, any.value);
+  return asSummary.problem == null
+    ? { name, path: target, summary: asSummary.value, experiments: null }
     : { name, path: target, summary: null, experiments: any.value };
 }
 
@@ -349,8 +282,8 @@ export function collectReportData(opts: CollectOptions): ReportData {
   const runDir = opts.run;
   const notes: ReportData['notes'] = {};
 
-  const info = readJsonFile(path.join(runDir, RUN_FILE), runInfoSchema, 'run description');
-  const summary = readJsonFile(path.join(runDir, 'summary.json'), trainSummarySchema, 'training summary');
+  const info = readJsonFile(path.join(runDir, RUN_FILE), RUN_INFO_FORMAT, 'run description');
+  const summary = readJsonFile(path.join(runDir, 'summary.json'), TRAIN_SUMMARY_FORMAT, 'training summary');
   if (summary.problem) notes.summary = `No training summary: ${summary.problem} (the run may still be training).`;
 
   const metrics = readMetricsFile(path.join(runDir, 'metrics.jsonl'));
@@ -361,13 +294,13 @@ export function collectReportData(opts: CollectOptions): ReportData {
   let standardSummary: TrainSummaryFile | null = null;
   if (opts.standardRun) {
     standard = readMetricsFile(path.join(opts.standardRun, 'metrics.jsonl'));
-    standardSummary = readJsonFile(path.join(opts.standardRun, 'summary.json'), trainSummarySchema, 'training summary').value;
+    standardSummary = readJsonFile(path.join(opts.standardRun, 'summary.json'), TRAIN_SUMMARY_FORMAT, 'training summary').value;
     if (standard.problem) notes.standard = `No standard-run curves: ${standard.problem}.`;
   } else if (!isStandard) {
     notes.standard = 'No standard run given (--standard-run DIR), so the curves show the modular run alone.';
   }
 
-  const modulesRead = readJsonFile(path.join(runDir, 'modules', 'modules.json'), modulesFileSchema, 'modules file');
+  const modulesRead = readJsonFile(path.join(runDir, 'modules', 'modules.json'), MODULES_FORMAT, 'modules file');
   let heatmap: KernelHeatmap | null = null;
   let overlap: ModuleOverlap | null = null;
   if (modulesRead.value) {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadModel, saveModel } from '../io/model_io.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { CHECKPOINT_POINTER_FORMAT, CHECKPOINT_STATE_FORMAT, readFormat, writeFormat } from '../io/formats.js';
 
 export interface LoopState {
   /** Epoch in progress (0-based). */
@@ -40,9 +41,9 @@ export async function saveCheckpoint(runDir: string, model: LayersModel, optimiz
   for (const slot of slots) if (slot.name === 'iter') slot.tensor.dispose();
   writeFileAtomic(path.join(dir, 'optimizer.bin'), new Uint8Array(data));
   writeJsonAtomic(path.join(dir, 'optimizer.json'), { specs });
-  writeJsonAtomic(path.join(dir, 'state.json'), state);
-  const previous = hasCheckpoint(runDir) ? readJson<{ dir: string }>(path.join(runDir, POINTER)).dir : null;
-  writeJsonAtomic(path.join(runDir, POINTER), { dir: path.relative(runDir, dir) });
+  writeFormat(path.join(dir, 'state.json'), CHECKPOINT_STATE_FORMAT, state);
+  const previous = hasCheckpoint(runDir) ? readFormat(path.join(runDir, POINTER), CHECKPOINT_POINTER_FORMAT).dir : null;
+  writeFormat(path.join(runDir, POINTER), CHECKPOINT_POINTER_FORMAT, { dir: path.relative(runDir, dir) });
   if (previous && previous !== path.relative(runDir, dir)) fs.rmSync(path.join(runDir, previous), { recursive: true, force: true });
   return dir;
 }
@@ -57,13 +58,13 @@ export interface LoadedCheckpoint {
 export async function loadCheckpoint(runDir: string, optimizer: tf.Optimizer): Promise<LoadedCheckpoint> {
   const pointer = path.join(runDir, POINTER);
   if (!fs.existsSync(pointer)) throw new Error(`${runDir}: no checkpoint to resume from (expected ${POINTER})`);
-  const dir = path.join(runDir, readJson<{ dir: string }>(pointer, 'checkpoint pointer').dir);
+  const dir = path.join(runDir, readFormat(pointer, CHECKPOINT_POINTER_FORMAT).dir);
   const model = await loadModel(dir);
   const { specs } = readJson<{ specs: tf.io.WeightsManifestEntry[] }>(path.join(dir, 'optimizer.json'), 'optimizer state');
   const buf = fs.readFileSync(path.join(dir, 'optimizer.bin'));
   const named = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
   await optimizer.setWeights(Object.entries(named).map(([name, tensor]) => ({ name, tensor })));
   tf.dispose(Object.values(named)); // setWeights copied them into the optimizer's own variables
-  const state = readJson<LoopState>(path.join(dir, 'state.json'), 'checkpoint state');
+  const state: LoopState = readFormat(path.join(dir, 'state.json'), CHECKPOINT_STATE_FORMAT);
   return { model, state, dir };
 }

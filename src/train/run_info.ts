@@ -1,13 +1,14 @@
 /**
  * `OUT/run.json`: everything later commands need to use a trained run (model spec, dataset,
- * normalisation statistics, options), so modularize and reuse never ask for them again.
+ * normalisation statistics, options), so modularize and reuse never ask for them again. Its
+ * format (schema and version) is src/io/formats.ts.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { ModelSpec } from '../../models/registry.js';
 import type { ChannelStats } from '../data/dataset.js';
 import type { DatasetName } from '../data/load.js';
-import { readJson, writeJsonAtomic } from '../io/atomic.js';
+import { readFormat, RUN_INFO_FORMAT, writeFormat } from '../io/formats.js';
 import type { TrainOptions } from './options.js';
 import { InputError } from '../errors.js';
 
@@ -28,10 +29,10 @@ export const MODEL_DIR = 'model';
 export const MODULES_DIR = 'modules';
 
 export function writeRunInfo(runDir: string, info: RunInfo): void {
-  writeJsonAtomic(path.join(runDir, RUN_FILE), info);
+  writeFormat(path.join(runDir, RUN_FILE), RUN_INFO_FORMAT, info);
 }
 
 export function readRunInfo(runDir: string): RunInfo {
   if (!fs.existsSync(runDir)) throw new InputError('run', `directory ${runDir} does not exist`, runDir);
-  return readJson<RunInfo>(path.join(runDir, RUN_FILE), 'run description (written by mwt train)');
+  return readFormat(path.join(runDir, RUN_FILE), RUN_INFO_FORMAT) as unknown as RunInfo;
 }

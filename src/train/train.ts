@@ -13,7 +13,8 @@ import { buildModel } from '../../models/registry.js';
 import { loadDataset, DATASETS } from '../data/load.js';
 import { balancedSubset, channelStats, normalize, type Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
-import { appendLine, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { appendLine, writeFileAtomic } from '../io/atomic.js';
+import { EPOCH_METRICS_FORMAT, formatLine, readLines, TRAIN_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
 import { saveModel } from '../io/model_io.js';
 import { parseTrainOptions, type TrainOptions, type TrainOptionsInput } from './options.js';
 import { createStepper, type Stepper } from './stepper.js';
@@ -238,7 +239,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
         imagesPerSecond: trained / seconds,
         learningRate: lr,
       };
-      appendLine(metricsFile, JSON.stringify(metrics));
+      appendLine(metricsFile, formatLine(EPOCH_METRICS_FORMAT, metrics));
       log.epochDone(metrics);
       await saveCheckpoint(opts.out, model, optimizer, { epoch: epoch + 1, step: 0, rngState: rng.state(), partial: null });
     }
@@ -259,7 +260,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       imagesPerSecond: mean(all.map((m) => m.imagesPerSecond)),
       options: opts,
     };
-    writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+    writeFormat(path.join(opts.out, 'summary.json'), TRAIN_SUMMARY_FORMAT, summary);
     log.info(
       `done: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%${summary.kernelRate != null ? `, kernel rate ${summary.kernelRate.toFixed(3)}` : ''}; run in ${opts.out}`,
     );
@@ -332,16 +333,11 @@ function removeRun(dir: string): void {
 /** Drops metric lines of epochs after the checkpoint, so a resumed epoch is not logged twice. */
 function keepMetricsUpTo(file: string, epochsDone: number): void {
   const kept = readMetrics(file).filter((m) => m.epoch <= epochsDone);
-  writeFileAtomic(file, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+  writeFileAtomic(file, kept.map((m) => formatLine(EPOCH_METRICS_FORMAT, m) + '\n').join(''));
 }
 
 export function readMetrics(file: string): EpochMetrics[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as EpochMetrics);
+  return readLines(file, EPOCH_METRICS_FORMAT) as EpochMetrics[];
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
