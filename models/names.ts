@@ -8,3 +8,6 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 export function isModelName(name: string): name is ModelName {
   return (MODEL_NAMES as readonly string[]).includes(name);
 }
+
+/** The channel multiplier a model is built with unless told otherwise (1: the published widths). */
+export const DEFAULT_WIDTH = 1;

@@ -7,9 +7,9 @@ import { ModelBuilder } from './builder.js';
 import type { ModelConfig, SlicePlan } from './builder.js';
 import { vgg16, simcnn } from './vgg.js';
 import { resnet18, rescnn } from './resnet.js';
-import { isModelName, MODEL_NAMES, type ModelName } from './names.js';
+import { DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
-export { isModelName, MODEL_NAMES, type ModelName } from './names.js';
+export { DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
 export type { ModelConfig } from './builder.js';
 
@@ -41,14 +41,14 @@ export interface BuiltModel {
 
 function checkConfig(name: string, config: Partial<ModelConfig>): asserts name is ModelName {
   if (!isModelName(name)) throw new Error(`--model: unknown model '${name}', expected one of ${MODEL_NAMES.join(', ')}`);
-  const width = config.width ?? 1;
+  const width = config.width ?? DEFAULT_WIDTH;
   if (!(width > 0)) throw new Error(`--width: expected a positive number, got ${width}`);
 }
 
 /** Builds a zoo model (modular form unless `form: 'standard'`) with its pruning bookkeeping. */
 export function buildModel(name: string, config: Partial<ModelConfig> & Pick<ModelConfig, 'numClasses' | 'inputShape'>): BuiltModel {
   checkConfig(name, config);
-  const full: ModelConfig = { form: 'modular', width: 1, ...config };
+  const full: ModelConfig = { form: 'modular', width: DEFAULT_WIDTH, ...config };
   const b = new ModelBuilder(full);
   const model = REGISTRY[name](b, full);
   return { model, maskNames: b.maskNames, maskedKernels: b.maskedKernels, plan: b.plan };

@@ -11,22 +11,13 @@ import { Command, CommanderError } from 'commander';
 import { createProgress } from '../src/log/logger.js';
 import { commandPath, exitCodeFor, formatError } from '../src/cli/errors.js';
 import { MODEL_NAMES } from '../models/names.js';
-import { DATASET_NAMES } from '../src/data/dataset_names.js';
-import { BACKENDS } from '../src/engine/backend_names.js';
-import { parseChoice, parseInteger, parseNumber } from '../src/cli/parse.js';
+import { addOptions, commandInput, commonShape } from '../src/cli/options.js';
+import { trainOptionsSchema } from '../src/train/options.js';
 import { commandModules } from './cli_commands.js';
 
 /** --backend, --quiet, --json and --verbose: every command but bench takes them. */
 export function commonOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--backend <name>',
-      `tfjs backend: ${BACKENDS.join(', ')} (default: the best available, in that order)`,
-      parseChoice('--backend', 'backend', BACKENDS),
-    )
-    .option('--quiet', 'print only errors')
-    .option('--json', 'print the result as JSON on stdout')
-    .option('--verbose', 'print stack traces on errors');
+  return addOptions(cmd, commonShape, []);
 }
 
 export function buildProgram(): Command {
@@ -39,35 +30,12 @@ export function buildProgram(): Command {
     .exitOverride();
 
   commonOptions(
-    program
-      .command('train')
-      .description('train a model, modular (default) or --standard, and write metrics, checkpoints and the final model to --out')
-      .requiredOption('--model <name>', `zoo model: ${MODEL_NAMES.join(', ')}`, parseChoice('--model', 'model', MODEL_NAMES))
-      .requiredOption('--dataset <name>', `dataset: ${DATASET_NAMES.join(', ')}`, parseChoice('--dataset', 'dataset', DATASET_NAMES))
-      .requiredOption('--data-dir <dir>', 'directory with the dataset files')
-      .requiredOption('--out <dir>', 'run directory to write')
-      .option('--epochs <n>', 'epochs (paper: 200)', parseInteger('--epochs'), 200)
-      .option('--batch-size <n>', 'batch size', parseInteger('--batch-size'), 128)
-      .option('--lr <x>', 'initial learning rate (cosine-annealed)', parseNumber('--lr'), 0.05)
-      .option('--alpha <x>', 'cohesion loss weight', parseNumber('--alpha'), 0.5)
-      .option('--beta <x>', 'coupling loss weight', parseNumber('--beta'), 1.5)
-      .option('--width <x>', 'channel multiplier (0.25 = a quarter of the channels)', parseNumber('--width'), 1)
-      .option('--limit <n>', 'class-balanced subset of N training samples', parseInteger('--limit'))
-      .option('--seed <n>', 'random seed', parseInteger('--seed'), 0)
-      .option('--standard', 'train the plain model with cross-entropy only')
-      .option('--no-augment', 'no random crop/flip (on by default for 32x32 colour data)')
-      .option('--resume', 'continue the run in --out from its last checkpoint')
-      .option('--overwrite', 'replace the run already in --out (its metrics, checkpoints, model and modules are deleted)')
-      .option(
-        '--threads <n>',
-        'wasm threads per replica (default: one per core without workers, else 1; alone, it means no workers)',
-        parseInteger('--threads'),
-      )
-      .option(
-        '--workers <n>',
-        'data-parallel replicas, one core each (default on wasm: one per core when each gets >= 32 samples of a batch)',
-        parseInteger('--workers'),
-      ),
+    addOptions(
+      program
+        .command('train')
+        .description('train a model, modular (default) or --standard, and write metrics, checkpoints and the final model to --out'),
+      trainOptionsSchema.shape,
+    ),
   ).action(async (o) => {
     const { train } = await import('../src/train/train.js');
     const log = createProgress({ quiet: o.quiet || o.json });
@@ -79,31 +47,7 @@ export function buildProgram(): Command {
     };
     process.on('SIGINT', onSigint);
     try {
-      const summary = await train(
-        {
-          model: o.model,
-          dataset: o.dataset,
-          dataDir: o.dataDir,
-          out: o.out,
-          epochs: o.epochs,
-          batchSize: o.batchSize,
-          lr: o.lr,
-          alpha: o.alpha,
-          beta: o.beta,
-          width: o.width,
-          limit: o.limit,
-          seed: o.seed,
-          backend: o.backend,
-          standard: o.standard === true,
-          resume: o.resume === true,
-          overwrite: o.overwrite === true,
-          augment: o.augment === false ? false : undefined,
-          quiet: o.quiet === true,
-          threads: o.threads,
-          workers: o.workers,
-        },
-        { log, shouldStop: () => stop },
-      );
+      const summary = await train(commandInput(o, trainOptionsSchema), { log, shouldStop: () => stop });
       if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     } finally {
       process.off('SIGINT', onSigint);

@@ -51,3 +51,10 @@ export const parseChoice =
       throw new UsageError(`${option}: unknown ${what} '${v}', expected one of ${choices.join(', ')}`);
     return v as T;
   };
+
+/** "a1b2,c3d4" -> ['a1b2', 'c3d4'] (for the CLI's --modules of mwt compose). */
+export function parseModuleList(text: string): string[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.some((p) => p === '')) throw new UsageError(`--modules: expected comma-separated module ids or directories, got '${text}'`);
+  return parts;
+}

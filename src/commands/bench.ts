@@ -7,34 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { BACKENDS } from '../engine/index.js';
 import { describeParallelism, initTrainingBackend } from '../train/parallel/parallelism.js';
 import { measureThroughput, type Throughput } from '../bench/throughput.js';
-import { MODEL_NAMES } from '../../models/registry.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Logger } from '../log/logger.js';
 import { parseOptions } from '../errors.js';
 import { checkWritableFile } from '../io/writable.js';
 
-export const benchOptionsSchema = z.object({
-  model: z.enum(MODEL_NAMES),
-  width: z.number().positive().default(1),
-  batchSize: z.number().int().positive().default(64),
-  /** Timed steps per form; the median is reported. */
-  steps: z.number().int().min(1).default(5),
-  /** Untimed steps before timing. */
-  warmup: z.number().int().min(0).default(2),
-  /** Also write the result to this JSON file. */
-  json: z.string().min(1).optional(),
-  backend: z.enum(BACKENDS).optional(),
-  /**
-   * wasm threads per replica (1 = tfjs' single-threaded build). Default as `mwt train`: one per
-   * core without workers, else 1; MWT_WASM_THREADS overrides the default.
-   */
-  threads: z.number().int().min(1).max(8).optional(),
-  /** Data-parallel replicas (main thread + workers, one core each). Default as `mwt train`. */
-  workers: z.number().int().min(1).max(16).optional(),
-});
+import { benchOptionsSchema } from './options.js';
+export { benchOptionsSchema } from './options.js';
 
 export type BenchOptionsInput = z.input<typeof benchOptionsSchema>;
 export type BenchOptions = z.output<typeof benchOptionsSchema>;

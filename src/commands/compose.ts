@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { BACKENDS, initBackend } from '../engine/index.js';
+import { initBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -17,25 +17,11 @@ import { loadCardedModule, type LoadedModule } from '../modules/load.js';
 import { resolveModuleRef } from '../modules/module_ref.js';
 import { resolveRepository } from '../modules/repository.js';
 import { checkDataDir, checkOutDir } from './replace.js';
+import { composeOptionsSchema } from './options.js';
 
-export const composeOptionsSchema = z.object({
-  modules: z.array(z.string().min(1)).min(2, 'expected at least two module ids, comma-separated'),
-  out: z.string().min(1, 'expected an output directory'),
-  pick: z.enum(['best-f1']).optional(),
-  calibrate: z.boolean().default(false),
-  calibrationPerClass: z.number().int().positive().default(200),
-  repo: z.string().min(1).optional(),
-  dataDir: z.string().min(1).optional(),
-  backend: z.enum(BACKENDS).optional(),
-  json: z.boolean().default(false),
-});
-
-/** "a1b2,c3d4" -> ['a1b2', 'c3d4'] (for the CLI's --modules). */
-export function parseModuleList(text: string): string[] {
-  const parts = text.split(',').map((s) => s.trim());
-  if (parts.some((p) => p === '')) throw new UsageError(`--modules: expected comma-separated module ids or directories, got '${text}'`);
-  return parts;
-}
+export { composeOptionsSchema } from './options.js';
+/** The option parser, where the CLI keeps it (it must load without tfjs). */
+export { parseModuleList } from '../cli/parse.js';
 
 const pct = (x: number | null) => (x == null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 

@@ -18,7 +18,7 @@ import { OutputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
-import { reuseSharedFields, subtaskSettings } from './reuse.js';
+import { subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import type { LatencyMs } from '../reuse/latency.js';
 import { MODULES_FILE, writeModules } from '../modularize/modules_file.js';
@@ -26,18 +26,8 @@ import { MODULES_FILE, writeModules } from '../modularize/modules_file.js';
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
 export { parseSizeRange } from '../cli/parse.js';
 
-export const experimentReuseOptionsSchema = z.object({
-  run: z.string().min(1, 'expected a run directory'),
-  standardRun: z.string().min(1, 'expected a standard run directory'),
-  /** [smallest, largest] sub-task size, inclusive. */
-  sizes: z
-    .tuple([z.number().int(), z.number().int()])
-    .refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-9'),
-  perSize: z.number().int().positive().default(10),
-  /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
-  latencyRepeats: z.number().int().min(0).default(0),
-  ...reuseSharedFields,
-});
+import { experimentReuseOptionsSchema } from './options.js';
+export { experimentReuseOptionsSchema } from './options.js';
 
 export type ExperimentReuseInput = z.input<typeof experimentReuseOptionsSchema>;
 export type ExperimentReuseOptions = z.output<typeof experimentReuseOptionsSchema>;

@@ -3,10 +3,9 @@
  * turns a trained modular run into per-class modules (RUN/modules/) and prints how modular they are.
  */
 import { z } from 'zod';
-import { BACKENDS } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { InputError, parseOptions, UsageError } from '../errors.js';
-import { DEFAULT_THRESHOLD, modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
+import { modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
 export { parseThresholds } from '../cli/parse.js';
@@ -14,20 +13,8 @@ export { parseThresholds } from '../cli/parse.js';
 export { modularizeRun, loadModules, loadModule } from '../modularize/run.js';
 export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from '../modularize/run.js';
 
-const threshold = z.number().gt(0, 'expected a number in (0, 1]').max(1, 'expected a number in (0, 1]');
-
-export const modularizeOptionsSchema = z.object({
-  run: z.string().min(1, 'expected a run directory'),
-  /** One threshold, or a list to sweep (paper RQ4). */
-  threshold: z.union([threshold, z.array(threshold).min(1, 'expected at least one threshold')]).default(DEFAULT_THRESHOLD),
-  keepGenerators: z.boolean().default(false),
-  /** Print the report as JSON on stdout instead of the table. */
-  json: z.boolean().default(false),
-  backend: z.enum(BACKENDS).optional(),
-  batchSize: z.number().int().positive().default(256),
-  /** The dataset directory, when not the one recorded in the run. */
-  dataDir: z.string().min(1).optional(),
-});
+import { modularizeOptionsSchema } from './options.js';
+export { modularizeOptionsSchema } from './options.js';
 
 export type ModularizeOptionsInput = z.input<typeof modularizeOptionsSchema>;
 export type ModularizeOptions = z.output<typeof modularizeOptionsSchema>;

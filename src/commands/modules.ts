@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
+import { modulesCommonFields, searchOptionsSchema } from './options.js';
 import { CorruptModuleError } from '../modules/card.js';
 import {
   addToRepository,
@@ -20,7 +21,9 @@ import {
   type ShownModule,
 } from '../modules/repository.js';
 
-const common = { repo: z.string().min(1, 'expected a directory').optional(), json: z.boolean().default(false) };
+const common = modulesCommonFields;
+
+export { searchOptionsSchema } from './options.js';
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const parsed = schema.safeParse(input);
@@ -82,17 +85,6 @@ export function modulesListCommand(input: { repo?: string; json?: boolean }): Li
   out(o.json ? JSON.stringify(mods, null, 2) : table(mods));
   return mods;
 }
-
-export const searchOptionsSchema = z.object({
-  ...common,
-  dataset: z.string().min(1).optional(),
-  class: z
-    .union([z.number().int().min(0, 'expected a class number or name'), z.string().min(1, 'expected a class number or name')])
-    .optional(),
-  model: z.string().min(1).optional(),
-  maxFlops: z.number().positive('expected a positive number').optional(),
-  minF1: z.number().min(0, 'expected a number in [0, 1]').max(1, 'expected a number in [0, 1]').optional(),
-});
 
 export function modulesSearchCommand(input: z.input<typeof searchOptionsSchema>): ListedModule[] {
   const o = parse(searchOptionsSchema, input);

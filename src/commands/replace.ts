@@ -8,27 +8,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { BACKENDS, initBackend } from '../engine/index.js';
+import { initBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { REPLACE_RULES, checkReplaceable, readWeakRun, replaceClass, type ReplaceSummary } from '../modules/replace.js';
+import { checkReplaceable, readWeakRun, replaceClass, type ReplaceSummary } from '../modules/replace.js';
 import { readCard } from '../modules/card.js';
 import { loadCardedModule } from '../modules/load.js';
 import { resolveModuleRef } from '../modules/module_ref.js';
 import { resolveRepository } from '../modules/repository.js';
+import { replaceOptionsSchema } from './options.js';
 
-export const replaceOptionsSchema = z.object({
-  run: z.string().min(1, 'expected a run directory'),
-  class: z.number().int('expected a class number').min(0, 'expected a class number'),
-  module: z.string().min(1, 'expected a module id or directory'),
-  out: z.string().min(1, 'expected an output directory'),
-  rule: z.enum(REPLACE_RULES).default('calibrated'),
-  repo: z.string().min(1).optional(),
-  dataDir: z.string().min(1).optional(),
-  backend: z.enum(BACKENDS).optional(),
-  json: z.boolean().default(false),
-});
+export { replaceOptionsSchema } from './options.js';
 
 export function checkOutDir(out: string): void {
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a file, expected a directory`);

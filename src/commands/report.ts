@@ -12,16 +12,8 @@ import { parseOptions, UsageError } from '../errors.js';
 import { checkWritableFile } from '../io/writable.js';
 import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';
 
-export const reportOptionsSchema = z.object({
-  /** Run directory written by `mwt train` (modular run, usually). */
-  run: z.string().min(1),
-  /** A standard run of the same model and data, drawn beside the modular curves. */
-  standardRun: z.string().min(1).optional(),
-  /** Reuse results besides RUN/reuse*: directories holding summary.json / reuse.json, or JSON files. */
-  reuse: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
-  /** Output file (default RUN/report.html); an existing directory gets report.html inside. */
-  out: z.string().min(1).optional(),
-});
+import { reportOptionsSchema } from './options.js';
+export { reportOptionsSchema } from './options.js';
 
 export type ReportOptionsInput = z.input<typeof reportOptionsSchema>;
 export type ReportOptions = z.output<typeof reportOptionsSchema>;

@@ -10,12 +10,11 @@
  */
 import * as path from 'node:path';
 import { z } from 'zod';
-import { BACKENDS } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { InputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { saveModel } from '../io/model_io.js';
-import { DEFAULT_REUSE, reuse, type ReuseSummary } from '../reuse/reuse.js';
+import { reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
 import { MODULES_FILE, readModularRun, writeModules } from '../modularize/run.js';
 import { REUSE_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
@@ -27,34 +26,8 @@ export { parseClassList } from '../cli/parse.js';
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from '../reuse/reuse.js';
 export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from '../reuse/reuse.js';
 
-/** Options shared by `mwt reuse` and `mwt experiment reuse`: where the result goes and how to fine-tune. */
-export const reuseSharedFields = {
-  out: z.string().min(1, 'expected an output directory'),
-  epochs: z.number().int().positive().default(DEFAULT_REUSE.epochs),
-  threshold: z.number().gt(0, 'expected a number in (0, 1]').max(1, 'expected a number in (0, 1]').default(DEFAULT_REUSE.threshold),
-  seed: z.number().int().default(DEFAULT_REUSE.seed),
-  lr: z.number().positive().default(DEFAULT_REUSE.lr),
-  batchSize: z.number().int().positive().default(DEFAULT_REUSE.batchSize),
-  validationFraction: z
-    .number()
-    .gt(0, 'expected a number in (0, 1)')
-    .lt(1, 'expected a number in (0, 1)')
-    .default(DEFAULT_REUSE.validationFraction),
-  dataDir: z.string().min(1).optional(),
-  backend: z.enum(BACKENDS).optional(),
-  /** Print the result as JSON on stdout. */
-  json: z.boolean().default(false),
-};
-
-export const reuseOptionsSchema = z.object({
-  run: z.string().min(1, 'expected a run directory'),
-  /** Target classes; their order is the order of the sub-task model's outputs. */
-  classes: z.array(z.number().int('expected integer class numbers')).min(2, 'expected at least two classes'),
-  standardRun: z.string().min(1).optional(),
-  /** Timed predict calls per batch size (after 2 warm-up calls); 0 skips latency. */
-  latencyRepeats: z.number().int().min(0).default(10),
-  ...reuseSharedFields,
-});
+import { reuseOptionsSchema } from './options.js';
+export { reuseOptionsSchema, reuseSharedFields } from './options.js';
 
 export type ReuseCommandInput = z.input<typeof reuseOptionsSchema>;
 export type ReuseCommandOptions = z.output<typeof reuseOptionsSchema>;

@@ -10,29 +10,19 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { BACKENDS, initBackend } from '../engine/backend.js';
+import { initBackend } from '../engine/backend.js';
 import { formatZodError, UsageError } from '../errors.js';
 import { packageRoot } from '../data/sample.js';
 import { readCatalog } from '../serve/catalog.js';
 import type { Catalog } from '../serve/catalog_types.js';
 import { createServer, listen, type Routes } from '../serve/server.js';
 
-export const DEFAULT_PORT = 8080;
-/** Loopback by default: the page and the modules are for this machine unless --host says otherwise. */
-export const DEFAULT_HOST = '127.0.0.1';
 /** Files the page needs from the bundle directory; the rest of it (wasm binaries) is served as found. */
 const APP_ENTRY = ['index.html', 'app.js'];
 
-export const serveOptionsSchema = z.object({
-  run: z.string().min(1).optional(),
-  repo: z.string().min(1).optional(),
-  port: z.number().default(DEFAULT_PORT),
-  host: z.string().min(1).default(DEFAULT_HOST),
-  /** The built page (default: the package's dist/web). */
-  appDir: z.string().min(1).optional(),
-  backend: z.enum(BACKENDS).optional(),
-  json: z.boolean().default(false),
-});
+import { serveOptionsSchema } from './options.js';
+export { DEFAULT_HOST, DEFAULT_PORT, serveOptionsSchema } from './options.js';
+
 export type ServeOptionsInput = z.input<typeof serveOptionsSchema>;
 
 export interface RunningServer {

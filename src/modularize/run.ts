@@ -21,6 +21,7 @@ import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { checkWritableDir } from '../io/writable.js';
 import { InputError } from '../errors.js';
+import { DEFAULT_THRESHOLD, thresholdSchema } from '../cli/options.js';
 import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
 import { modularityMetrics } from './metrics.js';
@@ -33,7 +34,7 @@ export { MODULES_DIR } from '../train/run_info.js';
 export { MODULES_FILE, loadModules, loadModule, writeModules } from './modules_file.js';
 export type { ModuleEntry, ModulesReport, SweepEntry } from './modules_file.js';
 export const SWEEP_FILE = 'sweep.json';
-export const DEFAULT_THRESHOLD = 0.9;
+export { DEFAULT_THRESHOLD } from '../cli/options.js';
 
 export interface ModularizeRunOptions {
   /** One threshold, or several to sweep (metrics for each; modules built for 0.9 if listed, else the last). */
@@ -67,7 +68,7 @@ export function chosenThreshold(thresholds: number[]): number {
 }
 
 export function checkThreshold(t: number): void {
-  if (!(Number.isFinite(t) && t > 0 && t <= 1)) throw new Error(`--threshold: expected numbers in (0, 1], got ${t}`);
+  if (!thresholdSchema.safeParse(t).success) throw new Error(`--threshold: expected numbers in (0, 1], got ${t}`);
 }
 
 /**

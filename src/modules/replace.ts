@@ -30,7 +30,7 @@ import { predictOutputs } from './predict_outputs.js';
 import type { ScoreHead } from './score_head.js';
 import { InputError } from '../errors.js';
 
-export const REPLACE_RULES = ['calibrated', 'cnnsplitter'] as const;
+export { REPLACE_RULES } from './replace_rules.js';
 
 export interface RuleResult {
   accuracy: number;

@@ -42,17 +42,9 @@ import { buildSubtaskModel } from './subtask_model.js';
 import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';
+import { DEFAULT_REUSE } from './defaults.js';
 
-export const DEFAULT_REUSE = {
-  threshold: 0.9,
-  epochs: 5,
-  /** Fine-tuning starts from trained weights: a fifth of the training rate (0.05). */
-  lr: 0.01,
-  batchSize: 128,
-  momentum: 0.9,
-  validationFraction: 0.1,
-  seed: 0,
-} as const;
+export { DEFAULT_REUSE } from './defaults.js';
 
 export interface ReuseContextOptions {
   /** A modular run directory (written by mwt train). */

@@ -1,38 +1,50 @@
 /**
- * Options of a training run, validated before any work starts (the CLI and the library share
- * this schema, so both reject bad input with the same one-line message).
+ * Options of a training run, declared once (src/cli/options.ts): validated before any work
+ * starts, and the source of `mwt train`'s flags, help and defaults, so the CLI and the library
+ * reject bad input with the same one-line message. tfjs-free (the CLI loads it at start-up).
  */
 import { z } from 'zod';
-import { MODEL_NAMES } from '../../models/registry.js';
-import { DATASET_NAMES } from '../data/load.js';
-import { BACKENDS } from '../engine/index.js';
+import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
+import { DATASET_NAMES } from '../data/dataset_names.js';
 import { parseOptions } from '../errors.js';
+import { backendOption, option, quietOption, widthSchema } from '../cli/options.js';
 
 export { formatZodError, UsageError } from '../errors.js';
 
 export const trainOptionsSchema = z.object({
-  model: z.enum(MODEL_NAMES),
-  dataset: z.enum(DATASET_NAMES),
-  dataDir: z.string().min(1),
-  out: z.string().min(1),
+  model: option(z.enum(MODEL_NAMES), { help: `zoo model: ${MODEL_NAMES.join(', ')}` }),
+  dataset: option(z.enum(DATASET_NAMES), { help: `dataset: ${DATASET_NAMES.join(', ')}` }),
+  dataDir: option(z.string().min(1), { help: 'directory with the dataset files' }),
+  out: option(z.string().min(1), { help: 'run directory to write' }),
   /** Paper section 4.1: 200 epochs on CIFAR-10/SVHN. */
-  epochs: z.number().int().positive().default(200),
-  batchSize: z.number().int().positive().default(128),
-  lr: z.number().positive().default(0.05),
+  epochs: option(z.number().int().positive().default(200), { help: 'epochs (paper: 200)' }),
+  batchSize: option(z.number().int().positive().default(128), { help: 'batch size' }),
+  lr: option(z.number().positive().default(0.05), { help: 'initial learning rate (cosine-annealed)' }),
   momentum: z.number().min(0).max(1).default(0.9),
   /** Weights of the cohesion and coupling losses (paper Table 1 uses 0.5 / 1.5 for most pairs). */
-  alpha: z.number().min(0).default(0.5),
-  beta: z.number().min(0).default(1.5),
-  width: z.number().positive().default(1),
+  alpha: option(z.number().min(0).default(0.5), { help: 'cohesion loss weight' }),
+  beta: option(z.number().min(0).default(1.5), { help: 'coupling loss weight' }),
+  width: option(widthSchema.default(DEFAULT_WIDTH), { help: 'channel multiplier (0.25 = a quarter of the channels)' }),
   /** Class-balanced subset of the training set. */
-  limit: z.number().int().positive().optional(),
-  seed: z.number().int().default(0),
-  backend: z.enum(BACKENDS).optional(),
+  limit: option(z.number().int().positive().optional(), { help: 'class-balanced subset of N training samples' }),
+  seed: option(z.number().int().default(0), { help: 'random seed' }),
+  /** Plain model with cross-entropy only, for comparison. */
+  standard: option(z.boolean().default(false), { help: 'train the plain model with cross-entropy only' }),
+  /** Random crop + flip; defaults to on for 32x32 colour sets, off for 28x28 grey ones. */
+  augment: option(z.boolean().optional(), { help: 'no random crop/flip (on by default for 32x32 colour data)', negate: true }),
+  resume: option(z.boolean().default(false), { help: 'continue the run in --out from its last checkpoint' }),
+  /** Replace a run already in `out` (without it, train refuses to touch an existing run). */
+  overwrite: option(z.boolean().default(false), {
+    help: 'replace the run already in --out (its metrics, checkpoints, model and modules are deleted)',
+  }),
+  backend: backendOption,
   /**
    * wasm threads (per replica): every XNNPACK kernel split over this many cores. Default: one per
    * core without workers, else 1 (MWT_WASM_THREADS overrides the default).
    */
-  threads: z.number().int().min(1).max(8).optional(),
+  threads: option(z.number().int().min(1).max(8).optional(), {
+    help: 'wasm threads per replica (default: one per core without workers, else 1; alone, it means no workers)',
+  }),
   /**
    * Data-parallel replicas, main thread + (workers - 1) worker threads, each training on a slice
    * of every batch with its own wasm heap; same result as one process up to float rounding
@@ -40,15 +52,10 @@ export const trainOptionsSchema = z.object({
    * Default on wasm: one per core when each gets at least 32 samples of the batch, else 1, and 1
    * when only --threads is given (src/train/parallel/parallelism.ts; MWT_WORKERS overrides it).
    */
-  workers: z.number().int().min(1).max(16).optional(),
-  /** Plain model with cross-entropy only, for comparison. */
-  standard: z.boolean().default(false),
-  resume: z.boolean().default(false),
-  /** Replace a run already in `out` (without it, train refuses to touch an existing run). */
-  overwrite: z.boolean().default(false),
-  /** Random crop + flip; defaults to on for 32x32 colour sets, off for 28x28 grey ones. */
-  augment: z.boolean().optional(),
-  quiet: z.boolean().default(false),
+  workers: option(z.number().int().min(1).max(16).optional(), {
+    help: 'data-parallel replicas, one core each (default on wasm: one per core when each gets >= 32 samples of a batch)',
+  }),
+  quiet: quietOption,
 });
 
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;

@@ -1,0 +1,199 @@
+/**
+ * The options of every command but `mwt train` (src/train/options.ts), declared once: each field
+ * is the zod schema the command validates with, carrying its --help line (src/cli/options.ts);
+ * scripts/cli*.ts derive the flags, value parsers and defaults from these. tfjs-free.
+ */
+import { z } from 'zod';
+import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
+import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
+import { parseClassList, parseModuleList, parseSizeRange } from '../cli/parse.js';
+import { DEFAULT_REUSE } from '../reuse/defaults.js';
+import { REPLACE_RULES } from '../modules/replace_rules.js';
+
+const runDir = (help: string) => option(z.string().min(1, 'expected a run directory'), { help });
+const outDir = option(z.string().min(1, 'expected an output directory'), { help: 'output directory' });
+/** The module repository of `mwt modules`, `replace` and `compose`. */
+const repoOption = option(z.string().min(1, 'expected a directory').optional(), {
+  help: 'module repository (default: $MWT_REPO, else ~/.mwt/modules)',
+});
+
+// --- mwt modularize
+
+export const modularizeOptionsSchema = z.object({
+  run: runDir('run directory written by mwt train'),
+  /** One threshold, or a list to sweep (paper RQ4). */
+  threshold: thresholdsOption,
+  keepGenerators: option(z.boolean().default(false), {
+    help: 'keep the mask generators in the modules (exactly the modular computation)',
+  }),
+  batchSize: option(z.number().int().positive().default(256), { help: 'inference batch size' }),
+  /** The dataset directory, when not the one recorded in the run. */
+  dataDir: runDataDirOption,
+  /** Print the report as JSON on stdout instead of the table. */
+  json: jsonOption,
+  backend: backendOption,
+});
+
+// --- mwt reuse and mwt experiment reuse
+
+/** Options shared by `mwt reuse` and `mwt experiment reuse`: the run, where the result goes and how to fine-tune. */
+export const reuseSharedFields = {
+  run: runDir('modular run directory written by mwt train'),
+  epochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs' }),
+  threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
+  lr: option(z.number().positive().default(DEFAULT_REUSE.lr), { help: 'fine-tuning learning rate (cosine-annealed)' }),
+  batchSize: option(z.number().int().positive().default(DEFAULT_REUSE.batchSize), { help: 'fine-tuning batch size' }),
+  seed: option(z.number().int().default(DEFAULT_REUSE.seed), { help: 'random seed' }),
+  dataDir: runDataDirOption,
+  out: outDir,
+  validationFraction: z
+    .number()
+    .gt(0, 'expected a number in (0, 1)')
+    .lt(1, 'expected a number in (0, 1)')
+    .default(DEFAULT_REUSE.validationFraction),
+  backend: backendOption,
+  /** Print the result as JSON on stdout. */
+  json: jsonOption,
+};
+
+export const reuseOptionsSchema = z.object({
+  /** Target classes; their order is the order of the sub-task model's outputs. */
+  classes: option(z.array(z.number().int('expected integer class numbers')).min(2, 'expected at least two classes'), {
+    help: 'target classes, e.g. 0,3',
+    arg: '<list>',
+    parse: () => (v) => parseClassList(v),
+  }),
+  ...reuseSharedFields,
+  standardRun: option(z.string().min(1).optional(), { help: 'a standard run, for its accuracy on the same classes (M-ACC)' }),
+  /** Timed predict calls per batch size (after 2 warm-up calls); 0 skips latency. */
+  latencyRepeats: option(z.number().int().min(0).default(10), { help: 'timed runs per batch size (0: skip latency)' }),
+});
+
+export const experimentReuseOptionsSchema = z.object({
+  standardRun: option(z.string().min(1, 'expected a standard run directory'), { help: 'standard run for M-ACC' }),
+  /** [smallest, largest] sub-task size, inclusive. */
+  sizes: option(
+    z.tuple([z.number().int(), z.number().int()]).refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-9'),
+    { help: 'sub-task sizes, e.g. 2-9', arg: '<min-max>', parse: () => (v) => parseSizeRange(v) },
+  ),
+  perSize: option(z.number().int().positive().default(10), { help: 'random class subsets per size' }),
+  ...reuseSharedFields,
+  /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
+  latencyRepeats: z.number().int().min(0).default(0),
+});
+
+// --- mwt report
+
+const collect = (value: string, previous: unknown) => [...((previous as string[] | undefined) ?? []), value];
+
+export const reportOptionsSchema = z.object({
+  /** Run directory written by `mwt train` (modular run, usually). */
+  run: option(z.string().min(1), { help: 'run directory written by mwt train' }),
+  /** A standard run of the same model and data, drawn beside the modular curves. */
+  standardRun: option(z.string().min(1).optional(), { help: 'a standard run to draw beside the modular one' }),
+  /** Reuse results besides RUN/reuse*: directories holding summary.json / reuse.json, or JSON files. */
+  reuse: option(z.union([z.string().min(1), z.array(z.string().min(1))]).optional(), {
+    help: 'reuse output directory or JSON (repeatable)',
+    arg: '<path>',
+    parse: () => collect,
+  }),
+  /** Output file (default RUN/report.html); an existing directory gets report.html inside. */
+  out: option(z.string().min(1).optional(), { help: 'output file (default RUN/report.html)', arg: '<file>' }),
+});
+
+// --- mwt bench
+
+export const benchOptionsSchema = z.object({
+  model: option(z.enum(MODEL_NAMES), { help: `zoo model: ${MODEL_NAMES.join(', ')}` }),
+  width: option(widthSchema.default(DEFAULT_WIDTH), { help: 'channel multiplier' }),
+  batchSize: option(z.number().int().positive().default(64), { help: 'batch size' }),
+  /** Timed steps per form; the median is reported. */
+  steps: option(z.number().int().min(1).default(5), { help: 'timed steps per form (median reported)' }),
+  /** Untimed steps before timing. */
+  warmup: option(z.number().int().min(0).default(2), { help: 'untimed steps first' }),
+  /** Also write the result to this JSON file (here --json names a file, not the common flag). */
+  json: option(z.string().min(1).optional(), { help: 'also write the result to this JSON file', arg: '<file>' }),
+  /**
+   * wasm threads per replica (1 = tfjs' single-threaded build). Default as `mwt train`: one per
+   * core without workers, else 1; MWT_WASM_THREADS overrides the default.
+   */
+  threads: option(z.number().int().min(1).max(8).optional(), { help: 'wasm threads per replica (default as mwt train)' }),
+  /** Data-parallel replicas (main thread + workers, one core each). Default as `mwt train`. */
+  workers: option(z.number().int().min(1).max(16).optional(), { help: 'data-parallel replicas, one core each (default as mwt train)' }),
+  backend: backendOption,
+});
+
+// --- mwt serve
+
+export const DEFAULT_PORT = 8080;
+/** Loopback by default: the page and the modules are for this machine unless --host says otherwise. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+export const serveOptionsSchema = z.object({
+  run: option(z.string().min(1).optional(), { help: 'a run cut into modules by mwt modularize' }),
+  repo: option(z.string().min(1).optional(), { help: 'a module repository (mwt modules add)' }),
+  port: option(z.number().int().default(DEFAULT_PORT), { help: 'TCP port (0: any free port)' }),
+  host: option(z.string().min(1).default(DEFAULT_HOST), { help: 'address to listen on (default: loopback only)', arg: '<address>' }),
+  /** The built page (default: the package's dist/web). */
+  appDir: z.string().min(1).optional(),
+  backend: backendOption,
+  json: jsonOption,
+});
+
+// --- mwt modules, replace, compose
+
+/** Options every `mwt modules` subcommand takes. */
+export const modulesCommonFields = { repo: repoOption, json: jsonOption };
+
+export const searchOptionsSchema = z.object({
+  dataset: option(z.string().min(1).optional(), { help: 'dataset the module was trained on', arg: '<name>' }),
+  class: option(
+    z.union([z.number().int().min(0, 'expected a class number or name'), z.string().min(1, 'expected a class number or name')]).optional(),
+    { help: 'class name (case-insensitive) or number', arg: '<name|k>', parse: () => (v) => v },
+  ),
+  model: option(z.string().min(1).optional(), { help: 'zoo model', arg: '<name>' }),
+  maxFlops: option(z.number().positive('expected a positive number').optional(), { help: 'at most this many MACs per sample', arg: '<f>' }),
+  minF1: option(z.number().min(0, 'expected a number in [0, 1]').max(1, 'expected a number in [0, 1]').optional(), {
+    help: 'at least this test F1 for the class (every class without --class)',
+  }),
+  ...modulesCommonFields,
+});
+
+export const replaceOptionsSchema = z.object({
+  run: runDir('the weak run (written by mwt train)'),
+  class: option(z.number().int('expected a class number').min(0, 'expected a class number'), { help: 'the class to replace', arg: '<k>' }),
+  module: option(z.string().min(1, 'expected a module id or directory'), {
+    help: 'module id in the repository, or a module directory',
+    arg: '<id|dir>',
+  }),
+  out: outDir,
+  rule: option(z.enum(REPLACE_RULES).default('calibrated'), {
+    help: 'how the module decides class K',
+    arg: '<rule>',
+    commanderChoices: true,
+  }),
+  dataDir: runDataDirOption,
+  repo: repoOption,
+  backend: backendOption,
+  json: jsonOption,
+});
+
+export const composeOptionsSchema = z.object({
+  modules: option(z.array(z.string().min(1)).min(2, 'expected at least two module ids, comma-separated'), {
+    help: 'comma-separated module ids (or directories)',
+    arg: '<list>',
+    parse: () => parseModuleList,
+  }),
+  out: outDir,
+  pick: option(z.enum(['best-f1']).optional(), {
+    help: 'choose among several modules of one class',
+    arg: '<rule>',
+    commanderChoices: true,
+  }),
+  calibrate: option(z.boolean().default(false), { help: 'fit a scale and offset per module score on training images' }),
+  calibrationPerClass: option(z.number().int().positive().default(200), { help: 'training images per class for --calibrate' }),
+  dataDir: option(z.string().min(1).optional(), { help: 'dataset directory, when not the one recorded in the modules' }),
+  repo: repoOption,
+  backend: backendOption,
+  json: jsonOption,
+});

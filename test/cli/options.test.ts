@@ -1,0 +1,54 @@
+/**
+ * Options are declared once (src/cli/options.ts): every flag of the CLI comes from a schema
+ * field with help, with that field's default, and every such field has its flag.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import { buildProgram } from '../../scripts/cli.js';
+import { defaultOf, optionHelp } from '../../src/cli/options.js';
+import { trainOptionsSchema } from '../../src/train/options.js';
+import * as commandOptions from '../../src/commands/options.js';
+
+const SCHEMAS: [string[], z.ZodObject][] = [
+  [['train'], trainOptionsSchema],
+  [['modularize'], commandOptions.modularizeOptionsSchema],
+  [['reuse'], commandOptions.reuseOptionsSchema],
+  [['experiment', 'reuse'], commandOptions.experimentReuseOptionsSchema],
+  [['report'], commandOptions.reportOptionsSchema],
+  [['bench'], commandOptions.benchOptionsSchema],
+  [['serve'], commandOptions.serveOptionsSchema],
+  [['replace'], commandOptions.replaceOptionsSchema],
+  [['compose'], commandOptions.composeOptionsSchema],
+  [['modules', 'search'], commandOptions.searchOptionsSchema],
+];
+
+function command(program: Command, names: string[]): Command {
+  return names.reduce((cmd, name) => cmd.commands.find((c) => c.name() === name)!, program);
+}
+
+describe('CLI options derived from the schemas', () => {
+  const program = buildProgram();
+  for (const [names, schema] of SCHEMAS) {
+    it(`mwt ${names.join(' ')}: one flag per declared option, with the schema's default`, () => {
+      const cmd = command(program, names);
+      for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+        const help = optionHelp(field);
+        const flag = cmd.options.find((o) => o.attributeName() === key);
+        if (help == null) continue; // library-only
+        expect(flag, key).toBeDefined();
+        const fallback = defaultOf(field);
+        if (help.negate) expect(flag!.negate, key).toBe(true);
+        else if (typeof fallback !== 'boolean') expect(flag!.defaultValue, key).toEqual(fallback);
+        expect(flag!.mandatory, key).toBe(!field.safeParse(undefined).success);
+      }
+    });
+  }
+
+  it('shows the defaults in --help', () => {
+    const help = command(program, ['train']).helpInformation();
+    expect(help).toMatch(/--epochs <n>\s+epochs \(paper: 200\) \(default: 200\)/);
+    expect(help).toMatch(/--width <x>\s+channel multiplier [^-]*\(default: 1\)/);
+    expect(command(program, ['reuse']).helpInformation()).toMatch(/--threshold <tau>\s+module threshold in \(0,1\] \(default: 0\.9\)/);
+  });
+});
