@@ -8,6 +8,7 @@ import type { ModelConfig, SlicePlan } from './builder.js';
 import { vgg16, simcnn } from './vgg.js';
 import { resnet18, rescnn } from './resnet.js';
 import { DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
+import { InputError } from '../src/errors.js';
 
 export { DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
@@ -40,9 +41,9 @@ export interface BuiltModel {
 }
 
 function checkConfig(name: string, config: Partial<ModelConfig>): asserts name is ModelName {
-  if (!isModelName(name)) throw new Error(`--model: unknown model '${name}', expected one of ${MODEL_NAMES.join(', ')}`);
+  if (!isModelName(name)) throw new InputError('model', `unknown model '${name}', expected one of ${MODEL_NAMES.join(', ')}`);
   const width = config.width ?? DEFAULT_WIDTH;
-  if (!(width > 0)) throw new Error(`--width: expected a positive number, got ${width}`);
+  if (!(width > 0)) throw new InputError('width', `expected a positive number, got ${width}`);
 }
 
 /** Builds a zoo model (modular form unless `form: 'standard'`) with its pruning bookkeeping. */

@@ -70,6 +70,16 @@ export class InterruptedError extends MwtError {
   }
 }
 
+/**
+ * The same problem as a usage error (exit code 2), keeping its option and file: for commands
+ * where any problem with what an option names is a problem with how the command was called.
+ */
+export function asUsageError(e: unknown): UsageError {
+  if (e instanceof UsageError) return e;
+  const subject = e instanceof MwtError ? { option: e.option, file: e.file } : {};
+  return new UsageError(e instanceof Error ? e.message : String(e), subject);
+}
+
 /** `batchSize` -> `--batch-size`: an option as the CLI spells it. */
 export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 

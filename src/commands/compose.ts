@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { initBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
-import { formatZodError, UsageError } from '../errors.js';
+import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { chooseModules, composeModules, type ComposeSummary } from '../modules/compose.js';
 import { readCard } from '../modules/card.js';
@@ -61,7 +61,7 @@ export async function composeCommand(input: z.input<typeof composeOptionsSchema>
       o.pick,
     );
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw asUsageError(e);
   }
   if (o.backend != null || !tf.engine().backendName) await initBackend(o.backend);
   const modules: LoadedModule[] = [];

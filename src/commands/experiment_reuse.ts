@@ -14,11 +14,11 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { OutputError, parseOptions, UsageError } from '../errors.js';
+import { parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
-import { subtaskSettings } from './reuse.js';
+import { runOptionsAsUsage, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import type { LatencyMs } from '../reuse/latency.js';
 import { MODULES_FILE, writeModules } from '../modularize/modules_file.js';
@@ -184,8 +184,7 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
       log,
     });
   } catch (e) {
-    if (e instanceof Error && !(e instanceof OutputError) && /^--(run|standard-run):/.test(e.message)) throw new UsageError(e.message);
-    throw e;
+    throw runOptionsAsUsage(e);
   }
   try {
     if (ctx.recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), ctx.modules);

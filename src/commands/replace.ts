@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { initBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
-import { formatZodError, UsageError } from '../errors.js';
+import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { checkReplaceable, readWeakRun, replaceClass, type ReplaceSummary } from '../modules/replace.js';
 import { readCard } from '../modules/card.js';
@@ -55,7 +55,7 @@ export async function replaceCommand(input: z.input<typeof replaceOptionsSchema>
   try {
     info = readWeakRun(o.run, o.dataDir);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw asUsageError(e);
   }
   checkDataDir(o.dataDir);
   checkOutDir(o.out);
@@ -63,7 +63,7 @@ export async function replaceCommand(input: z.input<typeof replaceOptionsSchema>
   try {
     checkReplaceable(info, o.run, o.class, { card: readCard(dir) });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw asUsageError(e);
   }
   if (o.backend != null || !tf.engine().backendName) await initBackend(o.backend);
   const module = await loadCardedModule(dir); // verifies the files against the id first

@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { InputError, parseOptions, UsageError } from '../errors.js';
+import { asUsageError, InputError, parseOptions } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { saveModel } from '../io/model_io.js';
 import { reuse, type ReuseSummary } from '../reuse/reuse.js';
@@ -53,10 +53,9 @@ export function parseReuseOptions(input: ReuseCommandInput): ReuseCommandOptions
 /** The options whose bad values are usage errors here (exit code 2): the runs and classes asked for. */
 const USAGE_OPTIONS = new Set(['run', 'classes', 'standardRun']);
 
-function asUsageError(e: unknown): unknown {
-  if (e instanceof InputError && e.option != null && USAGE_OPTIONS.has(e.option))
-    return new UsageError(e.message, { option: e.option, file: e.file });
-  return e;
+/** A problem with the run, standard run or classes asked for, as a usage error; anything else as it is. */
+export function runOptionsAsUsage(e: unknown): unknown {
+  return e instanceof InputError && e.option != null && USAGE_OPTIONS.has(e.option) ? asUsageError(e) : e;
 }
 
 export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promise<ReuseSummary> {
@@ -77,7 +76,7 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
       log,
     });
   } catch (e) {
-    throw asUsageError(e);
+    throw runOptionsAsUsage(e);
   }
   const { summary, model, recomputedModules } = result;
   try {

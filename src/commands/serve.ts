@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { initBackend } from '../engine/backend.js';
-import { formatZodError, UsageError } from '../errors.js';
+import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { packageRoot } from '../data/sample.js';
 import { readCatalog } from '../serve/catalog.js';
 import type { Catalog } from '../serve/catalog_types.js';
@@ -77,7 +77,7 @@ export async function serve(input: ServeOptionsInput, log: Logger): Promise<Runn
   try {
     port = await listen(server, o.port, o.host);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw asUsageError(e);
   }
   const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${shown}:${port}/`;

@@ -19,6 +19,7 @@ import { installSpeedups } from './speedups.js';
 import { loadCachedTensorflow, tensorflowEnvironment } from './tensorflow_native.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
+import { InputError, UsageError } from '../errors.js';
 
 export { BACKENDS, type BackendName } from './backend_names.js';
 
@@ -50,10 +51,11 @@ let wasmFactoryThreads: number | null = null;
  */
 export function setWasmThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1 || threads > 8)
-    throw new Error(`--threads: expected an integer from 1 to 8, got ${threads}`);
+    throw new UsageError(`--threads: expected an integer from 1 to 8, got ${threads}`, { option: 'threads' });
   if (wasmFactoryThreads != null && wasmFactoryThreads !== threads) {
-    throw new Error(
-      `--threads: the wasm backend is already set up with ${wasmFactoryThreads} thread(s); choose threads before the first initBackend`,
+    throw new InputError(
+      'threads',
+      `the wasm backend is already set up with ${wasmFactoryThreads} thread(s); choose threads before the first initBackend`,
     );
   }
   wasmThreads = threads;
@@ -129,12 +131,13 @@ export async function initBackend(requested?: string, opts: InitBackendOptions =
   const wanted = requested ?? process.env.MWT_BACKEND;
   if (wanted) {
     if (!(BACKENDS as readonly string[]).includes(wanted)) {
-      throw new Error(`--backend: unknown backend '${wanted}', expected one of ${BACKENDS.join(', ')}`);
+      throw new InputError('backend', `unknown backend '${wanted}', expected one of ${BACKENDS.join(', ')}`);
     }
     const name = wanted as BackendName;
     if (!(await loaders[name]()) || !(await tf.setBackend(name))) {
-      throw new Error(
-        `--backend: the '${name}' backend is not available on this machine${name === 'tensorflow' ? ' (build it with `mwt setup tensorflow`)' : ''}`,
+      throw new InputError(
+        'backend',
+        `the '${name}' backend is not available on this machine${name === 'tensorflow' ? ' (build it with `mwt setup tensorflow`)' : ''}`,
       );
     }
     await tf.ready();

@@ -1,7 +1,8 @@
 /**
  * The engine: choosing and starting a tfjs backend, and what makes training fast on it (wasm
  * kernels, threads, the fused batch norm, the streaming backward pass, TensorFlow's fused ops).
- * It imports tfjs only; training, models and commands use it through this file.
+ * It imports tfjs only (and src/errors.ts, which imports nothing); training, models and commands
+ * use it through this file.
  *
  * Two files are imported directly by code that must not load tfjs (the CLI's option parsing,
  * `mwt setup tensorflow`, the test config): backend_names.ts and tensorflow_native.ts.

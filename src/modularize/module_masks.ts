@@ -11,6 +11,7 @@
  *
  * Pure functions over plain arrays: no tfjs.
  */
+import { UsageError } from '../errors.js';
 
 export const THRESHOLD_STEP = 0.05;
 
@@ -37,7 +38,7 @@ const roundThreshold = (t: number) => Math.round(t * 1e9) / 1e9;
 export function selectLayerKernels(counts: ArrayLike<number>, samples: number, tau: number): LayerSelection {
   if (!(samples > 0))
     throw new Error(`module mask: a class with ${samples} training samples has no module (expected at least one sample per class)`);
-  if (!(tau > 0 && tau <= 1)) throw new Error(`--threshold: expected a number in (0, 1], got ${tau}`);
+  if (!(tau > 0 && tau <= 1)) throw new UsageError(`--threshold: expected a number in (0, 1], got ${tau}`, { option: 'threshold' });
   if (counts.length === 0) throw new Error('module mask: a layer with no kernels');
   for (let step = 0; ; step++) {
     const threshold = roundThreshold(tau - step * THRESHOLD_STEP);

@@ -10,6 +10,7 @@ import { MODULES_FORMAT, readFormat, writeFormat } from '../io/formats.js';
 import { MODULES_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
 import { buildModel } from '../../models/registry.js';
 import type { LayerBreakdown, LayerMetrics } from './metrics.js';
+import { InputError } from '../errors.js';
 
 export const MODULES_FILE = 'modules.json';
 
@@ -113,6 +114,6 @@ function checkModulesMatchRun(file: string, report: ModulesReport, info: RunInfo
 export async function loadModule(runDir: string, k: number): Promise<LayersModel> {
   const report = loadModules(runDir);
   const entry = report.modules.find((m) => m.class === k);
-  if (!entry) throw new Error(`--class: run ${runDir} has no module for class ${k} (classes 0..${report.modules.length - 1})`);
+  if (!entry) throw new InputError('class', `run ${runDir} has no module for class ${k} (classes 0..${report.modules.length - 1})`);
   return loadModel(path.join(runDir, MODULES_DIR, entry.dir));
 }

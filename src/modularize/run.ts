@@ -20,7 +20,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { checkWritableDir } from '../io/writable.js';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { DEFAULT_THRESHOLD, thresholdSchema } from '../cli/options.js';
 import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
@@ -63,12 +63,13 @@ export interface ModularizeRunOptions {
 
 /** The threshold the modules are built for: 0.9 when swept, else the last one given. */
 export function chosenThreshold(thresholds: number[]): number {
-  if (thresholds.length === 0) throw new Error('--threshold: expected at least one value');
+  if (thresholds.length === 0) throw new UsageError('--threshold: expected at least one value', { option: 'threshold' });
   return thresholds.includes(DEFAULT_THRESHOLD) ? DEFAULT_THRESHOLD : thresholds[thresholds.length - 1]!;
 }
 
 export function checkThreshold(t: number): void {
-  if (!thresholdSchema.safeParse(t).success) throw new Error(`--threshold: expected numbers in (0, 1], got ${t}`);
+  if (!thresholdSchema.safeParse(t).success)
+    throw new UsageError(`--threshold: expected numbers in (0, 1], got ${t}`, { option: 'threshold' });
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { checkSameDomain } from './branch.js';
 import type { ModuleCard } from './card.js';
+import { InputError } from '../errors.js';
 
 export type PickRule = 'best-f1';
 
@@ -13,12 +14,12 @@ export const validationF1 = (card: ModuleCard) => card.score?.validation.perClas
 
 /** The module for each class, checked: one candidate per class unless `pick` says how to choose. */
 export function chooseModules(modules: { card: ModuleCard }[], pick?: PickRule): number[] {
-  if (modules.length < 2) throw new Error(`--modules: expected at least two modules, got ${modules.length}`);
+  if (modules.length < 2) throw new InputError('modules', `expected at least two modules, got ${modules.length}`);
   const first = modules[0]!.card;
   const byClass = new Map<number, number[]>();
   modules.forEach(({ card }, i) => {
     if (card.kind !== 'module')
-      throw new Error(`--modules: ${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
+      throw new InputError('modules', `${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
     if (i > 0)
       checkSameDomain(
         {
@@ -33,13 +34,14 @@ export function chooseModules(modules: { card: ModuleCard }[], pick?: PickRule):
     byClass.set(k, [...(byClass.get(k) ?? []), i]);
   });
   if (byClass.size < 2)
-    throw new Error(`--modules: all modules are of class ${[...byClass.keys()][0]}; a classifier needs at least two classes`);
+    throw new InputError('modules', `all modules are of class ${[...byClass.keys()][0]}; a classifier needs at least two classes`);
   const chosen: number[] = [];
   for (const k of [...byClass.keys()].sort((a, b) => a - b)) {
     const candidates = byClass.get(k)!;
     if (candidates.length > 1 && pick == null)
-      throw new Error(
-        `--modules: class ${k} has ${candidates.length} modules (${candidates.map((i) => modules[i]!.card.id.slice(0, 12)).join(', ')}); keep one or choose with --pick best-f1`,
+      throw new InputError(
+        'modules',
+        `class ${k} has ${candidates.length} modules (${candidates.map((i) => modules[i]!.card.id.slice(0, 12)).join(', ')}); keep one or choose with --pick best-f1`,
       );
     // Ties keep the first listed.
     chosen.push(candidates.reduce((best, i) => (validationF1(modules[i]!.card) > validationF1(modules[best]!.card) ? i : best)));

@@ -71,16 +71,18 @@ export function readWeakRun(runDir: string, dataDir?: string): RunInfo {
 export function checkReplaceable(info: RunInfo, runDir: string, classIndex: number, module: Pick<LoadedModule, 'card'>): void {
   const { card } = module;
   if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= info.spec.numClasses)
-    throw new Error(`--class: expected a class of ${runDir} in 0..${info.spec.numClasses - 1}, got ${classIndex}`);
+    throw new InputError('class', `expected a class of ${runDir} in 0..${info.spec.numClasses - 1}, got ${classIndex}`);
   if (card.kind !== 'module')
-    throw new Error(`--module: ${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
+    throw new InputError('module', `${card.id.slice(0, 12)} is a sub-task model, not a single-class module with its own score`);
   if (card.classes[0]!.index !== classIndex)
-    throw new Error(
-      `--module: ${card.id.slice(0, 12)} is the module of class ${card.classes[0]!.index} (${card.classes[0]!.name}), not of class ${classIndex}`,
+    throw new InputError(
+      'module',
+      `${card.id.slice(0, 12)} is the module of class ${card.classes[0]!.index} (${card.classes[0]!.name}), not of class ${classIndex}`,
     );
   if (card.sourceClasses !== info.spec.numClasses)
-    throw new Error(
-      `--module: ${card.id.slice(0, 12)} comes from a ${card.sourceClasses}-class model, ${runDir} has ${info.spec.numClasses} classes`,
+    throw new InputError(
+      'module',
+      `${card.id.slice(0, 12)} comes from a ${card.sourceClasses}-class model, ${runDir} has ${info.spec.numClasses} classes`,
     );
   checkSameDomain(
     { what: `--run ${runDir}`, dataset: info.dataset, inputShape: info.spec.inputShape, normalization: info.normalization },

@@ -18,6 +18,7 @@ import { cosineLearningRate } from '../train/schedule.js';
 import { evaluate } from '../train/evaluate.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { disposeOptimizer } from '../train/dispose_optimizer.js';
+import { UsageError } from '../errors.js';
 
 export interface FineTuneOptions {
   epochs: number;
@@ -54,7 +55,8 @@ function stepMetrics(s: ArrayLike<number>) {
 /** Trains `model` in place on `train` (labels 0..M-1) and leaves it at the best validation epoch. */
 export function fineTune(model: LayersModel, train: Dataset, validation: Dataset, opts: FineTuneOptions): FineTuneResult {
   const log = opts.log ?? silentLogger;
-  if (!(Number.isInteger(opts.epochs) && opts.epochs > 0)) throw new Error(`--epochs: expected a positive integer, got ${opts.epochs}`);
+  if (!(Number.isInteger(opts.epochs) && opts.epochs > 0))
+    throw new UsageError(`--epochs: expected a positive integer, got ${opts.epochs}`, { option: 'epochs' });
   if (train.count === 0) throw new Error('fine-tune: no training samples for the chosen classes');
   if (validation.count === 0) throw new Error('fine-tune: the validation split is empty (too few training samples for the chosen classes)');
   const optimizer = tf.train.momentum(opts.lr, opts.momentum, true);

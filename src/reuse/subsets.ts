@@ -9,6 +9,7 @@
  */
 import { combinations } from 'mathjs';
 import { rng, type Seed } from '../data/dataset.js';
+import { UsageError } from '../errors.js';
 
 /** C(n, k) as a number (exact while it stays below 2^53). */
 export function countSubsets(n: number, k: number): number {
@@ -42,7 +43,8 @@ export function unrankSubset(n: number, k: number, rank: number): number[] {
  * replacement, in lexicographic order; all C(n, k) of them when that is no more than `count`.
  */
 export function sampleSubsets(n: number, k: number, count: number, seed: Seed): number[][] {
-  if (!(Number.isInteger(count) && count > 0)) throw new Error(`--per-size: expected a positive integer, got ${count}`);
+  if (!(Number.isInteger(count) && count > 0))
+    throw new UsageError(`--per-size: expected a positive integer, got ${count}`, { option: 'perSize' });
   const total = countSubsets(n, k);
   if (!Number.isSafeInteger(total)) throw new Error(`subsets: C(${n}, ${k}) is too large to sample exactly`);
   let ranks: number[];

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { InputError } from '../errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -68,8 +69,8 @@ export function listen(server: http.Server, port: number, host: string): Promise
             : `cannot be used (${e.code ?? e.message})`;
       reject(
         e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND'
-          ? new Error(`--host: ${host} is not an address of this machine`)
-          : new Error(`--port: ${port} on ${host} ${why}`),
+          ? new InputError('host', `${host} is not an address of this machine`)
+          : new InputError('port', `${port} on ${host} ${why}`),
       );
     };
     server.once('error', onError);

@@ -26,7 +26,7 @@ import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
 import { checkWritableDir } from '../io/writable.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
-import { flagOf, InterruptedError, UsageError } from '../errors.js';
+import { flagOf, InputError, InterruptedError, UsageError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
 
 export interface EpochMetrics {
@@ -168,7 +168,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       lastBatch: 'drop',
     });
     const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
-    if (stepsPerEpoch === 0) throw new Error(`--batch-size: ${opts.batchSize} is larger than the ${trainSet.count} training samples`);
+    if (stepsPerEpoch === 0) throw new InputError('batchSize', `${opts.batchSize} is larger than the ${trainSet.count} training samples`);
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
     // Replicas start from the (possibly resumed) model and optimizer state.
     stepper = await createStepper(model, optimizer, {
