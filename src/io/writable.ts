@@ -35,15 +35,18 @@ function unwritableReason(dir: string): string | null {
 }
 
 /** Throws `OPTION: cannot write to DIR (why)` unless files can be written in `dir` (a run error, exit 1). */
+/** `--out` -> `out`, `--data-dir` -> `dataDir`: the library's name of the option a message names. */
+const optionKey = (flag: string) => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
 export function checkWritableDir(dir: string, option: string): void {
   const reason = unwritableReason(dir);
-  if (reason != null) throw new OutputError(`${option}: cannot write to ${dir} (${reason})`);
+  if (reason != null) throw new OutputError(`${option}: cannot write to ${dir} (${reason})`, { option: optionKey(option), file: dir });
 }
 
 /** The same for a file: its directory must be writable and the file itself, if there, a file. */
 export function checkWritableFile(file: string, option: string): void {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory())
-    throw new OutputError(`${option}: ${file} is a directory (expected a file name)`);
+    throw new OutputError(`${option}: ${file} is a directory (expected a file name)`, { option: optionKey(option), file });
   const reason = unwritableReason(path.dirname(path.resolve(file)));
-  if (reason != null) throw new OutputError(`${option}: cannot write to ${file} (${reason})`);
+  if (reason != null) throw new OutputError(`${option}: cannot write to ${file} (${reason})`, { option: optionKey(option), file });
 }

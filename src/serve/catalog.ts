@@ -30,14 +30,16 @@ export interface ServedCatalog {
 
 function moduleDirsOf(source: Catalog['source']): string[] {
   const option = source.kind === 'run' ? '--run' : '--repo';
-  if (!fs.existsSync(source.path)) throw new UsageError(`${option}: directory ${source.path} does not exist`);
-  if (!fs.statSync(source.path).isDirectory()) throw new UsageError(`${option}: ${source.path} is not a directory`);
+  if (!fs.existsSync(source.path))
+    throw new UsageError(`${option}: directory ${source.path} does not exist`, { option: source.kind, file: source.path });
+  if (!fs.statSync(source.path).isDirectory())
+    throw new UsageError(`${option}: ${source.path} is not a directory`, { option: source.kind, file: source.path });
   if (source.kind === 'repo') {
     let ids: string[];
     try {
       ids = readIndex(source.path).modules.map((e) => e.id);
     } catch (e) {
-      throw new UsageError(`--repo: ${(e as Error).message}`);
+      throw new UsageError(`--repo: ${(e as Error).message}`, { option: 'repo', file: source.path });
     }
     if (ids.length === 0) throw new UsageError(`--repo: ${source.path} holds no modules (add some with mwt modules add)`);
     return ids.map((id) => moduleDir(source.path, id));
@@ -157,7 +159,10 @@ export function readCatalog(source: Catalog['source']): ServedCatalog {
   }
   const option = source.kind === 'run' ? '--run' : '--repo';
   if (modules.length === 0)
-    throw new UsageError(`${option}: ${source.path} has no usable single-class modules${skipped.length ? ` (${skipped[0]})` : ''}`);
+    throw new UsageError(`${option}: ${source.path} has no usable single-class modules${skipped.length ? ` (${skipped[0]})` : ''}`, {
+      option: source.kind,
+      file: source.path,
+    });
   const first = modules[0]!.card;
   const names = new Map(modules.map((m) => [m.card.classes[0]!.index, m.card.classes[0]!.name]));
   const samples = samplesOf(first);
