@@ -172,13 +172,13 @@ export const REUSE_SUMMARY_FORMAT = format('reuse summary (written by mwt reuse)
 
 // --- reading and writing
 
-/** A file (or line) that does not match its format; `where` names it ("FILE" or "FILE: line 3"). */
+/** A file (or one of its lines) that does not match its format; the message starts with the file. */
 export class FormatError extends Error {
   constructor(
-    readonly where: string,
-    readonly problem: string,
+    readonly file: string,
+    message: string,
   ) {
-    super(`${where}: ${problem}`);
+    super(message);
     this.name = 'FormatError';
   }
 }
@@ -215,11 +215,14 @@ export function checkFormat<S extends z.ZodType>(
  */
 export function parseFormat<S extends z.ZodType>(fmt: Format<S>, raw: unknown, where: string): z.output<S> {
   const checked = checkFormat(fmt, raw);
-  if (checked.problem != null) throw new FormatError(where, checked.problem);
-  const value = checked.value as z.output<S>;
+  if (checked.problem != null) throw new FormatError(where, `${where}: ${checked.problem}`);
+  return withoutVersion(checked.value as z.output<S>);
+}
+
+function withoutVersion<T>(value: T): T {
   if (value == null || typeof value !== 'object' || !('formatVersion' in value)) return value;
   const { formatVersion: _version, ...rest } = value as Record<string, unknown>;
-  return rest as z.output<S>;
+  return rest as T;
 }
 
 /** Reads a JSON file of format `fmt` (not found, bad JSON, wrong shape or too new: one line naming the file). */
@@ -256,8 +259,12 @@ export function formatLine<S extends z.ZodType>(fmt: Format<S>, value: Writable<
   return JSON.stringify(versioned(fmt, value));
 }
 
-/** Every record of a JSON-lines file, blank lines ignored; [] when the file does not exist. */
-export function readLines<S extends z.ZodType>(file: string, fmt: Format<S>): z.output<S>[] {
+/**
+ * Every record of a JSON-lines file, blank lines ignored; [] when the file does not exist.
+ * Throws FormatError naming the file and line. `keepVersion`: records as written, formatVersion
+ * included (the report embeds them as they are).
+ */
+export function readLines<S extends z.ZodType>(file: string, fmt: Format<S>, opts: { keepVersion?: boolean } = {}): z.output<S>[] {
   if (!fs.existsSync(file)) return [];
   const records: z.output<S>[] = [];
   const lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -268,9 +275,11 @@ export function readLines<S extends z.ZodType>(file: string, fmt: Format<S>): z.
     try {
       raw = JSON.parse(line);
     } catch {
-      throw new FormatError(`${file}: line ${i + 1}`, 'not valid JSON');
+      throw new FormatError(file, `${file}: line ${i + 1} is not valid JSON`);
     }
-    records.push(parseFormat(fmt, raw, `${file}: line ${i + 1}`));
+    const checked = checkFormat(fmt, raw);
+    if (checked.problem != null) throw new FormatError(file, `${file}: line ${i + 1}: ${checked.problem}`);
+    records.push(opts.keepVersion ? checked.value : withoutVersion(checked.value));
   }
   return records;
 }

@@ -22,6 +22,8 @@ import {
   runInfoSchema,
   trainSummarySchema,
   type Format,
+  FormatError,
+  readLines,
 } from '../io/formats.js';
 
 // --- the files we read: their schemas are src/io/formats.ts (loose: unknown extra keys are
@@ -129,20 +131,12 @@ function readJsonFile<S extends z.ZodType>(file: string, fmt: Format<S> | S, wha
 /** metrics.jsonl: one JSON object per line, blank lines ignored. */
 export function readMetricsFile(file: string): Read<EpochPoint[]> {
   if (!fs.existsSync(file)) return { value: null, problem: `${file} not found` };
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const points: EpochPoint[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (!line) continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      return { value: null, problem: `${file}: line ${i + 1} is not valid JSON` };
-    }
-    const checked = checkFormat(EPOCH_METRICS_FORMAT, raw);
-    if (checked.problem != null) return { value: null, problem: `${file}: line ${i + 1}: ${checked.problem}` };
-    points.push(checked.value);
+  let points: EpochPoint[];
+  try {
+    points = readLines(file, EPOCH_METRICS_FORMAT, { keepVersion: true });
+  } catch (e) {
+    if (e instanceof FormatError) return { value: null, problem: e.message };
+    throw e;
   }
   if (points.length === 0) return { value: null, problem: `${file} has no epochs yet` };
   return { value: points };

@@ -62,6 +62,6 @@ describe('formats', () => {
     fs.writeFileSync(file, JSON.stringify(epoch) + '\n' + formatLine(EPOCH_METRICS_FORMAT, { ...epoch, epoch: 2 }) + '\n\n');
     expect(readLines(file, EPOCH_METRICS_FORMAT)).toEqual([epoch, { ...epoch, epoch: 2 }]);
     fs.appendFileSync(file, '{"epoch": 3, trunc\n');
-    expect(() => readLines(file, EPOCH_METRICS_FORMAT)).toThrow(`${file}: line 4: not valid JSON`);
+    expect(() => readLines(file, EPOCH_METRICS_FORMAT)).toThrow(`${file}: line 4 is not valid JSON`);
   });
 });
