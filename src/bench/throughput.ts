@@ -89,7 +89,13 @@ export async function makeBenchStep(
   const optimizer = tf.train.momentum(0.01, 0.9, true);
   const objective = { numClasses, alpha: 0.5, beta: 1.5 };
   const batch = syntheticBatch(opts.batchSize, inputShape, numClasses);
-  const stepper = await createStepper(model, optimizer, { objective, model: spec, replicas, momentum: 0.9, maxBatchSize: opts.batchSize });
+  const stepper = await createStepper(model, optimizer, {
+    step: objective,
+    model: spec,
+    replicas,
+    momentum: 0.9,
+    maxBatchSize: opts.batchSize,
+  });
   const run = () => {
     const start = performance.now();
     const stats = stepper.step(batch.x, batch.y, opts.batchSize);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
 import { parseClassList, parseModuleList, parseSizeRange } from '../cli/parse.js';
-import { DEFAULT_REUSE } from '../reuse/defaults.js';
+import { DEFAULT_REUSE, HEAD_INITS } from '../reuse/defaults.js';
 import { REPLACE_RULES } from '../modules/replace_rules.js';
 
 const runDir = (help: string) => option(z.string().min(1, 'expected a run directory'), { help });
@@ -43,6 +43,9 @@ export const reuseSharedFields = {
   threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
   lr: option(z.number().positive().default(DEFAULT_REUSE.lr), { help: 'fine-tuning learning rate (cosine-annealed)' }),
   batchSize: option(z.number().int().positive().default(DEFAULT_REUSE.batchSize), { help: 'fine-tuning batch size' }),
+  headInit: option(z.enum(HEAD_INITS).default(DEFAULT_REUSE.headInit), {
+    help: "the new head's start: classes (the targets' own logits) or random (the paper's)",
+  }),
   seed: option(z.number().int().default(DEFAULT_REUSE.seed), { help: 'random seed' }),
   dataDir: runDataDirOption,
   out: outDir,

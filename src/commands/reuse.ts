@@ -34,12 +34,13 @@ export type ReuseCommandOptions = z.output<typeof reuseOptionsSchema>;
 
 /** The fine-tuning and latency settings of both reuse commands, as reuseSubtask takes them. */
 export function subtaskSettings(
-  opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' | 'batchSize' | 'validationFraction' | 'seed' | 'latencyRepeats'>,
+  opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' | 'batchSize' | 'headInit' | 'validationFraction' | 'seed' | 'latencyRepeats'>,
 ) {
   return {
     epochs: opts.epochs,
     lr: opts.lr,
     batchSize: opts.batchSize,
+    headInit: opts.headInit,
     validationFraction: opts.validationFraction,
     seed: opts.seed,
     latency: opts.latencyRepeats > 0 ? { repeats: opts.latencyRepeats } : (false as const),

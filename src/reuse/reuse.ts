@@ -38,7 +38,8 @@ import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js'
 import { countFlops, countParameters } from '../modularize/flops.js';
 import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency.js';
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
-import { buildSubtaskModel } from './subtask_model.js';
+import { buildSubtaskModel, type HeadInit } from './subtask_model.js';
+import { meanMasks } from './mask_folding.js';
 import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';
@@ -191,6 +192,8 @@ export interface SubtaskOptions {
   epochs?: number;
   lr?: number;
   batchSize?: number;
+  /** How the new head starts (see appendSubtaskHead); default: the target classes' own logits. */
+  headInit?: HeadInit;
   momentum?: number;
   /** Fraction of the sub-task's training samples held out to choose the epoch. */
   validationFraction?: number;
@@ -241,6 +244,7 @@ export interface ReuseSummary {
     epochs: number;
     lr: number;
     batchSize: number;
+    headInit: HeadInit;
     momentum: number;
     nesterov: true;
     schedule: 'cosine';
@@ -277,6 +281,7 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     epochs: opts.epochs ?? DEFAULT_REUSE.epochs,
     lr: opts.lr ?? DEFAULT_REUSE.lr,
     batchSize: opts.batchSize ?? DEFAULT_REUSE.batchSize,
+    headInit: opts.headInit ?? DEFAULT_REUSE.headInit,
     momentum: opts.momentum ?? DEFAULT_REUSE.momentum,
     validationFraction: opts.validationFraction ?? DEFAULT_REUSE.validationFraction,
     seed: opts.seed ?? DEFAULT_REUSE.seed,
@@ -287,10 +292,14 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
   const kernelRate = kernelRetentionRate(keep, ctx.maskedKernels);
 
   seedGlobalRandom(settings.seed); // dropout in fine-tuning draws from Math.random
-  const { model, mixedModule } = buildSubtaskModel(spec, ctx.trained, keep, classes.length, settings.seed);
+  const subtaskTrain = selectClasses(ctx.train, classes);
+  const { train, validation } = splitValidation(subtaskTrain, settings.validationFraction, settings.seed);
+  const { model, mixedModule } = buildSubtaskModel(spec, ctx.trained, keep, classes, {
+    seed: settings.seed,
+    headInit: settings.headInit,
+    meanMasks: meanMasks(ctx.trained, train),
+  });
   try {
-    const subtaskTrain = selectClasses(ctx.train, classes);
-    const { train, validation } = splitValidation(subtaskTrain, settings.validationFraction, settings.seed);
     const test = selectClasses(ctx.test, classes);
     const restricted = restrictedAccuracy(mixedModule, test, classes);
     const before = evaluate(model, test).accuracy;

@@ -7,11 +7,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mwtObjective, type ObjectiveConfig } from '../losses/objective.js';
+import { maskGeneratorVariables, scaleGradients } from './mask_learning_rate.js';
+
+/** The objective's settings and how the update treats its parameter groups. */
+export interface StepConfig extends ObjectiveConfig {
+  /** The mask generators' learning rate as a multiple of the model's (default 1). */
+  maskLrFactor?: number;
+}
 
 export type TrainStep = (x: tf.Tensor4D, y: tf.Tensor1D) => tf.Tensor1D;
 
-export function makeTrainStep(model: LayersModel, optimizer: tf.Optimizer, config: ObjectiveConfig): TrainStep {
+export function makeTrainStep(model: LayersModel, optimizer: tf.Optimizer, config: StepConfig): TrainStep {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const generators = maskGeneratorVariables(model);
   return (x, y) => {
     let stats: tf.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
@@ -19,6 +27,7 @@ export function makeTrainStep(model: LayersModel, optimizer: tf.Optimizer, confi
       stats = objective.stats;
       return objective.loss;
     }, vars);
+    scaleGradients(grads, generators, config.maskLrFactor ?? 1);
     optimizer.applyGradients(grads);
     tf.dispose(grads);
     value.dispose();

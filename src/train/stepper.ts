@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { ObjectiveConfig } from '../losses/objective.js';
+import type { StepConfig } from './step.js';
 import { makeTrainStep } from './step.js';
 import { DataParallelTrainer } from './parallel/data_parallel_trainer.js';
 import type { ModelSetup } from './parallel/protocol.js';
@@ -18,13 +18,8 @@ export interface Stepper {
 }
 
 /** The step on this thread: makeTrainStep on the batch as one tensor. */
-export function localStepper(
-  model: LayersModel,
-  optimizer: tf.Optimizer,
-  objective: ObjectiveConfig,
-  inputShape: readonly number[],
-): Stepper {
-  const trainStep = makeTrainStep(model, optimizer, objective);
+export function localStepper(model: LayersModel, optimizer: tf.Optimizer, config: StepConfig, inputShape: readonly number[]): Stepper {
+  const trainStep = makeTrainStep(model, optimizer, config);
   const sampleSize = inputShape.reduce((a, b) => a * b, 1);
   return {
     step: (x, y, n) =>
@@ -39,7 +34,7 @@ export function localStepper(
 }
 
 export interface StepperOptions {
-  objective: ObjectiveConfig;
+  step: StepConfig;
   /** The zoo model being trained: a data-parallel worker builds its own copy from it. */
   model: ModelSetup;
   /** Data-parallel replicas (main thread + workers, one core each); 1 = this thread only. */
@@ -55,12 +50,12 @@ export interface StepperOptions {
  * replicas starting from the model's and optimizer's current state (a resumed run's).
  */
 export async function createStepper(model: LayersModel, optimizer: tf.Optimizer, opts: StepperOptions): Promise<Stepper> {
-  if (opts.replicas <= 1) return localStepper(model, optimizer, opts.objective, opts.model.inputShape);
+  if (opts.replicas <= 1) return localStepper(model, optimizer, opts.step, opts.model.inputShape);
   return DataParallelTrainer.create(model, optimizer, {
     replicas: opts.replicas,
     model: opts.model,
     optimizer: { momentum: opts.momentum, nesterov: true },
-    step: opts.objective,
+    step: opts.step,
     maxBatchSize: opts.maxBatchSize,
   });
 }

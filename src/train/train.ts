@@ -172,7 +172,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
     // Replicas start from the (possibly resumed) model and optimizer state.
     stepper = await createStepper(model, optimizer, {
-      objective: { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta },
+      step: { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta, maskLrFactor: opts.maskLrFactor },
       model: { ...spec, form: modular ? 'modular' : 'standard' },
       replicas: workers,
       momentum: opts.momentum,
@@ -316,7 +316,8 @@ const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>([
  * differs from run.json's (the resolved settings of the run's start) is refused, naming it.
  */
 function checkResumeSettings(opts: TrainOptions): void {
-  const saved = readRunInfo(opts.out).options as Partial<TrainOptions>;
+  // Runs started before --mask-lr-factor existed trained their generators at the model's rate.
+  const saved = { maskLrFactor: 1, ...(readRunInfo(opts.out).options as Partial<TrainOptions>) };
   for (const key of Object.keys(opts) as (keyof TrainOptions)[]) {
     if (CHANGEABLE_ON_RESUME.has(key) || isDeepStrictEqual(saved[key], opts[key])) continue;
     const value = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));

@@ -16,7 +16,8 @@ const SPEC = {
   width: 0.125,
   form: 'modular' as const,
 };
-const STEP = { numClasses: 10, alpha: 0.5, beta: 1.5 };
+// maskLrFactor 2: the replicas scale the generators' summed gradients as the local step does.
+const STEP = { numClasses: 10, alpha: 0.5, beta: 1.5, maskLrFactor: 2 };
 const BATCH = 8;
 
 function batchArrays(step: number) {

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { ObjectiveConfig } from '../../losses/objective.js';
+import type { StepConfig } from '../step.js';
 import { createChannelBuffers, ReplicaAbortedError, ReplicaChannel } from './replica_channel.js';
 import { makeReplicaStep, replicaRows, type ReplicaStep } from './replica_step.js';
 import { installFusedBatchNorm } from '../../engine/index.js';
@@ -41,7 +41,7 @@ export interface DataParallelOptions {
   model: ModelSetup;
   /** The main optimizer's settings (momentum SGD, as the training loop uses). */
   optimizer: { momentum: number; nesterov: boolean };
-  step: ObjectiveConfig;
+  step: StepConfig;
   /** Largest batch step() will get. */
   maxBatchSize: number;
 }

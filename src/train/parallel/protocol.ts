@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { ObjectiveConfig } from '../../losses/objective.js';
+import type { StepConfig } from '../step.js';
 import type { ChannelBuffers } from './replica_channel.js';
 
 export interface ModelSetup {
@@ -35,7 +35,7 @@ export interface ReplicaSetup {
   backend: 'wasm' | 'cpu';
   model: ModelSetup;
   optimizer: OptimizerSetup;
-  step: ObjectiveConfig;
+  step: StepConfig;
   channel: ChannelBuffers;
   batch: BatchBufferSpec;
 }

@@ -12,7 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { mwtObjective, type ObjectiveConfig, type WholeBatch } from '../../losses/objective.js';
+import { mwtObjective, type WholeBatch } from '../../losses/objective.js';
+import type { StepConfig } from '../step.js';
+import { maskGeneratorVariables, scaleGradients } from '../mask_learning_rate.js';
 import { setCrossReplicaSum } from '../../engine/index.js';
 import type { ReplicaChannel } from './replica_channel.js';
 
@@ -48,13 +50,9 @@ function gatherMasks(masks: tf.Tensor2D[], channel: ReplicaChannel, rowsPerRank:
 
 export type ReplicaStep = (x: tf.Tensor4D, yLocal: tf.Tensor1D, yAll: tf.Tensor1D) => tf.Tensor1D;
 
-export function makeReplicaStep(
-  model: LayersModel,
-  optimizer: tf.Optimizer,
-  config: ObjectiveConfig,
-  channel: ReplicaChannel,
-): ReplicaStep {
+export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, config: StepConfig, channel: ReplicaChannel): ReplicaStep {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const generators = maskGeneratorVariables(model);
   const sizes = vars.map((v) => v.size);
   const gradientLength = sizes.reduce((a, b) => a + b, 0);
   return (x, yLocal, yAll) => {
@@ -85,6 +83,7 @@ export function makeReplicaStep(
         summed[v.name] = tf.tensor(flat.subarray(offset, offset + sizes[i]!), v.shape);
         offset += sizes[i]!;
       });
+      scaleGradients(summed, generators, config.maskLrFactor ?? 1);
       optimizer.applyGradients(summed);
       tf.dispose(summed);
       const s = stats!.dataSync().slice() as Float32Array;

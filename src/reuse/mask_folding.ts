@@ -1,0 +1,64 @@
+/**
+ * Folding the masks a sub-task's samples receive into the pruned network's batch norm.
+ *
+ * In the modular model every kept kernel's BN output is multiplied by its mask value m (in [0,1),
+ * per sample). A pruned network has no generators, so without a correction each kept kernel
+ * fires 1/m times stronger than in training (tanh(1) = 0.76 at the start of training, often far
+ * less later), and the error compounds layer after layer: the mixed module's restricted accuracy
+ * collapses, and fine-tuning has to repair the scale before it can learn the sub-task.
+ *
+ * High cohesion means that samples of a class get nearly the same mask, so the mean mask over the
+ * sub-task's training samples is a good constant stand-in. Since BN(x) * m = (x_hat * gamma + beta)
+ * * m, multiplying gamma and beta by the kernel's mean mask reproduces it exactly, at no cost at
+ * inference time. The mean is taken over the training samples of the target classes only (no
+ * test data), in eval mode, as modularizing does.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { KeepSpec } from '../../models/builder.js';
+import { BatchIterator } from '../data/batches.js';
+import type { Dataset } from '../data/dataset.js';
+import { maskedLayersOf } from '../modularize/sample_masks.js';
+
+/** Mean mask value of every kernel, by masked conv name (full-model kernel numbering). */
+export type MeanMasks = Record<string, Float32Array>;
+
+/** One inference pass of the modular model over `ds`: each kernel's mask value averaged over the samples. */
+export function meanMasks(modular: LayersModel, ds: Dataset, batchSize = 256): MeanMasks {
+  const layers = maskedLayersOf(modular);
+  if (ds.count === 0) throw new Error('mean masks: the dataset is empty');
+  const sums = tf.tidy(() => layers.map((l) => tf.zeros([l.kernels])));
+  for (const batch of new BatchIterator(ds, { batchSize, shuffle: false }).epoch(0)) {
+    const next = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
+      const outputs = modular.predict(x, { batchSize: batch.size }) as tf.Tensor[];
+      return sums.map((s, i) => tf.add(s, tf.sum(outputs[i + 1]!, 0)));
+    });
+    tf.dispose(sums);
+    sums.splice(0, sums.length, ...next);
+  }
+  const result: MeanMasks = {};
+  layers.forEach((l, i) => {
+    const sum = sums[i]!.dataSync() as Float32Array;
+    result[l.name] = Float32Array.from(sum, (v) => v / ds.count);
+  });
+  tf.dispose(sums);
+  return result;
+}
+
+/**
+ * Multiplies, in place, the gamma and beta of each masked conv's BN in `pruned` by the mean mask
+ * of the kernels it kept (`keep`, ascending full-model indices, as the pruned build orders them).
+ */
+export function foldMeanMasks(pruned: LayersModel, keep: KeepSpec, means: MeanMasks): void {
+  for (const [conv, kept] of Object.entries(keep)) {
+    const mean = means[conv];
+    if (mean == null) throw new Error(`fold masks: no mean mask for masked layer '${conv}'`);
+    const bn = pruned.getLayer(`${conv}_bn`);
+    tf.tidy(() => {
+      const scale = tf.tensor1d(kept.map((k) => mean[k]!));
+      // gamma and beta only: the moving statistics describe the conv output before the mask.
+      for (const w of bn.weights.filter((v) => /\/(gamma|beta)(_\d+)?$/.test(v.name))) w.write(tf.mul(w.read(), scale));
+    });
+  }
+}
