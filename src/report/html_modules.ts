@@ -120,7 +120,7 @@ ${
 
 const RULES: Record<string, string> = {
   calibrated:
-    "a scale and an offset for the module's score, fitted on the weak run's training data, make it class K's logit (MODA-like calibration)",
+    "a scale and an offset for the module's score, fitted on the weak run's training data, make it the replaced class's logit (MODA-like calibration)",
   cnnsplitter:
     "the module's score, min-max normalised on the weak run's training data, joins the weak model's softmax (CNNSplitter's rule)",
 };
