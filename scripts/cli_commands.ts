@@ -35,7 +35,9 @@ const report: AddCommand = (program, common) =>
     addOptions(
       program
         .command('report')
-        .description('write a self-contained HTML report (RUN/report.html): curves, kernels per class and layer, sweeps, reuse'),
+        .description(
+          'write a self-contained HTML report (RUN/report.html): curves, kernels per class and layer, sweeps, module cards, reuse, replace, compose, a repository',
+        ),
       reportOptionsSchema.shape,
     ),
   ).action(async (o) => {

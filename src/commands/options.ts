@@ -88,6 +88,15 @@ export const experimentReuseOptionsSchema = z.object({
 // --- mwt report
 
 const collect = (value: string, previous: unknown) => [...((previous as string[] | undefined) ?? []), value];
+/** As `collect`, a comma-separated value giving several paths. */
+const collectList = (value: string, previous: unknown) => [
+  ...((previous as string[] | undefined) ?? []),
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+];
+const paths = z.union([z.string().min(1), z.array(z.string().min(1))]).optional();
 
 export const reportOptionsSchema = z.object({
   /** Run directory written by `mwt train` (modular run, usually). */
@@ -100,6 +109,12 @@ export const reportOptionsSchema = z.object({
     arg: '<path>',
     parse: () => collect,
   }),
+  /** Outputs of `mwt replace`: directories holding summary.json, or the file. */
+  replace: option(paths, { help: 'mwt replace output directory (repeatable, or comma-separated)', arg: '<dir>', parse: () => collectList }),
+  /** Outputs of `mwt compose`: directories holding summary.json, or the file. */
+  compose: option(paths, { help: 'mwt compose output directory (repeatable, or comma-separated)', arg: '<dir>', parse: () => collectList }),
+  /** A module repository whose modules the report lists (no default: listed only when given). */
+  repo: option(z.string().min(1, 'expected a directory').optional(), { help: 'module repository to list (mwt modules add)', arg: '<dir>' }),
   /** Output file (default RUN/report.html); an existing directory gets report.html inside. */
   out: option(z.string().min(1).optional(), { help: 'output file (default RUN/report.html)', arg: '<file>' }),
 });

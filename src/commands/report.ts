@@ -1,8 +1,9 @@
 /**
- * `mwt report --run DIR [--standard-run DIR] [--reuse PATH...] [--out FILE]`: writes a
- * self-contained HTML page (charts inline, viewable offline) about a training run, its modules
- * and any reuse results. Missing inputs leave their section out with a note; only a missing
- * run directory is an error.
+ * `mwt report --run DIR [--standard-run DIR] [--reuse PATH...] [--replace DIR...] [--compose DIR...]
+ * [--repo DIR] [--out FILE]`: writes a self-contained HTML page (charts inline, viewable offline)
+ * about a training run, its modules and their cards, and any reuse, replace and compose results
+ * and a module repository. What the run lacks leaves its section out with a note; a path given
+ * on the command line that is missing or unreadable is an error naming its option.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import type { Logger } from '../log/logger.js';
 import { parseOptions, UsageError } from '../errors.js';
 import { checkWritableFile } from '../io/writable.js';
 import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';
+import { readComposeOutput, readReplaceOutput, readRepository } from '../report/data.js';
 
 import { reportOptionsSchema } from './options.js';
 export { reportOptionsSchema } from './options.js';
@@ -24,18 +26,31 @@ function requireDir(option: string, dir: string): void {
     throw new UsageError(`${option}: ${dir} is not a directory (expected a run directory written by mwt train)`);
 }
 
+const asList = (v: string | string[] | undefined): string[] => (v == null ? [] : Array.isArray(v) ? v : [v]);
+
+function refuse(option: string, problem: string | undefined): void {
+  if (problem != null) throw new UsageError(`${option}: ${problem}`);
+}
+
 export async function reportCommand(input: ReportOptionsInput, log: Logger): Promise<WrittenReport> {
   const opts = parseOptions(reportOptionsSchema, input);
   requireDir('--run', opts.run);
   if (opts.standardRun) requireDir('--standard-run', opts.standardRun);
-  const reuse = opts.reuse == null ? [] : Array.isArray(opts.reuse) ? opts.reuse : [opts.reuse];
+  const reuse = asList(opts.reuse);
   for (const p of reuse)
     if (!fs.existsSync(p)) throw new UsageError(`--reuse: ${p} does not exist (expected a reuse directory or JSON file)`);
+  // Replace and compose outputs and the repository are read here once, so a wrong path or file
+  // is refused before any work, naming the option and the file.
+  const replace = asList(opts.replace);
+  for (const p of replace) refuse('--replace', readReplaceOutput(p).problem);
+  const compose = asList(opts.compose);
+  for (const p of compose) refuse('--compose', readComposeOutput(p).problem);
+  if (opts.repo != null) refuse('--repo', readRepository(opts.repo).problem);
   let out = opts.out;
   if (out && fs.existsSync(out) && fs.statSync(out).isDirectory()) out = path.join(out, REPORT_FILE);
   checkWritableFile(out ?? path.join(opts.run, REPORT_FILE), opts.out ? '--out' : '--run');
 
-  const written = writeReport({ run: opts.run, standardRun: opts.standardRun, reuse, out });
+  const written = writeReport({ run: opts.run, standardRun: opts.standardRun, reuse, replace, compose, repo: opts.repo, out });
   for (const text of Object.values(written.data.notes)) log.info(`report: ${text}`);
   log.info(`report: ${written.charts} charts, written to ${written.file}`);
   return written;

@@ -1,7 +1,7 @@
 /**
  * The files mwt writes and reads back, declared once: run.json, metrics.jsonl (one epoch per
  * line), a checkpoint's state.json and the run's checkpoint.json pointer, modules.json, and the
- * summary.json of train and reuse (modularize's summary is modules.json). Writers, library
+ * summary.json of train, reuse, replace and compose (modularize's summary is modules.json). Writers, library
  * readers and the report page (src/report/data.ts) all go through these schemas.
  *
  * Each file carries `formatVersion` (each line of metrics.jsonl too). A file without one was
@@ -169,6 +169,73 @@ export const reuseSummarySchema = z.looseObject({
   seconds: z.number().optional(),
 });
 export const REUSE_SUMMARY_FORMAT = format('reuse summary (written by mwt reuse)', 1, reuseSummarySchema);
+
+// --- summary.json of mwt replace (src/modules/replace.ts ReplaceSummary)
+
+/** One-vs-rest quality of one class (src/modules/class_metrics.ts ClassQuality). */
+export const classQualitySchema = z.looseObject({
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  support: z.number(),
+  predicted: z.number(),
+});
+const ruleResultSchema = z.looseObject({ accuracy: z.number(), classK: classQualitySchema });
+export const replaceSummarySchema = z.looseObject({
+  formatVersion,
+  run: z.string(),
+  module: z.string(),
+  moduleSource: z.string(),
+  dataset: z.string(),
+  classIndex: z.number(),
+  className: z.string(),
+  /** The rule saved in the patched model; `after` has every rule's measurement. */
+  rule: z.string(),
+  testSamples: z.number(),
+  fitSamples: z.number(),
+  before: ruleResultSchema,
+  after: z.record(z.string(), ruleResultSchema),
+  constants: z.looseObject({ scoreMin: z.number(), scoreMax: z.number(), scale: z.number(), offset: z.number() }),
+  reloaded: z.looseObject({ agreement: z.number(), samples: z.number() }),
+  seconds: z.number(),
+});
+export const REPLACE_SUMMARY_FORMAT = format('replace summary (written by mwt replace)', 1, replaceSummarySchema);
+
+// --- summary.json of mwt compose (src/modules/compose.ts ComposeSummary)
+
+export const composeSummarySchema = z.looseObject({
+  formatVersion,
+  dataset: z.string(),
+  /** The chosen module per class. */
+  classes: z
+    .array(z.looseObject({ index: z.number(), name: z.string(), module: z.string(), source: z.string(), validationF1: z.number() }))
+    .min(1),
+  candidates: z.number(),
+  calibrated: z.boolean(),
+  testSamples: z.number(),
+  accuracy: z.number(),
+  uncalibratedAccuracy: z.number(),
+  perClass: z.array(classQualitySchema.extend({ class: z.number() })),
+  calibration: z
+    .looseObject({
+      scale: z.array(z.number()),
+      offset: z.array(z.number()),
+      lossBefore: z.number(),
+      lossAfter: z.number(),
+      samples: z.number(),
+    })
+    .optional(),
+  /** Each source run's whole model restricted to the same classes (null: run not found). */
+  sources: z.array(
+    z.looseObject({ run: z.string(), model: z.string(), width: z.number(), seed: nullableNumber, restrictedAccuracy: nullableNumber }),
+  ),
+  versusBestSource: nullableNumber,
+  flops: z.number(),
+  parameters: z.number(),
+  reloaded: z.looseObject({ agreement: z.number(), samples: z.number() }),
+  seconds: z.number(),
+});
+export const COMPOSE_SUMMARY_FORMAT = format('compose summary (written by mwt compose)', 1, composeSummarySchema);
 
 // --- reading and writing
 

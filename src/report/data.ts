@@ -1,6 +1,7 @@
 /**
- * Everything the report page shows, read from a run directory (and optional standard run and
- * reuse results) into one plain object that is embedded in the page as JSON.
+ * Everything the report page shows, read from a run directory (and optional standard run, reuse,
+ * replace and compose results and a module repository) into one plain object that is embedded in
+ * the page as JSON.
  *
  * Reading never throws for a missing or malformed file: the section that needed it is left
  * null and a one-line note says why, so a half-finished run still gets a report.
@@ -11,8 +12,10 @@ import { z } from 'zod';
 import { RUN_FILE, MODEL_DIR } from '../train/run_info.js';
 import {
   checkFormat,
+  COMPOSE_SUMMARY_FORMAT,
   EPOCH_METRICS_FORMAT,
   MODULES_FORMAT,
+  REPLACE_SUMMARY_FORMAT,
   REUSE_SUMMARY_FORMAT,
   RUN_INFO_FORMAT,
   TRAIN_SUMMARY_FORMAT,
@@ -21,10 +24,14 @@ import {
   reuseSummarySchema,
   runInfoSchema,
   trainSummarySchema,
+  composeSummarySchema,
+  replaceSummarySchema,
   type Format,
   FormatError,
   readLines,
 } from '../io/formats.js';
+import { CARD_FILE, moduleCardSchema, type ModuleCard } from '../modules/card.js';
+import { INDEX_FILE, listRepository, type ListedModule } from '../modules/repository.js';
 
 // --- the files we read: their schemas are src/io/formats.ts (loose: unknown extra keys are
 // kept, so the embedded copy equals the file)
@@ -34,6 +41,10 @@ export type TrainSummaryFile = z.infer<typeof trainSummarySchema>;
 export type RunInfoFile = z.infer<typeof runInfoSchema>;
 export type ModulesFile = z.infer<typeof modulesFileSchema>;
 export type PageReuseSummary = z.infer<typeof reuseSummarySchema>;
+export type ReplaceSummaryFile = z.infer<typeof replaceSummarySchema>;
+export type ComposeSummaryFile = z.infer<typeof composeSummarySchema>;
+/** card.json beside a module or sub-task model (src/modules/card.ts, its one schema). */
+const CARD_FORMAT: Format<typeof moduleCardSchema> = { what: 'module card', version: 1, schema: moduleCardSchema };
 
 /** sweep.json (an array, so without a formatVersion of its own): one point per threshold. */
 export const sweepPointSchema = z.looseObject({
@@ -79,9 +90,34 @@ export interface ReuseEntry {
   summary: PageReuseSummary | null;
   /** Contents of a reuse.json experiment table (any JSON), shown as tables. */
   experiments: unknown;
+  /** The sub-task model's card.json, when the entry is a directory holding one. */
+  card: ModuleCard | null;
 }
 
-export type SectionName = 'summary' | 'curves' | 'standard' | 'modules' | 'heatmap' | 'sweep' | 'reuse';
+/** A module's card, with the directory it was read from. */
+export interface CardEntry {
+  dir: string;
+  card: ModuleCard;
+}
+
+/** The summary.json of an `mwt replace` or `mwt compose` output. */
+export interface OutputEntry<T> {
+  /** Directory or file name, shown as the entry's title. */
+  name: string;
+  path: string;
+  summary: T;
+}
+export type ReplaceEntry = OutputEntry<ReplaceSummaryFile>;
+export type ComposeEntry = OutputEntry<ComposeSummaryFile>;
+
+/** The modules of a module repository, as `mwt modules list` shows them (each checked against its id). */
+export interface RepositoryListing {
+  dir: string;
+  modules: ListedModule[];
+}
+
+export type SectionName =
+  'summary' | 'curves' | 'standard' | 'modules' | 'heatmap' | 'sweep' | 'cards' | 'reuse' | 'replace' | 'compose' | 'repository';
 
 export interface ReportData {
   generatedAt: string;
@@ -99,7 +135,13 @@ export interface ReportData {
   heatmap: KernelHeatmap | null;
   overlap: ModuleOverlap | null;
   sweep: SweepPoint[] | null;
+  /** The cards of RUN/modules/<module>/card.json, by class. */
+  moduleCards: CardEntry[];
   reuse: ReuseEntry[];
+  replace: ReplaceEntry[];
+  compose: ComposeEntry[];
+  /** The module repository given with --repo, else null. */
+  repository: RepositoryListing | null;
   /** Why a section is missing or partial, by section. */
   notes: Partial<Record<SectionName, string>>;
 }
@@ -109,6 +151,11 @@ export interface CollectOptions {
   standardRun?: string;
   /** Extra reuse results: directories (summary.json / reuse.json inside) or JSON files. */
   reuse?: string[];
+  /** Outputs of `mwt replace` / `mwt compose`: directories (summary.json inside) or their summary.json. */
+  replace?: string[];
+  compose?: string[];
+  /** A module repository to list. */
+  repo?: string;
 }
 
 // --- reading helpers
@@ -250,15 +297,77 @@ function readReuseEntry(target: string): ReuseEntry | { problem: string } {
     if (!summary?.value && experiments?.value == null) {
       return { problem: summary?.problem ?? experiments?.problem ?? `${target}: no summary.json or reuse.json` };
     }
-    return { name, path: target, summary: summary?.value ?? null, experiments: experiments?.value ?? null };
+    const card = fs.existsSync(path.join(target, CARD_FILE))
+      ? readJsonFile(path.join(target, CARD_FILE), CARD_FORMAT, 'module card')
+      : null;
+    if (card?.problem) return { problem: card.problem };
+    return { name, path: target, summary: summary?.value ?? null, experiments: experiments?.value ?? null, card: card?.value ?? null };
   }
   // A single JSON file: a reuse summary if it has that shape, otherwise an experiment table.
   const any = readJsonFile(target, z.unknown(), 'JSON file');
   if (any.value == null) return { problem: any.problem ?? `${target} is empty` };
   const asSummary = checkFormat(REUSE_SUMMARY_FORMAT, any.value);
   return asSummary.problem == null
-    ? { name, path: target, summary: asSummary.value, experiments: null }
-    : { name, path: target, summary: null, experiments: any.value };
+    ? { name, path: target, summary: asSummary.value, experiments: null, card: null }
+    : { name, path: target, summary: null, experiments: any.value, card: null };
+}
+
+/**
+ * The summary of one `mwt replace` / `mwt compose` output: a directory holding summary.json, or
+ * the file itself. The problem names the missing or malformed file.
+ */
+function readOutputSummary<S extends z.ZodType>(target: string, fmt: Format<S>, command: string): Read<OutputEntry<z.output<S>>> {
+  if (!fs.existsSync(target)) return { value: null, problem: `${target} does not exist (expected an output directory of ${command})` };
+  const isDir = fs.statSync(target).isDirectory();
+  const file = isDir ? path.join(target, 'summary.json') : target;
+  if (isDir && !fs.existsSync(file)) return { value: null, problem: `${file} not found (expected an output directory of ${command})` };
+  const read = readJsonFile(file, fmt, fmt.what);
+  return read.problem != null ? read : { value: { name: path.basename(target), path: target, summary: read.value } };
+}
+
+export const readReplaceOutput = (target: string): Read<ReplaceEntry> => readOutputSummary(target, REPLACE_SUMMARY_FORMAT, 'mwt replace');
+export const readComposeOutput = (target: string): Read<ComposeEntry> => readOutputSummary(target, COMPOSE_SUMMARY_FORMAT, 'mwt compose');
+
+/** A module repository's modules (listRepository: index order, each checked against its id). */
+export function readRepository(dir: string): Read<RepositoryListing> {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return { value: null, problem: `directory ${dir} does not exist` };
+  const index = path.join(dir, INDEX_FILE);
+  if (!fs.existsSync(index))
+    return { value: null, problem: `${index} not found (expected a module repository written by mwt modules add)` };
+  try {
+    return { value: { dir, modules: listRepository(dir) } };
+  } catch (e) {
+    return { value: null, problem: (e as Error).message };
+  }
+}
+
+/** RUN/modules/<module>/card.json, by class (then directory); unreadable cards are problems. */
+export function readModuleCards(modulesDir: string): { cards: CardEntry[]; problems: string[] } {
+  const cards: CardEntry[] = [];
+  const problems: string[] = [];
+  if (!fs.existsSync(modulesDir)) return { cards, problems };
+  for (const e of fs.readdirSync(modulesDir, { withFileTypes: true })) {
+    const file = path.join(modulesDir, e.name, CARD_FILE);
+    if (!e.isDirectory() || !fs.existsSync(file)) continue;
+    const read = readJsonFile(file, CARD_FORMAT, 'module card');
+    if (read.problem != null) problems.push(read.problem);
+    else cards.push({ dir: path.join(modulesDir, e.name), card: read.value });
+  }
+  const first = (c: CardEntry) => c.card.classes[0]!.index;
+  cards.sort((a, b) => first(a) - first(b) || a.dir.localeCompare(b.dir));
+  return { cards, problems };
+}
+
+/** Reads each target; the problems joined into one note. */
+function readAll<T>(targets: string[], read: (t: string) => Read<T>): { values: T[]; note?: string } {
+  const values: T[] = [];
+  const problems: string[] = [];
+  for (const t of targets) {
+    const r = read(t);
+    if (r.problem != null) problems.push(r.problem);
+    else values.push(r.value);
+  }
+  return problems.length ? { values, note: `Skipped: ${problems.join('; ')}.` } : { values };
 }
 
 /** RUN/reuse* directories, then RUN/reuse.json, then the explicitly given paths (no duplicates). */
@@ -311,6 +420,11 @@ export function collectReportData(opts: CollectOptions): ReportData {
     notes.modules = `No modules yet: ${modulesRead.problem} (run mwt modularize).`;
   }
 
+  const cards = readModuleCards(path.join(runDir, 'modules'));
+  if (cards.problems.length) notes.cards = `Skipped: ${cards.problems.join('; ')}.`;
+  else if (cards.cards.length === 0 && modulesRead.value)
+    notes.cards = `No module cards: no card.json in the module directories of ${path.join(runDir, 'modules')} (modularized before mwt wrote cards; run mwt modularize again).`;
+
   const sweep = readJsonFile(path.join(runDir, 'modules', 'sweep.json'), sweepFileSchema, 'threshold sweep');
   if (sweep.problem) notes.sweep = `No threshold sweep: ${sweep.problem}.`;
 
@@ -323,6 +437,17 @@ export function collectReportData(opts: CollectOptions): ReportData {
   }
   if (reuseProblems.length) notes.reuse = `Skipped: ${reuseProblems.join('; ')}.`;
   else if (reuse.length === 0) notes.reuse = 'No reuse results (no RUN/reuse*/summary.json and no --reuse given).';
+
+  const replace = readAll(opts.replace ?? [], readReplaceOutput);
+  if (replace.note) notes.replace = replace.note;
+  const compose = readAll(opts.compose ?? [], readComposeOutput);
+  if (compose.note) notes.compose = compose.note;
+  let repository: RepositoryListing | null = null;
+  if (opts.repo != null) {
+    const read = readRepository(opts.repo);
+    repository = read.value;
+    if (read.problem != null) notes.repository = `No repository listing: ${read.problem}.`;
+  }
 
   return {
     generatedAt: new Date().toISOString(),
@@ -338,7 +463,11 @@ export function collectReportData(opts: CollectOptions): ReportData {
     heatmap,
     overlap,
     sweep: sweep.value,
+    moduleCards: cards.cards,
     reuse,
+    replace: replace.values,
+    compose: compose.values,
+    repository,
     notes,
   };
 }

@@ -8,29 +8,12 @@
  */
 import { escapeHtml as esc, inlineScriptSource, jsonForScript } from './escape.js';
 import { PAGE_SCRIPT } from './page_script.js';
-import type { EpochPoint, KernelHeatmap, ModuleOverlap, ReportData, ReuseEntry, SectionName } from './data.js';
+import type { EpochPoint, KernelHeatmap, ModuleOverlap, ReportData, ReuseEntry } from './data.js';
 import { STYLE } from './style.js';
+import { cardsSection, composeSection, replaceSection, repositorySection } from './html_modules.js';
+import { bigNumber, DASH, isNum, ms, note, num, pct, secs } from './format.js';
 
-// --- number formatting (null/undefined shows as an en dash)
-
-const DASH = '\u2013';
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-export const pct = (x: unknown, digits = 2) => (isNum(x) ? `${(x * 100).toFixed(digits)}%` : DASH);
-export const num = (x: unknown, digits = 4) => (isNum(x) ? (Number.isInteger(x) ? x.toLocaleString('en') : x.toFixed(digits)) : DASH);
-const secs = (x: unknown) => (isNum(x) ? `${x.toFixed(1)} s` : DASH);
-const ms = (x: unknown) => (isNum(x) ? `${x.toFixed(2)} ms` : DASH);
-function bigNumber(x: unknown): string {
-  if (!isNum(x)) return DASH;
-  if (Math.abs(x) >= 1e9) return `${(x / 1e9).toFixed(2)} G`;
-  if (Math.abs(x) >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
-  if (Math.abs(x) >= 1e4) return `${(x / 1e3).toFixed(1)} k`;
-  return num(x);
-}
-
-function note(data: ReportData, section: SectionName): string {
-  const text = data.notes[section];
-  return text ? `<p class="note">${esc(text)}</p>` : '';
-}
+export { pct, num } from './format.js';
 
 function chartCard(id: string, kind: string, key: string, title: string, caption: string, label: string): string {
   return `<figure class="card">
@@ -436,8 +419,12 @@ ${aboutSection()}
 ${summarySection(data)}
 ${curvesSection(data)}
 ${modulesSection(data)}
+${cardsSection(data)}
 ${sweepSection(data)}
 ${reuseSection(data)}
+${replaceSection(data)}
+${composeSection(data)}
+${repositorySection(data)}
 </main>
 <footer>Written by <code>mwt report</code>. Charts drawn with Chart.js (MIT licence), included in this file, so the page works offline.</footer>
 <script type="application/json" id="mwt-data">${jsonForScript(data)}</script>

@@ -1,11 +1,25 @@
 export { writeReport, REPORT_FILE, type WrittenReport } from './report.js';
-export { collectReportData, buildKernelHeatmap, moduleOverlap, convFiltersFromModelJson, readMetricsFile } from './data.js';
+export {
+  collectReportData,
+  buildKernelHeatmap,
+  moduleOverlap,
+  convFiltersFromModelJson,
+  readMetricsFile,
+  readModuleCards,
+  readReplaceOutput,
+  readComposeOutput,
+  readRepository,
+} from './data.js';
 export type {
   ReportData,
   CollectOptions,
   KernelHeatmap,
   ModuleOverlap,
   ReuseEntry,
+  CardEntry,
+  ReplaceEntry,
+  ComposeEntry,
+  RepositoryListing,
   PageReuseSummary,
   ModulesFile,
   SweepPoint,

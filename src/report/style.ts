@@ -26,6 +26,10 @@ table.kv th { text-align: left; font-weight: 600; padding: 3px 16px 3px 0; color
 table.kv td { padding: 3px 0; }
 table.numbers th, table.numbers td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; }
 table.numbers tr.chosen td { font-weight: 700; background: #ddf4ff; }
+table.numbers caption { text-align: left; color: var(--muted); font-size: 12px; padding-bottom: 4px; }
+table.numbers tbody th { text-align: left; font-weight: 600; }
+table.numbers tr.corrupt td { color: #82071e; background: #ffebe9; }
+article.replace, article.compose { margin-top: 12px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 16px; margin-top: 12px; }
 .grid.two { grid-template-columns: minmax(360px, 2fr) minmax(260px, 1fr); }
 .grid.halves { grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeCard, type CardFields, type ModuleCard } from '../../src/modules/card.js';
 
 export const CLASS_NAMES = ['top', 'trouser', '<b>&"bag"</b>'];
 
@@ -251,8 +252,158 @@ const writeJson = (file: string, value: unknown) => {
 };
 const writeJsonl = (file: string, lines: unknown[]) => fs.writeFileSync(file, lines.map((l) => JSON.stringify(l) + '\n').join(''));
 
-/** Writes a modular run (with modules, sweep, reuse) and a standard run under `root`. */
-export function writeFakeRuns(root: string): { run: string; standardRun: string } {
+// --- module cards (issue 13): hand-written numbers; the ids are the real hashes of small fake files
+
+const quality = (cls: number, name: string, precision: number, recall: number, support: number) => ({
+  class: cls,
+  name,
+  precision,
+  recall,
+  f1: (2 * precision * recall) / (precision + recall),
+  support,
+  predicted: Math.round((support * recall) / precision),
+});
+
+const cardBase = (kernelsPerLayer: Record<string, number>) => ({
+  model: 'simcnn',
+  width: 0.25,
+  inputShape: [28, 28, 1] as [number, number, number],
+  normalization: { mean: [0.28], std: [0.35] },
+  dataset: 'fashion-mnist',
+  dataDir: 'data/fashion-mnist-sample',
+  sourceClasses: 3,
+  source: { run: '/runs/fake', settings: { seed: 0 }, testAccuracy: 0.81 },
+  threshold: 0.9,
+  kernelsPerLayer,
+  kernelRate: Object.values(kernelsPerLayer).reduce((a, b) => a + b, 0) / 48,
+  versions: { mwt: '0.0.0', tfjsCore: '4.22.0', tfjsLayers: '4.22.0' },
+  created: '2025-01-01T00:00:00.000Z',
+});
+
+export const MODULE_RULE = 'module score > 0, one-vs-rest over all 3 classes';
+export const SCORE_RULE = 'own score head > 0, one-vs-rest, validation images';
+
+/** The three modules' cards: kept kernels as in MODULES, precision/recall per class. */
+export const MODULE_CARD_FIELDS: CardFields[] = [
+  [0, 'top', { conv1: 4, conv2: 8 }, 1_234, 2_500_000, 0.9, 0.8, 0.88],
+  [1, 'trouser', { conv1: 8, conv2: 16 }, 4_321, 3_000_000, 0.95, 0.97, 0.96],
+  [2, CLASS_NAMES[2]!, { conv1: 1, conv2: 1 }, 99, 12_345, 0.5, 0.25, 0.3],
+].map(([cls, name, kernels, parameters, flops, precision, recall, ownF1]) => {
+  const c = cls as number;
+  const n = name as string;
+  return {
+    ...cardBase(kernels as Record<string, number>),
+    kind: 'module' as const,
+    classes: [{ index: c, name: n }],
+    parameters: parameters as number,
+    flops: flops as number,
+    score: {
+      kind: 'one-vs-rest-head' as const,
+      file: 'score_head.json',
+      validation: {
+        split: 'validation' as const,
+        samples: 300,
+        rule: SCORE_RULE,
+        perClass: [{ ...quality(c, n, 0.9, 0.9, 100), f1: ownF1 as number }],
+      },
+    },
+    quality: {
+      split: 'test' as const,
+      samples: 3000,
+      rule: MODULE_RULE,
+      perClass: [quality(c, n, precision as number, recall as number, 1000)],
+    },
+  };
+});
+
+export const SUBTASK_RULE = 'argmax of the sub-task model over its 2 classes, on test samples of those classes';
+/** The card of the reuse sub-task model of classes 0 and 2 (REUSE_SUMMARY). */
+export const SUBTASK_CARD_FIELDS: CardFields = {
+  ...cardBase({ conv1: 5, conv2: 9 }),
+  kind: 'subtask',
+  classes: [
+    { index: 0, name: 'top' },
+    { index: 2, name: CLASS_NAMES[2]! },
+  ],
+  parameters: 50_000,
+  flops: 2_000_000,
+  score: null,
+  quality: {
+    split: 'test',
+    samples: 2000,
+    rule: SUBTASK_RULE,
+    perClass: [quality(0, 'top', 0.98, 0.96, 1000), quality(2, CLASS_NAMES[2]!, 0.96, 0.98, 1000)],
+  },
+};
+
+/** Fake module files (distinct bytes, so distinct ids) and the card over them. */
+function writeModule(dir: string, fields: CardFields, seed: number): ModuleCard {
+  writeJson(path.join(dir, 'model.json'), { fake: seed });
+  fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from([seed, seed + 1, seed + 2]));
+  if (fields.score) writeJson(path.join(dir, 'score_head.json'), { fake: seed });
+  return writeCard(dir, fields);
+}
+
+/** summary.json of `mwt replace`: class 1 of a weak run decided by a module. */
+export const REPLACE_SUMMARY = {
+  run: '/runs/weak',
+  module: 'ab'.repeat(32),
+  moduleSource: 'repository',
+  dataset: 'fashion-mnist',
+  classIndex: 1,
+  className: 'trouser',
+  rule: 'calibrated',
+  testSamples: 3000,
+  fitSamples: 6000,
+  before: { accuracy: 0.8, classK: { precision: 0.7, recall: 0.5, f1: 0.5833, support: 1000, predicted: 714 } },
+  after: {
+    cnnsplitter: { accuracy: 0.83, classK: { precision: 0.8, recall: 0.9, f1: 0.8471, support: 1000, predicted: 1125 } },
+    calibrated: { accuracy: 0.85, classK: { precision: 0.9, recall: 0.85, f1: 0.8743, support: 1000, predicted: 944 } },
+  },
+  constants: { scoreMin: -3, scoreMax: 4, scale: 1.5, offset: -0.5 },
+  reloaded: { agreement: 1, samples: 3000 },
+  seconds: 12.5,
+};
+
+/** summary.json of `mwt compose`: classes 0 and 1 from two runs, calibrated. */
+export const COMPOSE_SUMMARY = {
+  dataset: 'fashion-mnist',
+  classes: [
+    { index: 0, name: 'top', module: 'cd'.repeat(32), source: '/runs/a', validationF1: 0.91 },
+    { index: 1, name: 'trouser', module: 'ef'.repeat(32), source: '/runs/b', validationF1: 0.97 },
+  ],
+  candidates: 3,
+  calibrated: true,
+  testSamples: 2000,
+  accuracy: 0.955,
+  uncalibratedAccuracy: 0.94,
+  perClass: [
+    { class: 0, precision: 0.96, recall: 0.95, f1: 0.955, support: 1000, predicted: 990 },
+    { class: 1, precision: 0.95, recall: 0.96, f1: 0.955, support: 1000, predicted: 1010 },
+  ],
+  calibration: { scale: [1.1, 0.9], offset: [0.1, -0.1], lossBefore: 0.3, lossAfter: 0.2, samples: 400 },
+  sources: [
+    { run: '/runs/a', model: 'simcnn', width: 0.25, seed: 0, restrictedAccuracy: 0.96 },
+    { run: '/runs/b', model: 'simcnn', width: 0.5, seed: 1, restrictedAccuracy: null },
+  ],
+  versusBestSource: -0.005,
+  flops: 4_000_000,
+  parameters: 90_000,
+  reloaded: { agreement: 1, samples: 2000 },
+  seconds: 20,
+};
+
+/**
+ * Writes a modular run (with modules and their cards, sweep, reuse with its sub-task card), a
+ * standard run, and the outputs of mwt replace and mwt compose under `root`.
+ */
+export function writeFakeRuns(root: string): {
+  run: string;
+  standardRun: string;
+  replaceOut: string;
+  composeOut: string;
+  cards: ModuleCard[];
+} {
   const run = path.join(root, 'modular');
   const standardRun = path.join(root, 'standard');
   fs.mkdirSync(run, { recursive: true });
@@ -268,5 +419,11 @@ export function writeFakeRuns(root: string): { run: string; standardRun: string 
   writeJsonl(path.join(standardRun, 'metrics.jsonl'), STANDARD_METRICS);
   writeJson(path.join(standardRun, 'summary.json'), summary(true, STANDARD_METRICS));
   writeJson(path.join(standardRun, 'run.json'), { ...RUN_INFO, standard: true });
-  return { run, standardRun };
+  const cards = MODULE_CARD_FIELDS.map((fields, k) => writeModule(path.join(run, 'modules', `class-${k}`), fields, k));
+  cards.push(writeModule(path.join(run, 'reuse-0-2'), SUBTASK_CARD_FIELDS, 10));
+  const replaceOut = path.join(root, 'replace-1');
+  writeJson(path.join(replaceOut, 'summary.json'), { formatVersion: 1, ...REPLACE_SUMMARY });
+  const composeOut = path.join(root, 'compose-0-1');
+  writeJson(path.join(composeOut, 'summary.json'), { formatVersion: 1, ...COMPOSE_SUMMARY });
+  return { run, standardRun, replaceOut, composeOut, cards };
 }

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { addToRepository } from '../../src/modules/repository.js';
 import { chartIds, tempDir } from './page.js';
 import * as fake from './fake_run.js';
 
@@ -69,16 +70,21 @@ const points = (metrics: Record<string, unknown>[], key: string) => metrics.map(
 
 describe.skipIf(!hasChromium)('report page in headless Chromium', () => {
   const root = tempDir();
-  const { run, standardRun } = fake.writeFakeRuns(root);
+  const { run, standardRun, replaceOut, composeOut } = fake.writeFakeRuns(root);
 
   it('draws every chart with the run numbers and no script error', async () => {
-    const { file } = await reportCommand({ run, standardRun }, silentLogger);
+    // With every section: module cards, replace, compose and a repository (tables, no charts).
+    const repo = path.join(root, 'repo');
+    await addToRepository(repo, run);
+    const { file } = await reportCommand({ run, standardRun, replace: [replaceOut], compose: [composeOut], repo }, silentLogger);
     const html = fs.readFileSync(file, 'utf8');
     const dom = dumpDom(file);
     const body = bodyAttributes(dom);
     expect(body['data-errors']).toBeUndefined();
     expect(body['data-rendered']).toBe(String(chartIds(html).length));
     expect(body['data-rendered']).toBe('10');
+    for (const id of ['cards', 'replace', 'compose', 'repository']) expect(dom).toContain(`<section id="${id}">`);
+    expect(dom).toContain('after: calibrated (saved)');
 
     const charts = chartDump(dom);
     expect(charts.get('chart-testAccuracy')!.datasets).toEqual([

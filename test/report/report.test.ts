@@ -15,7 +15,7 @@ import { chartIds, embeddedData, tempDir } from './page.js';
 import * as fake from './fake_run.js';
 
 const root = tempDir();
-const { run, standardRun } = fake.writeFakeRuns(root);
+const { run, standardRun, cards } = fake.writeFakeRuns(root);
 
 describe('report page from a complete run', async () => {
   const written = await reportCommand({ run, standardRun }, silentLogger);
@@ -36,8 +36,8 @@ describe('report page from a complete run', async () => {
     // modules.json minus the per-module masks, which the page does not draw.
     expect(data.modules).toEqual({ ...fake.MODULES, modules: fake.MODULES.modules.map(({ mask: _, ...m }) => m) });
     expect(data.reuse).toEqual([
-      { name: 'reuse-0-2', path: path.join(run, 'reuse-0-2'), summary: fake.REUSE_SUMMARY, experiments: null },
-      { name: 'reuse-experiment', path: path.join(run, 'reuse-experiment'), summary: null, experiments: fake.REUSE_EXPERIMENT },
+      { name: 'reuse-0-2', path: path.join(run, 'reuse-0-2'), summary: fake.REUSE_SUMMARY, experiments: null, card: cards[3] },
+      { name: 'reuse-experiment', path: path.join(run, 'reuse-experiment'), summary: null, experiments: fake.REUSE_EXPERIMENT, card: null },
     ]);
     expect(data.notes).toEqual({});
   });
