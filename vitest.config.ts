@@ -4,8 +4,8 @@ import { readBuildInfo, tensorflowBuildDir } from './src/engine/tensorflow_nativ
 /**
  * Tests of wasm internals: our wasm kernels (conv gradients, Winograd, MaxPoolGrad), the threaded
  * wasm build, data-parallel replicas (wasm only), the wasm heap accounting of the streaming
- * backward pass, wasm-specific bench defaults. They run in the wasm project only; every other
- * test runs once per backend.
+ * backward pass, wasm-specific bench defaults. They run in the wasm project only; the tests
+ * listed in ONCE too, and every other test runs once per backend.
  */
 const WASM_ONLY = [
   'test/engine/conv_gradients.test.ts',
@@ -18,8 +18,26 @@ const WASM_ONLY = [
   'test/engine/speedups.test.ts',
 ];
 
-/** Tests of the package as a user installs it (its own backend choice, in a scratch app): once is enough. */
-const ONCE = ['test/package/install.test.ts'];
+/**
+ * Tests that no tfjs backend changes, run once (in the wasm project): the package as a user
+ * installs it (its own backend choice, in a scratch app); dataset readers, file formats and
+ * option parsing; the report and the served page (the page runs its own tfjs in Chromium);
+ * CLI plumbing that fails or stops before or around the numerics (usage errors, bad run files,
+ * Ctrl-C). Tests of what the backend computes, leaks or prints on load (train, modularize,
+ * reuse, modules, leaks, cli_outputs) run on every backend.
+ */
+const ONCE = [
+  'test/package/install.test.ts',
+  'test/data/**',
+  'test/io/**',
+  'test/cli/**',
+  'test/report/**',
+  'test/serve/**',
+  'test/log/**',
+  'test/reliability/cli_errors.test.ts',
+  'test/reliability/run_errors.test.ts',
+  'test/reliability/interrupt.test.ts',
+];
 
 /** Tests of the TensorFlow ops mwt calls on the tensorflow backend: the tensorflow project only. */
 const TENSORFLOW_ONLY = ['test/engine/tensorflow_ops.test.ts'];
