@@ -57,8 +57,9 @@ export function foldMeanMasks(pruned: LayersModel, keep: KeepSpec, means: MeanMa
     const bn = pruned.getLayer(`${conv}_bn`);
     tf.tidy(() => {
       const scale = tf.tensor1d(kept.map((k) => mean[k]!));
-      // gamma and beta only: the moving statistics describe the conv output before the mask.
-      for (const w of bn.weights.filter((v) => /\/(gamma|beta)(_\d+)?$/.test(v.name))) w.write(tf.mul(w.read(), scale));
+      // BN's trainable weights are gamma and beta; the moving statistics (not trainable) describe
+      // the conv output before the mask and stay as they are.
+      for (const w of bn.trainableWeights) w.write(tf.mul(w.read(), scale));
     });
   }
 }
