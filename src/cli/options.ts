@@ -34,10 +34,15 @@ export interface OptionHelp {
 
 const HELP = new WeakMap<z.ZodType, OptionHelp>();
 
-/** Attaches the CLI's help to an option's schema; returns the schema. */
+/**
+ * Attaches the CLI's help to an option's schema; returns the schema. Help is keyed by the schema
+ * object, so a schema shared by two options (or already carrying help) is cloned first: otherwise
+ * the second option's help would silently become the first's too.
+ */
 export function option<S extends z.ZodType>(schema: S, help: OptionHelp): S {
-  HELP.set(schema, help);
-  return schema;
+  const own = HELP.has(schema) ? (schema.clone() as S) : schema;
+  HELP.set(own, help);
+  return own;
 }
 
 /** The help attached to a schema, if any. */

@@ -45,6 +45,16 @@ describe('CLI options derived from the schemas', () => {
     });
   }
 
+  it('gives each flag of a command its own help, even where two options share a schema', () => {
+    for (const [names] of SCHEMAS) {
+      const texts = command(program, names).options.map((o) => o.description);
+      expect(new Set(texts).size, names.join(' ')).toBe(texts.length);
+    }
+    const report = command(program, ['report']).helpInformation();
+    expect(report).toMatch(/--replace <dir>\s+mwt replace output directory/);
+    expect(report).toMatch(/--compose <dir>\s+mwt compose output directory/);
+  });
+
   it('shows the defaults in --help', () => {
     const help = command(program, ['train']).helpInformation();
     expect(help).toMatch(/--epochs <n>\s+epochs \(paper: 200\) \(default: 200\)/);
