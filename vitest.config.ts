@@ -37,6 +37,8 @@ const ONCE = [
   'test/reliability/cli_errors.test.ts',
   'test/reliability/run_errors.test.ts',
   'test/reliability/interrupt.test.ts',
+  // Orchestration of train, modularize and reuse, which run on every backend in their own tests.
+  'test/reuse/experiment_trends.test.ts',
 ];
 
 /** Tests of the TensorFlow ops mwt calls on the tensorflow backend: the tensorflow project only. */

@@ -8,6 +8,7 @@ import { addOptions, commandInput, quietOption, verboseOption } from '../src/cli
 import {
   benchOptionsSchema,
   experimentReuseOptionsSchema,
+  experimentTrendsOptionsSchema,
   modularizeOptionsSchema,
   reportOptionsSchema,
   reuseOptionsSchema,
@@ -74,6 +75,19 @@ const experiment: AddCommand = (program, common) => {
   ).action(async (o) => {
     const { experimentReuseCommand } = await import('../src/commands/experiment_reuse.js');
     await experimentReuseCommand(commandInput(o, experimentReuseOptionsSchema), createProgress({ quiet: o.quiet || o.json }));
+  });
+  common(
+    addOptions(
+      group
+        .command('trends')
+        .description(
+          "the paper's trends for one model: modular and standard training, per-epoch kernel rate/cohesion/coupling (Fig. 5), KRR against tau (RQ4), reuse by sub-task size (Tables 5-7); rerun to continue",
+        ),
+      experimentTrendsOptionsSchema.shape,
+    ),
+  ).action(async (o) => {
+    const { experimentTrendsCommand } = await import('../src/commands/experiment_trends.js');
+    await experimentTrendsCommand(commandInput(o, experimentTrendsOptionsSchema), createProgress({ quiet: o.quiet || o.json }));
   });
 };
 

@@ -65,6 +65,8 @@ export type { WrittenReport } from './report/index.js';
 export { modularizeCommand } from './commands/modularize.js';
 export { reuseCommand } from './commands/reuse.js';
 export { experimentReuseCommand } from './commands/experiment_reuse.js';
+export { experimentTrendsCommand, formatTrendsMarkdown } from './commands/experiment_trends.js';
+export type { TrendsResult, TrendEpoch } from './commands/experiment_trends.js';
 export { reportCommand } from './commands/report.js';
 // Module cards, repository, replace and compose (issue #13).
 export { moduleCardSchema, readCard, writeCard, verifyCard, CorruptModuleError, CARD_FILE } from './modules/card.js';

@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
-import { parseClassList, parseModuleList, parseSizeRange } from '../cli/parse.js';
+import { parseClassList, parseModuleList, parseSizeRange, parseThresholds } from '../cli/parse.js';
 import { DEFAULT_REUSE, HEAD_INITS } from '../reuse/defaults.js';
 import { REPLACE_RULES } from '../modules/replace_rules.js';
+import { trainOptionsSchema } from '../train/options.js';
 
 const runDir = (help: string) => option(z.string().min(1, 'expected a run directory'), { help });
 const outDir = option(z.string().min(1, 'expected an output directory'), { help: 'output directory' });
@@ -83,6 +84,47 @@ export const experimentReuseOptionsSchema = z.object({
   ...reuseSharedFields,
   /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
   latencyRepeats: z.number().int().min(0).default(0),
+});
+
+// --- mwt experiment trends
+
+const train = trainOptionsSchema.shape;
+/** The swept thresholds of the paper's RQ4 (0.9 is the one modules are built for). */
+export const TREND_THRESHOLDS = [0.1, 0.3, 0.5, 0.7, 0.9];
+
+export const experimentTrendsOptionsSchema = z.object({
+  model: train.model,
+  dataset: train.dataset,
+  dataDir: train.dataDir,
+  out: option(z.string().min(1, 'expected an output directory'), {
+    help: 'experiment directory (modular/, standard/, sizes/, trends.md, trends.json); rerun to continue',
+  }),
+  epochs: train.epochs,
+  width: train.width,
+  alpha: train.alpha,
+  beta: train.beta,
+  maskLrFactor: train.maskLrFactor,
+  batchSize: train.batchSize,
+  lr: train.lr,
+  limit: train.limit,
+  seed: train.seed,
+  augment: train.augment,
+  threshold: option(z.array(thresholdSchema).min(1, 'expected at least one threshold').default(TREND_THRESHOLDS), {
+    help: 'thresholds to sweep (comma-separated); modules are built for 0.9 when listed',
+    arg: '<taus>',
+    parse: () => (v) => [parseThresholds(v)].flat(),
+  }),
+  sizes: option(
+    z
+      .tuple([z.number().int(), z.number().int()])
+      .refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-5')
+      .default([2, 5]),
+    { help: 'sub-task sizes to reuse', arg: '<min-max>', parse: () => (v) => parseSizeRange(v) },
+  ),
+  perSize: option(z.number().int().positive().default(3), { help: 'random class subsets per size' }),
+  reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of each sub-task' }),
+  backend: backendOption,
+  json: jsonOption,
 });
 
 // --- mwt report

@@ -15,6 +15,7 @@ const SCHEMAS: [string[], z.ZodObject][] = [
   [['modularize'], commandOptions.modularizeOptionsSchema],
   [['reuse'], commandOptions.reuseOptionsSchema],
   [['experiment', 'reuse'], commandOptions.experimentReuseOptionsSchema],
+  [['experiment', 'trends'], commandOptions.experimentTrendsOptionsSchema],
   [['report'], commandOptions.reportOptionsSchema],
   [['bench'], commandOptions.benchOptionsSchema],
   [['serve'], commandOptions.serveOptionsSchema],

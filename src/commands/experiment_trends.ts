@@ -1,0 +1,289 @@
+/**
+ * `mwt experiment trends --model M --dataset D --data-dir DIR --epochs 30 --out OUT`: the paper's
+ * trends for one model and dataset, in one command that can be stopped and rerun:
+ *
+ *   OUT/modular/    mwt train (modular), then mwt modularize --threshold 0.1,...,0.9 and the report
+ *   OUT/standard/   mwt train --standard, the same settings (the accuracy the modular model is held to)
+ *   OUT/sizes/      mwt experiment reuse --sizes 2-5 --per-size 3 against the standard run
+ *   OUT/trends.json the figures below; OUT/trends.md the same as Markdown tables
+ *
+ * Figures: accuracy of both models and the modular model's loss; kernel rate, cohesion loss and
+ * coupling loss per epoch (paper Fig. 5); KRR, cohesion and coupling against tau (RQ4); reuse per
+ * sub-task size (Tables 5-7). A step whose output is already there, made with the same settings,
+ * is skipped; an interrupted training run continues from its checkpoint (train --resume).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../log/logger.js';
+import { parseOptions, UsageError } from '../errors.js';
+import { DATASETS } from '../data/load.js';
+import { checkWritableDir } from '../io/writable.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.js';
+import { chosenThreshold, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
+import type { SweepEntry } from '../modularize/modules_file.js';
+import { MODULES_DIR } from '../train/run_info.js';
+import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
+import { writeReport } from '../report/index.js';
+
+import { experimentTrendsOptionsSchema } from './options.js';
+export { experimentTrendsOptionsSchema, TREND_THRESHOLDS } from './options.js';
+
+export type ExperimentTrendsInput = z.input<typeof experimentTrendsOptionsSchema>;
+export type ExperimentTrendsOptions = z.output<typeof experimentTrendsOptionsSchema>;
+
+export interface TrendEpoch {
+  epoch: number;
+  modularTestAccuracy: number;
+  standardTestAccuracy: number | null;
+  kernelRate: number | null;
+  cohesionLoss: number | null;
+  couplingLoss: number | null;
+}
+
+export interface TrendsResult {
+  formatVersion: 1;
+  model: string;
+  dataset: string;
+  settings: Omit<ExperimentTrendsOptions, 'json' | 'out' | 'backend' | 'dataDir'>;
+  standardAccuracy: number;
+  modularAccuracy: number;
+  /** standardAccuracy - modularAccuracy, as a fraction (positive: the modular model is worse). */
+  accuracyLoss: number;
+  /** The modules built (threshold 0.9 when swept). */
+  modules: ModulesFigures;
+  perEpoch: TrendEpoch[];
+  sweep: ModulesFigures[];
+  bySize: SizeResult[];
+  /** Whole-model FLOPs (without the mask generators), for the sizes table. */
+  modelFlops: number;
+  reuseSettings: ExperimentReuseResult['settings'];
+  /** Wall time of the steps run by this invocation (skipped steps cost nothing). */
+  seconds: number;
+}
+
+export const TRENDS_FILE = 'trends.json';
+export const TRENDS_MARKDOWN = 'trends.md';
+
+const pct = (x: number) => (x * 100).toFixed(2);
+const num = (x: number | null, digits = 3) => (x == null ? '-' : x.toFixed(digits));
+
+/** Modular and standard metrics side by side, one row per epoch of the modular run. */
+export function trendEpochs(modular: EpochMetrics[], standard: EpochMetrics[]): TrendEpoch[] {
+  const byEpoch = new Map(standard.map((m) => [m.epoch, m.testAccuracy]));
+  return modular.map((m) => ({
+    epoch: m.epoch,
+    modularTestAccuracy: m.testAccuracy,
+    standardTestAccuracy: byEpoch.get(m.epoch) ?? null,
+    kernelRate: m.kernelRate,
+    cohesionLoss: m.cohesionLoss,
+    couplingLoss: m.couplingLoss,
+  }));
+}
+
+/** The result as Markdown: the header figures, then one table per trend, in the paper's units. */
+export function formatTrendsMarkdown(r: TrendsResult): string {
+  const s = r.settings;
+  const lines = [
+    `# ${r.model} (width ${s.width}) on ${r.dataset}: ${s.epochs} epochs, alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}, seed ${s.seed}${s.limit != null ? `, ${s.limit} training images` : ''}`,
+    '',
+    `| standard accuracy | modular accuracy | loss (points) | KRR at tau ${r.modules.threshold} | cohesion | coupling |`,
+    '|---:|---:|---:|---:|---:|---:|',
+    `| ${pct(r.standardAccuracy)}% | ${pct(r.modularAccuracy)}% | ${pct(r.accuracyLoss)} | ${pct(r.modules.kernelRetentionRate)}% | ${num(r.modules.cohesion, 4)} | ${num(r.modules.coupling, 4)} |`,
+    '',
+    '## Per epoch (paper Fig. 5; kernel rate and losses on the training batches)',
+    '',
+    '| epoch | modular test acc (%) | standard test acc (%) | kernel rate | cohesion loss | coupling loss |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...r.perEpoch.map(
+      (e) =>
+        `| ${e.epoch} | ${pct(e.modularTestAccuracy)} | ${e.standardTestAccuracy == null ? '-' : pct(e.standardTestAccuracy)} | ${num(e.kernelRate)} | ${num(e.cohesionLoss)} | ${num(e.couplingLoss)} |`,
+    ),
+    '',
+    '## Against the threshold tau (RQ4)',
+    '',
+    '| tau | KRR (%) | cohesion | coupling |',
+    '|---:|---:|---:|---:|',
+    ...[...r.sweep]
+      .sort((a, b) => a.threshold - b.threshold)
+      .map((p) => `| ${p.threshold} | ${pct(p.kernelRetentionRate)} | ${num(p.cohesion, 4)} | ${num(p.coupling, 4)} |`),
+    '',
+    '## Reuse by sub-task size (Tables 5-7)',
+    '',
+    formatReuseMarkdown({
+      model: r.model,
+      dataset: r.dataset,
+      threshold: r.modules.threshold,
+      modelFlops: r.modelFlops,
+      bySize: r.bySize,
+      settings: r.reuseSettings,
+    }),
+  ];
+  return lines.join('\n');
+}
+
+/** The training settings both runs share; `standard` picks which of the two. */
+function trainInput(opts: ExperimentTrendsOptions, out: string, standard: boolean) {
+  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, seed, augment, backend } = opts;
+  return {
+    model,
+    dataset,
+    dataDir,
+    epochs,
+    width,
+    alpha,
+    beta,
+    maskLrFactor,
+    batchSize,
+    lr,
+    limit,
+    seed,
+    augment,
+    backend,
+    standard,
+    out,
+    resume: holdsRun(out),
+  };
+}
+
+/** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
+function trainedTo(runDir: string, epochs: number): boolean {
+  const file = path.join(runDir, 'summary.json');
+  return fs.existsSync(file) && readJson<{ epochs?: number }>(file, 'training summary').epochs === epochs;
+}
+
+const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/** What the trends keep of a modularization, at one threshold. */
+export type ModulesFigures = Pick<SweepEntry, 'threshold' | 'kernelRetentionRate' | 'cohesion' | 'coupling'>;
+
+const figuresOf = (r: ModulesFigures): ModulesFigures => ({
+  threshold: r.threshold,
+  kernelRetentionRate: r.kernelRetentionRate,
+  cohesion: r.cohesion,
+  coupling: r.coupling,
+});
+
+/** The modules RUN/modules holds (modules.json) and its sweep, if any; null when not modularized. */
+function readModulesFigures(runDir: string): { built: ModulesFigures; sweep: SweepEntry[] | null } | null {
+  const file = path.join(runDir, MODULES_DIR, MODULES_FILE);
+  if (!fs.existsSync(file)) return null;
+  const sweepFile = path.join(runDir, MODULES_DIR, SWEEP_FILE);
+  return {
+    built: figuresOf(readJson<ModulesFigures>(file, 'modules report')),
+    sweep: fs.existsSync(sweepFile) ? readJson<SweepEntry[]>(sweepFile, 'threshold sweep') : null,
+  };
+}
+
+export async function experimentTrendsCommand(input: ExperimentTrendsInput, log: Logger): Promise<TrendsResult> {
+  const opts = parseOptions(experimentTrendsOptionsSchema, input);
+  checkWritableDir(opts.out, '--out');
+  // Checked before hours of training, not when the reuse step gets there.
+  const classes = DATASETS[opts.dataset].numClasses;
+  if (opts.sizes[1] > classes)
+    throw new UsageError(
+      `--sizes: the largest sub-task size is ${classes} (${opts.dataset} has ${classes} classes), got ${opts.sizes.join('-')}`,
+      {
+        option: 'sizes',
+      },
+    );
+  const started = performance.now();
+  const modularDir = path.join(opts.out, 'modular');
+  const standardDir = path.join(opts.out, 'standard');
+  const sizesDir = path.join(opts.out, 'sizes');
+
+  // --- the two training runs (train itself refuses to continue a run made with other settings)
+  let retrained = false;
+  for (const [dir, standard] of [
+    [modularDir, false],
+    [standardDir, true],
+  ] as const) {
+    if (trainedTo(dir, opts.epochs)) {
+      log.info(`trends: ${dir} is trained (${opts.epochs} epochs), skipped`);
+      continue;
+    }
+    log.info(`trends: training ${standard ? 'the standard' : 'the modular'} model in ${dir}`);
+    await train(trainInput(opts, dir, standard), { log });
+    retrained = true;
+  }
+
+  // --- modules and the threshold sweep
+  const wanted = [...new Set(opts.threshold)];
+  const existing = retrained ? null : readModulesFigures(modularDir);
+  // A single threshold writes no sweep.json; one left by an earlier sweep then says nothing.
+  const made =
+    existing == null ? null : wanted.length > 1 && existing.sweep ? existing.sweep.map((p) => p.threshold) : [existing.built.threshold];
+  let modules: ModulesFigures;
+  let sweep: ModulesFigures[];
+  let rebuilt = false;
+  if (existing == null || !sameSet(made!, wanted) || existing.built.threshold !== chosenThreshold(wanted)) {
+    const report = await modularizeRun(modularDir, { threshold: wanted.length === 1 ? wanted[0]! : wanted, backend: opts.backend, log });
+    modules = figuresOf(report);
+    sweep = report.sweep?.map(figuresOf) ?? [modules];
+    rebuilt = retrained || existing?.built.threshold !== modules.threshold;
+  } else {
+    log.info(`trends: ${path.join(modularDir, MODULES_DIR)} holds modules for these thresholds, skipped`);
+    modules = existing.built;
+    sweep = wanted.length > 1 ? existing.sweep!.map(figuresOf) : [modules];
+  }
+
+  // --- reuse by sub-task size, against the standard run
+  const reuseFile = path.join(sizesDir, 'reuse.json');
+  const previous = fs.existsSync(reuseFile) ? readJson<ExperimentReuseResult>(reuseFile, 'reuse experiment') : null;
+  const reuseInput = {
+    run: modularDir,
+    standardRun: standardDir,
+    sizes: opts.sizes,
+    perSize: opts.perSize,
+    epochs: opts.reuseEpochs,
+    threshold: modules.threshold,
+    seed: opts.seed,
+    backend: opts.backend,
+    out: sizesDir,
+  };
+  // Modules rebuilt at the same threshold from the same model are the same modules.
+  const reuseUpToDate =
+    !rebuilt &&
+    previous?.complete === true &&
+    previous.threshold === modules.threshold &&
+    previous.settings.seed === opts.seed &&
+    previous.settings.perSize === opts.perSize &&
+    previous.settings.epochs === opts.reuseEpochs &&
+    previous.settings.sizes?.[0] === opts.sizes[0] &&
+    previous.settings.sizes?.[1] === opts.sizes[1];
+  let reuse: ExperimentReuseResult;
+  if (reuseUpToDate) {
+    log.info(`trends: ${reuseFile} is complete with these settings, skipped`);
+    reuse = previous;
+  } else reuse = await experimentReuseCommand(reuseInput, log);
+
+  // --- the figures, then the report of the modular run (which draws them all)
+  const modular = readMetrics(path.join(modularDir, 'metrics.jsonl'));
+  const standard = readMetrics(path.join(standardDir, 'metrics.jsonl'));
+  const { json: _json, out: _out, backend: _backend, dataDir: _dataDir, ...settings } = opts;
+  const result: TrendsResult = {
+    formatVersion: 1,
+    model: opts.model,
+    dataset: opts.dataset,
+    settings,
+    standardAccuracy: standard[standard.length - 1]!.testAccuracy,
+    modularAccuracy: modular[modular.length - 1]!.testAccuracy,
+    accuracyLoss: standard[standard.length - 1]!.testAccuracy - modular[modular.length - 1]!.testAccuracy,
+    modules,
+    perEpoch: trendEpochs(modular, standard),
+    sweep,
+    bySize: reuse.bySize,
+    modelFlops: reuse.modelFlops,
+    reuseSettings: reuse.settings,
+    seconds: (performance.now() - started) / 1000,
+  };
+  writeJsonAtomic(path.join(opts.out, TRENDS_FILE), result);
+  writeFileAtomic(path.join(opts.out, TRENDS_MARKDOWN), formatTrendsMarkdown(result));
+  const written = writeReport({ run: modularDir, standardRun: standardDir, reuse: [sizesDir] });
+  log.info(
+    `trends: standard ${pct(result.standardAccuracy)}%, modular ${pct(result.modularAccuracy)}%, KRR ${pct(modules.kernelRetentionRate)}%, cohesion ${num(modules.cohesion)}, coupling ${num(modules.coupling)}; ${path.join(opts.out, TRENDS_MARKDOWN)}, report ${written.file}`,
+  );
+  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  return result;
+}

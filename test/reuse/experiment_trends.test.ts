@@ -1,0 +1,127 @@
+/**
+ * `mwt experiment trends` end to end on the bundled Fashion-MNIST sample, at a toy scale (SimCNN
+ * width 0.125, 600 images, 1 epoch, one 2-class sub-task): the figures in trends.json are the
+ * ones the steps wrote (metrics, sweep, reuse table), the Markdown shows them, and a rerun with
+ * the same settings redoes nothing while a new threshold list only re-modularizes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/engine/backend.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { readMetrics } from '../../src/train/train.js';
+import { UsageError } from '../../src/errors.js';
+import { experimentTrendsCommand, formatTrendsMarkdown, type TrendsResult } from '../../src/commands/experiment_trends.js';
+import { testBackend } from '../support/backend.js';
+
+const SAMPLE = path.resolve('data/fashion-mnist-sample');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-trends-'));
+const out = path.join(root, 'trends');
+const input = {
+  model: 'simcnn',
+  dataset: 'fashion-mnist',
+  dataDir: SAMPLE,
+  out,
+  epochs: 1,
+  width: 0.125,
+  limit: 600,
+  threshold: [0.5, 0.9],
+  sizes: [2, 2] as [number, number],
+  perSize: 1,
+  reuseEpochs: 1,
+} as const;
+const mtime = (file: string) => fs.statSync(path.join(out, file)).mtimeMs;
+
+let first: TrendsResult;
+
+beforeAll(async () => {
+  await initBackend(testBackend());
+  first = await experimentTrendsCommand(input, silentLogger);
+}, 240_000);
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('mwt experiment trends', () => {
+  it('writes both runs, the modules with their sweep, the sizes table, the report and the trends files', () => {
+    for (const f of [
+      'modular/model/model.json',
+      'standard/model/model.json',
+      'modular/modules/sweep.json',
+      'sizes/reuse.json',
+      'modular/report.html',
+      'trends.json',
+      'trends.md',
+    ])
+      expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+  });
+
+  it("reports the steps' own figures", () => {
+    const modular = readMetrics(path.join(out, 'modular/metrics.jsonl'));
+    const standard = readMetrics(path.join(out, 'standard/metrics.jsonl'));
+    expect(first.perEpoch).toEqual([
+      {
+        epoch: 1,
+        modularTestAccuracy: modular[0]!.testAccuracy,
+        standardTestAccuracy: standard[0]!.testAccuracy,
+        kernelRate: modular[0]!.kernelRate,
+        cohesionLoss: modular[0]!.cohesionLoss,
+        couplingLoss: modular[0]!.couplingLoss,
+      },
+    ]);
+    expect(first.accuracyLoss).toBeCloseTo(standard[0]!.testAccuracy - modular[0]!.testAccuracy, 12);
+    const sweep = JSON.parse(fs.readFileSync(path.join(out, 'modular/modules/sweep.json'), 'utf8'));
+    expect(first.sweep.map((p) => p.threshold)).toEqual([0.5, 0.9]);
+    expect(first.sweep[1]!.kernelRetentionRate).toBe(sweep[1].kernelRetentionRate);
+    expect(first.modules).toEqual(first.sweep[1]);
+    // A lower threshold keeps at least as many kernels.
+    expect(first.sweep[0]!.kernelRetentionRate).toBeGreaterThanOrEqual(first.sweep[1]!.kernelRetentionRate);
+    const reuse = JSON.parse(fs.readFileSync(path.join(out, 'sizes/reuse.json'), 'utf8'));
+    expect(reuse.complete).toBe(true);
+    expect(reuse.threshold).toBe(0.9);
+    expect(first.bySize).toEqual(reuse.bySize);
+    expect(first.bySize[0]!.size).toBe(2);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'trends.json'), 'utf8'))).toEqual(first);
+  });
+
+  it('renders the figures as Markdown tables', () => {
+    const md = fs.readFileSync(path.join(out, 'trends.md'), 'utf8');
+    expect(md).toBe(formatTrendsMarkdown(first));
+    const e = first.perEpoch[0]!;
+    expect(md).toContain(
+      `| 1 | ${(e.modularTestAccuracy * 100).toFixed(2)} | ${(e.standardTestAccuracy! * 100).toFixed(2)} | ${e.kernelRate!.toFixed(3)} |`,
+    );
+    expect(md).toContain(`| 0.5 | ${(first.sweep[0]!.kernelRetentionRate * 100).toFixed(2)} |`);
+    expect(md).toMatch(/\| 2-class \| 1 of 45 \|/);
+  });
+
+  it('redoes nothing when rerun with the same settings', async () => {
+    const before = ['modular/model/model.json', 'standard/model/model.json', 'modular/modules/modules.json', 'sizes/reuse.json'].map(
+      (f) => [f, mtime(f)] as const,
+    );
+    const again = await experimentTrendsCommand(input, silentLogger);
+    for (const [f, t] of before) expect(mtime(f), f).toBe(t);
+    expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
+  });
+
+  it('re-modularizes, and keeps the reuse table, when only the threshold list changes (no tensor left behind)', async () => {
+    const tensors = tf.memory().numTensors;
+    const reuseTime = mtime('sizes/reuse.json');
+    const modulesTime = mtime('modular/modules/modules.json');
+    const swept = await experimentTrendsCommand({ ...input, threshold: [0.3, 0.9] }, silentLogger);
+    expect(mtime('modular/modules/modules.json')).toBeGreaterThan(modulesTime);
+    expect(swept.sweep.map((p) => p.threshold)).toEqual([0.3, 0.9]);
+    expect(swept.modules).toEqual(first.modules); // same model, same threshold: the same modules
+    expect(mtime('sizes/reuse.json')).toBe(reuseTime);
+    expect(tf.memory().numTensors).toBe(tensors);
+  }, 120_000);
+
+  it('refuses sub-task sizes larger than the dataset before training', async () => {
+    const other = path.join(root, 'bad');
+    await expect(experimentTrendsCommand({ ...input, out: other, sizes: [2, 11] }, silentLogger)).rejects.toThrow(
+      /^--sizes: the largest sub-task size is 10 \(fashion-mnist has 10 classes\), got 2-11$/,
+    );
+    await expect(experimentTrendsCommand({ ...input, out: other, sizes: [2, 11] }, silentLogger)).rejects.toBeInstanceOf(UsageError);
+    expect(fs.existsSync(path.join(other, 'modular'))).toBe(false);
+  });
+});
