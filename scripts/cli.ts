@@ -14,6 +14,7 @@ import { MODEL_NAMES } from '../models/names.js';
 import { addOptions, commandInput, commonShape } from '../src/cli/options.js';
 import { trainOptionsSchema } from '../src/train/options.js';
 import { commandModules } from './cli_commands.js';
+import { withGracefulInterrupt } from './interrupt.js';
 
 /** --backend, --quiet, --json and --verbose: every command but bench takes them. */
 export function commonOptions(cmd: Command): Command {
@@ -39,19 +40,8 @@ export function buildProgram(): Command {
   ).action(async (o) => {
     const { train } = await import('../src/train/train.js');
     const log = createProgress({ quiet: o.quiet || o.json });
-    let stop = false;
-    const onSigint = () => {
-      if (stop) process.exit(130); // second Ctrl-C: leave now
-      stop = true;
-      log.info('interrupt: finishing the current step and writing a checkpoint (Ctrl-C again to quit at once)');
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      const summary = await train(commandInput(o, trainOptionsSchema), { log, shouldStop: () => stop });
-      if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    const summary = await withGracefulInterrupt(log, (shouldStop) => train(commandInput(o, trainOptionsSchema), { log, shouldStop }));
+    if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   });
 
   program

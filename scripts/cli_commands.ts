@@ -17,6 +17,7 @@ import {
 import { createProgress } from '../src/log/logger.js';
 import { moduleCommands } from './cli_module_commands.js';
 import type { AddCommand } from './add_command.js';
+import { withGracefulInterrupt } from './interrupt.js';
 
 const modularize: AddCommand = (program, common) =>
   common(
@@ -87,7 +88,10 @@ const experiment: AddCommand = (program, common) => {
     ),
   ).action(async (o) => {
     const { experimentTrendsCommand } = await import('../src/commands/experiment_trends.js');
-    await experimentTrendsCommand(commandInput(o, experimentTrendsOptionsSchema), createProgress({ quiet: o.quiet || o.json }));
+    const log = createProgress({ quiet: o.quiet || o.json });
+    await withGracefulInterrupt(log, (shouldStop) =>
+      experimentTrendsCommand(commandInput(o, experimentTrendsOptionsSchema), log, { shouldStop }),
+    );
   });
 };
 

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { parseOptions, UsageError } from '../errors.js';
+import { InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
@@ -176,7 +176,12 @@ function readModulesFigures(runDir: string): { built: ModulesFigures; sweep: Swe
   };
 }
 
-export async function experimentTrendsCommand(input: ExperimentTrendsInput, log: Logger): Promise<TrendsResult> {
+export interface TrendsHooks {
+  /** Polled by training after every step; true stops it after a checkpoint (Ctrl-C), and a rerun continues. */
+  shouldStop?: () => boolean;
+}
+
+export async function experimentTrendsCommand(input: ExperimentTrendsInput, log: Logger, hooks: TrendsHooks = {}): Promise<TrendsResult> {
   const opts = parseOptions(experimentTrendsOptionsSchema, input);
   checkWritableDir(opts.out, '--out');
   // Checked before hours of training, not when the reuse step gets there.
@@ -204,7 +209,13 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
       continue;
     }
     log.info(`trends: training ${standard ? 'the standard' : 'the modular'} model in ${dir}`);
-    await train(trainInput(opts, dir, standard), { log });
+    try {
+      await train(trainInput(opts, dir, standard), { log, shouldStop: hooks.shouldStop });
+    } catch (e) {
+      if (e instanceof InterruptedError)
+        throw new InterruptedError(`${dir}: training interrupted, checkpoint written; run the same command again to continue`);
+      throw e;
+    }
     retrained = true;
   }
 

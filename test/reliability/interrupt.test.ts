@@ -101,4 +101,38 @@ describe('interruptions', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/--resume: no checkpoint in .*, starting from scratch/);
   });
+
+  it('mwt experiment trends: SIGINT checkpoints the training run, and the same command continues it to the end', async () => {
+    const out = path.join(tmp(), 'trends');
+    const trends = [
+      'experiment',
+      'trends',
+      ...args(out, 2).slice(1),
+      '--threshold',
+      '0.9',
+      '--sizes',
+      '2-2',
+      '--per-size',
+      '1',
+      '--reuse-epochs',
+      '1',
+    ];
+    const { child, done } = startCli(trends);
+    await waitForOutput(child, (t) => t.includes('model: simcnn'));
+    await new Promise((r) => setTimeout(r, 1500)); // inside epoch 1 of the modular run
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(
+      `${path.join(out, 'modular')}: training interrupted, checkpoint written; run the same command again to continue`,
+    );
+    expect(fs.existsSync(path.join(out, 'standard'))).toBe(false);
+
+    const again = await runCli(trends);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/resumed from/);
+    expect(readMetrics(path.join(out, 'modular', 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);
+    expect(readMetrics(path.join(out, 'standard', 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);
+    expect(fs.readFileSync(path.join(out, 'trends.md'), 'utf8')).toMatch(/\| 2-class \| 1 of 45 \|/);
+  });
 });

@@ -27,7 +27,7 @@ const input = {
   epochs: 1,
   width: 0.125,
   limit: 600,
-  threshold: [0.5, 0.9],
+  threshold: [0.5, 0.9] as number[],
   sizes: [2, 2] as [number, number],
   perSize: 1,
   reuseEpochs: 1,
