@@ -23,7 +23,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.js';
 import { chosenThreshold, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
-import { MODULES_DIR } from '../train/run_info.js';
+import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 
@@ -153,6 +153,9 @@ function trainedTo(runDir: string, epochs: number): boolean {
   return fs.existsSync(file) && readJson<{ epochs?: number }>(file, 'training summary').epochs === epochs;
 }
 
+/** Modification time in ms; -Infinity for a missing file (older than anything). */
+const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : -Infinity);
+
 const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /** What the trends keep of a modularization, at one threshold. */
@@ -165,10 +168,9 @@ const figuresOf = (r: ModulesFigures): ModulesFigures => ({
   coupling: r.coupling,
 });
 
-/** The modules RUN/modules holds (modules.json) and its sweep, if any; null when not modularized. */
-function readModulesFigures(runDir: string): { built: ModulesFigures; sweep: SweepEntry[] | null } | null {
+/** The modules RUN/modules holds (modules.json) and its sweep, if any. */
+function readModulesFigures(runDir: string): { built: ModulesFigures; sweep: SweepEntry[] | null } {
   const file = path.join(runDir, MODULES_DIR, MODULES_FILE);
-  if (!fs.existsSync(file)) return null;
   const sweepFile = path.join(runDir, MODULES_DIR, SWEEP_FILE);
   return {
     built: figuresOf(readJson<ModulesFigures>(file, 'modules report')),
@@ -199,7 +201,6 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   const sizesDir = path.join(opts.out, 'sizes');
 
   // --- the two training runs (train itself refuses to continue a run made with other settings)
-  let retrained = false;
   for (const [dir, standard] of [
     [modularDir, false],
     [standardDir, true],
@@ -216,23 +217,26 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
         throw new InterruptedError(`${dir}: training interrupted, checkpoint written; run the same command again to continue`);
       throw e;
     }
-    retrained = true;
   }
+  // What follows is stale when older than what it was made from (a run trained further by an
+  // earlier invocation that stopped before modularizing, say): file times decide, not this call.
+  const modelTime = (dir: string) => mtimeOf(path.join(dir, MODEL_DIR, 'model.json'));
 
   // --- modules and the threshold sweep
   const wanted = [...new Set(opts.threshold)];
-  const existing = retrained ? null : readModulesFigures(modularDir);
+  const modulesFile = path.join(modularDir, MODULES_DIR, MODULES_FILE);
+  const existing = mtimeOf(modulesFile) >= modelTime(modularDir) ? readModulesFigures(modularDir) : null;
   // A single threshold writes no sweep.json; one left by an earlier sweep then says nothing.
   const made =
     existing == null ? null : wanted.length > 1 && existing.sweep ? existing.sweep.map((p) => p.threshold) : [existing.built.threshold];
   let modules: ModulesFigures;
   let sweep: ModulesFigures[];
-  let rebuilt = false;
+  let rebuiltOtherThreshold = false;
   if (existing == null || !sameSet(made!, wanted) || existing.built.threshold !== chosenThreshold(wanted)) {
     const report = await modularizeRun(modularDir, { threshold: wanted.length === 1 ? wanted[0]! : wanted, backend: opts.backend, log });
     modules = figuresOf(report);
     sweep = report.sweep?.map(figuresOf) ?? [modules];
-    rebuilt = retrained || existing?.built.threshold !== modules.threshold;
+    rebuiltOtherThreshold = existing?.built.threshold !== modules.threshold;
   } else {
     log.info(`trends: ${path.join(modularDir, MODULES_DIR)} holds modules for these thresholds, skipped`);
     modules = existing.built;
@@ -255,7 +259,8 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   };
   // Modules rebuilt at the same threshold from the same model are the same modules.
   const reuseUpToDate =
-    !rebuilt &&
+    !rebuiltOtherThreshold &&
+    mtimeOf(reuseFile) >= Math.max(modelTime(modularDir), modelTime(standardDir)) &&
     previous?.complete === true &&
     previous.threshold === modules.threshold &&
     previous.settings.seed === opts.seed &&

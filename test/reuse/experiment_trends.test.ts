@@ -116,6 +116,15 @@ describe('mwt experiment trends', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   }, 120_000);
 
+  it('redoes the modules and the reuse table when the modular model is newer than them (trained further by an earlier call)', async () => {
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(out, 'modular/model/model.json'), later, later);
+    const reuseTime = mtime('sizes/reuse.json');
+    await experimentTrendsCommand(input, silentLogger);
+    expect(mtime('modular/modules/modules.json')).toBeGreaterThanOrEqual(later.getTime());
+    expect(mtime('sizes/reuse.json')).toBeGreaterThan(reuseTime);
+  }, 120_000);
+
   it('refuses sub-task sizes larger than the dataset before training', async () => {
     const other = path.join(root, 'bad');
     await expect(experimentTrendsCommand({ ...input, out: other, sizes: [2, 11] }, silentLogger)).rejects.toThrow(
