@@ -68,6 +68,7 @@ export { experimentReuseCommand } from './commands/experiment_reuse.js';
 export { experimentTrendsCommand, formatTrendsMarkdown } from './commands/experiment_trends.js';
 export type { TrendsResult, TrendEpoch } from './commands/experiment_trends.js';
 export { reportCommand } from './commands/report.js';
+export { benchCommand } from './commands/bench.js';
 // Module cards, repository, replace and compose (issue #13).
 export { moduleCardSchema, readCard, writeCard, verifyCard, CorruptModuleError, CARD_FILE } from './modules/card.js';
 export type { ModuleCard, CardFields } from './modules/card.js';
