@@ -14,9 +14,17 @@ import { buildPrunedModel } from '../../src/modularize/prune.js';
 import { countFlops } from '../../src/modularize/flops.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { testBackend } from '../support/backend.js';
+import { seedGlobalRandom } from '../../src/train/random.js';
 
+// The models' initial weights come from tfjs' random initialisers, which draw their seeds from
+// Math.random: seeded here, every case builds the same weights on every run.
+const unseededRandom = Math.random;
 beforeAll(async () => {
   await initBackend(testBackend());
+  seedGlobalRandom('equivalence');
+});
+afterAll(() => {
+  Math.random = unseededRandom;
 });
 
 /** Park-Miller generator: the selections are the same on every run. */
@@ -93,13 +101,15 @@ describe.each(MODEL_NAMES)('%s at width 0.125', (name) => {
       const [moduleLogits, ...moduleMasks] = module.model.predict(x) as tf.Tensor[];
       // A real signal that depends on the input (spread: largest change of a logit between two
       // inputs), and agreement far below both: float32 round-off, not a modelling error. (On wasm
-      // the difference is exactly 0: removed channels contribute exact zeros.)
+      // the difference is exactly 0: removed channels contribute exact zeros; TensorFlow's oneDNN
+      // sums in another order for other channel counts, about 1e-6 of the logits' size through
+      // ResNet18, so the bound is relative to that size.)
       const scale = tf.max(tf.abs(logits!)).dataSync()[0]!;
       const spread = maxAbsDiff(tf.slice(logits!, [0, 0], [1, 5]), tf.slice(logits!, [1, 0], [1, 5]));
       const diff = maxAbsDiff(logits!, moduleLogits!);
       expect(scale).toBeGreaterThan(0.01);
       expect(spread).toBeGreaterThan(1e-4);
-      expect(diff).toBeLessThan(1e-4);
+      expect(diff).toBeLessThan(1e-5 * Math.max(1, scale));
       expect(diff).toBeLessThanOrEqual(spread * 1e-2);
       // The module's masks are the modular model's masks of the kept kernels.
       expect(moduleMasks.length).toBe(masks.length);
