@@ -21,7 +21,8 @@ import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.js';
-import { chosenThreshold, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
+import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
+import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
 import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
@@ -150,7 +151,7 @@ function trainInput(opts: ExperimentTrendsOptions, out: string, standard: boolea
 /** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
 function trainedTo(runDir: string, epochs: number): boolean {
   const file = path.join(runDir, 'summary.json');
-  return fs.existsSync(file) && readJson<{ epochs?: number }>(file, 'training summary').epochs === epochs;
+  return fs.existsSync(file) && readFormat(file, TRAIN_SUMMARY_FORMAT).epochs === epochs;
 }
 
 /** Modification time in ms; -Infinity for a missing file (older than anything). */
@@ -170,10 +171,9 @@ const figuresOf = (r: ModulesFigures): ModulesFigures => ({
 
 /** The modules RUN/modules holds (modules.json) and its sweep, if any. */
 function readModulesFigures(runDir: string): { built: ModulesFigures; sweep: SweepEntry[] | null } {
-  const file = path.join(runDir, MODULES_DIR, MODULES_FILE);
   const sweepFile = path.join(runDir, MODULES_DIR, SWEEP_FILE);
   return {
-    built: figuresOf(readJson<ModulesFigures>(file, 'modules report')),
+    built: figuresOf(loadModules(runDir)),
     sweep: fs.existsSync(sweepFile) ? readJson<SweepEntry[]>(sweepFile, 'threshold sweep') : null,
   };
 }
