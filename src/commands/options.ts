@@ -27,6 +27,11 @@ export const modularizeOptionsSchema = z.object({
   keepGenerators: option(z.boolean().default(false), {
     help: 'keep the mask generators in the modules (exactly the modular computation)',
   }),
+  /** Fold each class's mean masks into its module's batch norm (ignored with generators kept). */
+  foldMasks: option(z.boolean().default(true), {
+    help: "modules without their class's mean masks folded into batch norm (the paper's plain pruning)",
+    negate: true,
+  }),
   batchSize: option(z.number().int().positive().default(256), { help: 'inference batch size' }),
   /** The dataset directory, when not the one recorded in the run. */
   dataDir: runDataDirOption,
@@ -73,13 +78,14 @@ export const reuseOptionsSchema = z.object({
   latencyRepeats: option(z.number().int().min(0).default(10), { help: 'timed runs per batch size (0: skip latency)' }),
 });
 
+/** [smallest, largest] sub-task size, inclusive (mwt experiment reuse and trends). */
+const sizeRangeSchema = z
+  .tuple([z.number().int(), z.number().int()])
+  .refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-5');
+
 export const experimentReuseOptionsSchema = z.object({
   standardRun: option(z.string().min(1, 'expected a standard run directory'), { help: 'standard run for M-ACC' }),
-  /** [smallest, largest] sub-task size, inclusive. */
-  sizes: option(
-    z.tuple([z.number().int(), z.number().int()]).refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-9'),
-    { help: 'sub-task sizes, e.g. 2-9', arg: '<min-max>', parse: () => (v) => parseSizeRange(v) },
-  ),
+  sizes: option(sizeRangeSchema, { help: 'sub-task sizes, e.g. 2-9', arg: '<min-max>', parse: () => (v) => parseSizeRange(v) }),
   perSize: option(z.number().int().positive().default(10), { help: 'random class subsets per size' }),
   ...reuseSharedFields,
   /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
@@ -114,13 +120,11 @@ export const experimentTrendsOptionsSchema = z.object({
     arg: '<taus>',
     parse: () => (v) => [parseThresholds(v)].flat(),
   }),
-  sizes: option(
-    z
-      .tuple([z.number().int(), z.number().int()])
-      .refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-5')
-      .default([2, 5]),
-    { help: 'sub-task sizes to reuse', arg: '<min-max>', parse: () => (v) => parseSizeRange(v) },
-  ),
+  sizes: option(sizeRangeSchema.default([2, 5]), {
+    help: 'sub-task sizes to reuse',
+    arg: '<min-max>',
+    parse: () => (v) => parseSizeRange(v),
+  }),
   perSize: option(z.number().int().positive().default(3), { help: 'random class subsets per size' }),
   reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of each sub-task' }),
   backend: backendOption,

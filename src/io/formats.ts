@@ -124,6 +124,8 @@ export const modulesFileSchema = z.looseObject({
   dataset: z.string().optional(),
   threshold: z.number(),
   keepGenerators: z.boolean().optional(),
+  /** Modules hold their class's mean masks in their batch norm (absent in files written before). */
+  foldedMasks: z.boolean().optional(),
   kernelRetentionRate: z.number(),
   cohesion: z.number(),
   coupling: z.number(),

@@ -15,6 +15,9 @@ import { jaccard, weightedMeanPairwiseJaccard } from './jaccard.js';
 import { globalKernelIndices, type ModuleMask } from './module_masks.js';
 import type { SampleMasks } from './sample_masks.js';
 
+/** What the metrics read of the sample-mask pass: the binary masks, not the mask values. */
+export type BinarySampleMasks = Omit<SampleMasks, 'meanMasks'>;
+
 export interface LayerBreakdown {
   kernelRate: number;
   cohesion: number;
@@ -59,7 +62,7 @@ function indicator(width: number, columns: number[]): Uint8Array {
 }
 
 /** Cohesion of one module over the given global kernel columns. */
-function cohesionOver(masks: SampleMasks, k: number, columns: number[]): number {
+function cohesionOver(masks: BinarySampleMasks, k: number, columns: number[]): number {
   const bits = masks.bits?.[k];
   if (!bits) throw new Error('cohesion: sample masks were collected without their bit rows (keepBits: false)');
   const { unique, width, counts } = bits.distinctRestrictedRows(columns);
@@ -82,7 +85,7 @@ function meanOverPairs(n: number, f: (a: number, b: number) => number): { mean: 
   return { mean: pairs === 0 ? 0 : total / pairs, perModule: sums.map((s) => (n < 2 ? 0 : s / (n - 1))) };
 }
 
-export function modularityMetrics(masks: SampleMasks, modules: ModuleMask[], opts: { perLayer?: boolean } = {}): ModularityMetrics {
+export function modularityMetrics(masks: BinarySampleMasks, modules: ModuleMask[], opts: { perLayer?: boolean } = {}): ModularityMetrics {
   const { layers, totalKernels } = masks;
   const perLayer = opts.perLayer !== false;
   const kept = modules.map((m) => globalKernelIndices(layers, m.keep));

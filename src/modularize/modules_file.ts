@@ -45,6 +45,11 @@ export interface ModulesReport {
   dataset: string;
   threshold: number;
   keepGenerators: boolean;
+  /**
+   * Each module's batch norm holds its class's mean masks (gamma and beta times the mean mask of
+   * each kept kernel over the class's training images); false with generators, which make the masks.
+   */
+  foldedMasks?: boolean;
   kernelRetentionRate: number;
   cohesion: number;
   coupling: number;

@@ -26,6 +26,7 @@ import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
 import { selectModuleMasks, type ModuleMask } from './module_masks.js';
 import { modularityMetrics } from './metrics.js';
 import { buildPrunedModel } from './prune.js';
+import { classMeanMasks, foldMeanMasks } from './mask_folding.js';
 import { countFlops } from './flops.js';
 import { writeModuleCards, type CardSampling } from '../modules/module_cards.js';
 import { MODULES_FILE, writeModules, type ModuleEntry, type ModulesReport, type SweepEntry } from './modules_file.js';
@@ -40,6 +41,11 @@ export interface ModularizeRunOptions {
   /** One threshold, or several to sweep (metrics for each; modules built for 0.9 if listed, else the last). */
   threshold?: number | number[];
   keepGenerators?: boolean;
+  /**
+   * Fold each class's mean masks into its module's batch norm (default true; not with generators,
+   * which make the masks). False gives the paper's plain pruning: every kept kernel at mask 1.
+   */
+  foldMasks?: boolean;
   /** Backend to initialise; default: the one already in use, else the best available. */
   backend?: string;
   /** Images per inference batch. */
@@ -173,8 +179,12 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
     const modulesStarted = performance.now();
     if (write) fs.mkdirSync(outDir, { recursive: true });
     const entries: ModuleEntry[] = [];
+    const fold = opts.keepGenerators !== true && opts.foldMasks !== false;
     for (const [i, m] of chosen!.modules.entries()) {
       const built = buildPrunedModel(info.spec, trained, m.keep, { keepGenerators: opts.keepGenerators === true });
+      // Without generators each kept kernel would fire as if its mask were 1: the module runs at
+      // the scale its class's images see in the modular model instead (docs/modules.md).
+      if (fold) foldMeanMasks(built.model, m.keep, classMeanMasks(masks, m.class));
       const dir = `class-${m.class}`;
       if (write) await saveModel(built.model, path.join(outDir, dir));
       const mm = chosen!.metrics.modules[i]!;
@@ -214,6 +224,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       dataset: info.dataset,
       threshold: tau,
       keepGenerators: opts.keepGenerators === true,
+      foldedMasks: fold,
       kernelRetentionRate: chosen!.metrics.kernelRetentionRate,
       cohesion: chosen!.metrics.cohesion,
       coupling: chosen!.metrics.coupling,

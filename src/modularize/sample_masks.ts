@@ -4,7 +4,8 @@
  * each sample's masks binarised (value > 0 = kernel used).
  *
  * Memory stays bounded: per-class usage counts are accumulated batch by batch, and the binary
- * sample masks, which cohesion needs once the module masks are known, are kept as bits.
+ * sample masks, which cohesion needs once the module masks are known, are kept as bits. The same
+ * pass sums each class's mask values (not binarised), which modularize folds into the modules.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -27,6 +28,8 @@ export interface SampleMasks {
   usage: Int32Array[];
   /** Per class, one bit row per sample (null when not requested). */
   bits: BitMatrix[] | null;
+  /** meanMasks[k][j]: kernel j's mask value averaged over the samples of class k (all layers concatenated). */
+  meanMasks: Float32Array[];
   /** Fraction of samples the modular model classifies correctly (from the same pass). */
   accuracy: number;
   /** Wall time of the pass. */
@@ -64,17 +67,23 @@ export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: Collec
   const samples = new Array<number>(numClasses).fill(0);
   const usage = Array.from({ length: numClasses }, () => new Int32Array(totalKernels));
   const bits = opts.keepBits === false ? null : Array.from({ length: numClasses }, () => new BitMatrix(totalKernels));
+  // [classes, kernels] on the device: one matmul per batch, read once at the end.
+  let classSums = tf.zeros([numClasses, totalKernels]) as tf.Tensor2D;
   let correct = 0;
   const it = new BatchIterator(ds, { batchSize: opts.batchSize ?? 256, shuffle: false });
   let done = 0;
   for (const batch of it.epoch(0)) {
     // Tensors out of tidy, data read after: tidy walks every element of a returned typed array.
-    const [onTensor, predictedTensor] = tf.tidy(() => {
+    const [onTensor, predictedTensor, nextSums] = tf.tidy(() => {
       const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
       const outputs = model.predict(x, { batchSize: batch.size }) as tf.Tensor[];
       const masks = tf.concat(outputs.slice(1) as tf.Tensor2D[], 1);
-      return [tf.cast(tf.greater(masks, 0), 'int32'), tf.argMax(outputs[0]!, 1)];
+      // Cast, not oneHot's dtype argument: wasm's OneHot writes int32 bits whatever the dtype.
+      const oneHot = tf.cast(tf.oneHot(tf.tensor1d(batch.y.subarray(0, batch.size), 'int32'), numClasses), 'float32');
+      return [tf.cast(tf.greater(masks, 0), 'int32'), tf.argMax(outputs[0]!, 1), tf.add(classSums, tf.matMul(oneHot, masks, true, false))];
     });
+    classSums.dispose();
+    classSums = nextSums as tf.Tensor2D;
     const binary = onTensor.dataSync();
     const predicted = predictedTensor.dataSync();
     tf.dispose([onTensor, predictedTensor]);
@@ -90,6 +99,11 @@ export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: Collec
     opts.progress?.update((done += batch.size));
   }
   opts.progress?.stop();
+  const sums = classSums.dataSync() as Float32Array;
+  classSums.dispose();
+  const meanMasks = samples.map((n, k) =>
+    Float32Array.from(sums.subarray(k * totalKernels, (k + 1) * totalKernels), (v) => v / Math.max(n, 1)),
+  );
   return {
     layers,
     totalKernels,
@@ -97,6 +111,7 @@ export function collectSampleMasks(model: LayersModel, ds: Dataset, opts: Collec
     samples,
     usage,
     bits,
+    meanMasks,
     accuracy: correct / Math.max(ds.count, 1),
     seconds: (performance.now() - started) / 1000,
   };

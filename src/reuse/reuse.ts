@@ -39,7 +39,7 @@ import { countFlops, countParameters } from '../modularize/flops.js';
 import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency.js';
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
 import { buildSubtaskModel, type HeadInit } from './subtask_model.js';
-import { meanMasks } from './mask_folding.js';
+import { meanMasks } from '../modularize/mask_folding.js';
 import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';

@@ -11,7 +11,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
 import type { ModelSpec } from '../../models/registry.js';
 import { buildPrunedModel } from '../modularize/prune.js';
-import { foldMeanMasks, type MeanMasks } from './mask_folding.js';
+import { foldMeanMasks, type MeanMasks } from '../modularize/mask_folding.js';
 import type { HeadInit } from './defaults.js';
 
 export const HEAD_RELU = 'subtask_relu';

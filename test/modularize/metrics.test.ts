@@ -2,9 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { BitMatrix } from '../../src/modularize/bit_matrix.js';
-import { modularityMetrics } from '../../src/modularize/metrics.js';
+import { modularityMetrics, type BinarySampleMasks } from '../../src/modularize/metrics.js';
 import { selectModuleMasks } from '../../src/modularize/module_masks.js';
-import type { SampleMasks } from '../../src/modularize/sample_masks.js';
 import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
@@ -15,7 +14,7 @@ beforeAll(async () => {
  * Two masked layers, a (3 kernels) and b (2), concatenated as 5 columns.
  * Class 0: 110|10, 110|00, 100|10.  Class 1: 001|01, 001|11.
  */
-function handMasks(): SampleMasks {
+function handMasks(): BinarySampleMasks {
   const rows = [
     ['11010', '11000', '10010'],
     ['00101', '00111'],
@@ -103,7 +102,7 @@ describe('modularityMetrics', () => {
       bits.appendRow(row);
       for (let j = 0; j < 500; j++) usage[j]! += row[j]!;
     }
-    const masks: SampleMasks = {
+    const masks: BinarySampleMasks = {
       layers,
       totalKernels: 500,
       numClasses: 1,

@@ -21,6 +21,11 @@ import {
 } from '../../src/commands/modularize.js';
 import { UsageError } from '../../src/train/options.js';
 import { testBackend } from '../support/backend.js';
+import { loadModel } from '../../src/io/model_io.js';
+import { MODEL_DIR, readRunInfo } from '../../src/train/run_info.js';
+import { loadTrainingSet } from '../../src/modularize/run.js';
+import { meanMasks } from '../../src/modularize/mask_folding.js';
+import { selectClasses } from '../../src/data/dataset.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-modularize-'));
 const run = path.join(root, 'run');
@@ -102,9 +107,64 @@ describe('modularize a trained run', () => {
     module.dispose();
   });
 
+  it("folds each class's mean masks into its module's batch norm", async () => {
+    // Independently of modularize's own pass: the trained model's masks on class 3's training
+    // images, averaged per kernel (the same helper reuse folds with).
+    const info = readRunInfo(run);
+    const trained = await loadModel(path.join(run, MODEL_DIR));
+    const means = meanMasks(trained, selectClasses(loadTrainingSet(info), [3]));
+    const module = await loadModule(run, 3);
+    const keep = report.modules.find((m) => m.class === 3)!.mask;
+    expect(report.foldedMasks).toBe(true);
+    for (const [conv, kept] of Object.entries(keep)) {
+      const [gamma, beta] = trained
+        .getLayer(`${conv}_bn`)
+        .getWeights()
+        .map((w) => w.dataSync());
+      const [foldedGamma, foldedBeta] = module
+        .getLayer(`${conv}_bn`)
+        .getWeights()
+        .map((w) => w.dataSync());
+      kept.forEach((k, i) => {
+        const m = means[conv]![k]!;
+        expect(Math.abs(foldedGamma![i]! - gamma![k]! * m)).toBeLessThan(1e-5 * Math.max(1, Math.abs(gamma![k]!)));
+        expect(Math.abs(foldedBeta![i]! - beta![k]! * m)).toBeLessThan(1e-5 * Math.max(1, Math.abs(beta![k]!)));
+      });
+    }
+    // The moving statistics describe the conv output before the mask: untouched.
+    const [, , mean] = trained.getLayer('conv2_bn').getWeights();
+    const [, , prunedMean] = module.getLayer('conv2_bn').getWeights();
+    const kept2 = keep['conv2']!;
+    expect(Array.from(prunedMean!.dataSync())).toEqual(kept2.map((k) => mean!.dataSync()[k]));
+    trained.dispose();
+    module.dispose();
+  });
+
+  it('prunes without folding when asked (--no-fold-masks)', async () => {
+    const plain = await modularizeRun(run, { threshold: 0.9, foldMasks: false, cards: false });
+    expect(plain.foldedMasks).toBe(false);
+    const trained = await loadModel(path.join(run, MODEL_DIR));
+    const module = await loadModule(run, 3);
+    for (const [conv, kept] of Object.entries(plain.modules.find((m) => m.class === 3)!.mask)) {
+      const [gamma, beta] = trained
+        .getLayer(`${conv}_bn`)
+        .getWeights()
+        .map((w) => Array.from(w.dataSync()));
+      const [prunedGamma, prunedBeta] = module
+        .getLayer(`${conv}_bn`)
+        .getWeights()
+        .map((w) => Array.from(w.dataSync()));
+      expect(prunedGamma).toEqual(kept.map((k) => gamma![k]));
+      expect(prunedBeta).toEqual(kept.map((k) => beta![k]));
+    }
+    trained.dispose();
+    module.dispose();
+  });
+
   it('keeps the generators when asked', async () => {
     const withGenerators = await modularizeRun(run, { threshold: 0.9, keepGenerators: true });
     expect(withGenerators.keepGenerators).toBe(true);
+    expect(withGenerators.foldedMasks).toBe(false); // the generators make the masks
     // Same masks: the threshold and the sample masks are the same.
     expect(withGenerators.modules.map((m) => m.mask)).toEqual(report.modules.map((m) => m.mask));
     const module = await loadModule(run, 0);

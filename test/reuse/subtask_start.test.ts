@@ -9,7 +9,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/index.js';
 import { buildModel } from '../../models/registry.js';
 import type { KeepSpec } from '../../models/builder.js';
-import { foldMeanMasks, meanMasks } from '../../src/reuse/mask_folding.js';
+import { foldMeanMasks, meanMasks } from '../../src/modularize/mask_folding.js';
 import { buildSubtaskModel } from '../../src/reuse/subtask_model.js';
 import { buildPrunedModel } from '../../src/modularize/prune.js';
 import type { Dataset } from '../../src/data/dataset.js';

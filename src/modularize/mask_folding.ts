@@ -1,5 +1,7 @@
 /**
- * Folding the masks a sub-task's samples receive into the pruned network's batch norm.
+ * Folding the masks a class's (or a sub-task's) samples receive into the pruned network's batch
+ * norm: modularize folds each class's mean masks into its module, reuse the sub-task's into the
+ * mixed module.
  *
  * In the modular model every kept kernel's BN output is multiplied by its mask value m (in [0,1),
  * per sample). A pruned network has no generators, so without a correction each kept kernel
@@ -18,10 +20,23 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
 import { BatchIterator } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
-import { maskedLayersOf } from '../modularize/sample_masks.js';
+import { maskedLayersOf, type SampleMasks } from './sample_masks.js';
 
 /** Mean mask value of every kernel, by masked conv name (full-model kernel numbering). */
 export type MeanMasks = Record<string, Float32Array>;
+
+/** Class `k`'s mean masks from the sample-mask pass, split by masked conv. */
+export function classMeanMasks(masks: Pick<SampleMasks, 'layers' | 'meanMasks'>, k: number): MeanMasks {
+  const all = masks.meanMasks[k];
+  if (all == null) throw new Error(`fold masks: no mean masks for class ${k}`);
+  const result: MeanMasks = {};
+  let offset = 0;
+  for (const l of masks.layers) {
+    result[l.name] = all.slice(offset, offset + l.kernels);
+    offset += l.kernels;
+  }
+  return result;
+}
 
 /** One inference pass of the modular model over `ds`: each kernel's mask value averaged over the samples. */
 export function meanMasks(modular: LayersModel, ds: Dataset, batchSize = 256): MeanMasks {
