@@ -5,9 +5,8 @@
  *   OUT/summary.json               accuracy on the union classes vs each source model restricted to them
  */
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { initBackend } from '../engine/index.js';
+import { ensureBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { COMPOSE_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
@@ -63,7 +62,7 @@ export async function composeCommand(input: z.input<typeof composeOptionsSchema>
   } catch (e) {
     throw asUsageError(e);
   }
-  if (o.backend != null || !tf.engine().backendName) await initBackend(o.backend);
+  await ensureBackend(o.backend);
   const modules: LoadedModule[] = [];
   try {
     for (const d of dirs) modules.push(await loadCardedModule(d)); // each verified against its id

@@ -27,6 +27,7 @@ import type { SweepEntry } from '../modularize/modules_file.js';
 import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
+import { ensureBackend } from '../engine/index.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
 export { experimentTrendsOptionsSchema, TREND_THRESHOLDS } from './options.js';
@@ -218,6 +219,10 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
       throw e;
     }
   }
+  // Training starts its backend (wasm threads and all); when both runs were done already, start
+  // it before the first tensor op (checking modules.json builds a model), or tfjs would stay on
+  // the cpu backend it picks lazily.
+  await ensureBackend(opts.backend);
   // What follows is stale when older than what it was made from (a run trained further by an
   // earlier invocation that stopped before modularizing, say): file times decide, not this call.
   const modelTime = (dir: string) => mtimeOf(path.join(dir, MODEL_DIR, 'model.json'));

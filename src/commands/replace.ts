@@ -6,9 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { initBackend } from '../engine/index.js';
+import { ensureBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { REPLACE_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
@@ -65,7 +64,7 @@ export async function replaceCommand(input: z.input<typeof replaceOptionsSchema>
   } catch (e) {
     throw asUsageError(e);
   }
-  if (o.backend != null || !tf.engine().backendName) await initBackend(o.backend);
+  await ensureBackend(o.backend);
   const module = await loadCardedModule(dir); // verifies the files against the id first
   let summary: ReplaceSummary;
   try {

@@ -7,10 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { initBackend } from '../engine/backend.js';
+import { ensureBackend } from '../engine/backend.js';
 import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { packageRoot } from '../data/sample.js';
 import { readCatalog } from '../serve/catalog.js';
@@ -64,7 +63,7 @@ export async function serve(input: ServeOptionsInput, log: Logger): Promise<Runn
 
   const routes = appRoutes(o.appDir ?? defaultAppDir());
   // Building the whole model for its size needs a backend; nothing else runs tfjs here.
-  if (o.backend != null || !tf.engine().backendName) await initBackend(o.backend);
+  await ensureBackend(o.backend);
   const { catalog, files } = readCatalog(source);
   for (const line of catalog.skipped) log.info(`serve: skipped ${line}`);
   if (source.kind === 'run' && catalog.union == null)

@@ -111,6 +111,23 @@ const loaders: Record<BackendName, () => Promise<boolean>> = {
   cpu: async () => true,
 };
 
+/** Whether initBackend has chosen a backend in this process. */
+let initialised = false;
+
+/**
+ * The backend a command runs on: `requested` when given; else the one already chosen by
+ * initBackend, or set by the caller (tf.setBackend) to anything but cpu; else the best available.
+ *
+ * Not `tf.engine().backendName` alone: any tensor op before initBackend (building a model to
+ * check a modules file, say) makes tfjs pick its cpu backend lazily, and a command that then
+ * took that as a choice would run on cpu, many times slower.
+ */
+export async function ensureBackend(requested?: string): Promise<string> {
+  const current = tf.engine().backendName;
+  if (requested == null && (initialised || (current != null && current !== 'cpu'))) return current;
+  return initBackend(requested);
+}
+
 export interface InitBackendOptions {
   /** Install the backend's training speed-ups (installSpeedups, speedups.ts); default true. */
   speedups?: boolean;
@@ -124,6 +141,7 @@ export interface InitBackendOptions {
 export async function initBackend(requested?: string, opts: InitBackendOptions = {}): Promise<BackendName> {
   const started = (name: BackendName) => {
     if (opts.speedups !== false) installSpeedups(name);
+    initialised = true;
     return name;
   };
   // PROD silences tfjs' console advice to install tfjs-node (it cannot install here).

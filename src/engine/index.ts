@@ -7,7 +7,7 @@
  * Two files are imported directly by code that must not load tfjs (the CLI's option parsing,
  * `mwt setup tensorflow`, the test config): backend_names.ts and tensorflow_native.ts.
  */
-export { initBackend, setWasmThreads, chooseWasmThreads, wasmThreadsChosen, BACKENDS } from './backend.js';
+export { initBackend, ensureBackend, setWasmThreads, chooseWasmThreads, wasmThreadsChosen, BACKENDS } from './backend.js';
 export type { BackendName, InitBackendOptions } from './backend.js';
 export { installSpeedups, uninstallSpeedups, SPEEDUPS } from './speedups.js';
 export type { Speedup } from './speedups.js';

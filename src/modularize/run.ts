@@ -10,9 +10,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { initBackend } from '../engine/index.js';
+import { ensureBackend } from '../engine/index.js';
 import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
 import { loadModel, saveModel } from '../io/model_io.js';
@@ -131,7 +130,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
   const write = opts.write !== false;
   if (write) checkWritableDir(outDir, '--run');
   const log = loggerFor(opts);
-  if (opts.backend != null || !tf.engine().backendName) await initBackend(opts.backend);
+  await ensureBackend(opts.backend);
 
   // --- load
   const trained = await loadModel(path.join(runDir, MODEL_DIR));

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { initBackend } from '../engine/index.js';
+import { ensureBackend } from '../engine/index.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset } from '../data/load.js';
 import { normalize, selectClasses, splitValidation, type Dataset } from '../data/dataset.js';
@@ -151,7 +151,7 @@ async function standardLogits(runDir: string, info: RunInfo): Promise<NonNullabl
 export async function openReuseContext(opts: ReuseContextOptions): Promise<ReuseContext> {
   const log = loggerFor(opts);
   const threshold = opts.threshold ?? DEFAULT_REUSE.threshold;
-  if (opts.backend != null || !tf.engine().backendName) await initBackend(opts.backend);
+  await ensureBackend(opts.backend);
   // Every check on the inputs first, so a bad option fails before minutes of work.
   const withDataDir = (info: RunInfo) => (opts.dataDir ? { ...info, dataDir: opts.dataDir } : info);
   const info = withDataDir(readModularRun(opts.run, 'mwt reuse'));
