@@ -11,7 +11,7 @@
  */
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
-export { initBackend, installSpeedups, uninstallSpeedups, SPEEDUPS, BACKENDS } from './engine/index.js';
+export { initBackend, ensureBackend, installSpeedups, uninstallSpeedups, SPEEDUPS, BACKENDS } from './engine/index.js';
 export type { BackendName, InitBackendOptions, Speedup } from './engine/index.js';
 export * from './layers/index.js';
 export * from './losses/index.js';
