@@ -14,9 +14,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { InterruptedError, parseOptions, UsageError } from '../errors.js';
+import { flagOf, InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
@@ -24,7 +25,7 @@ import { holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.
 import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
-import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
+import { MODEL_DIR, MODULES_DIR, readRunInfo } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
@@ -155,6 +156,29 @@ function trainedTo(runDir: string, epochs: number): boolean {
   return fs.existsSync(file) && readFormat(file, TRAIN_SUMMARY_FORMAT).epochs === epochs;
 }
 
+/** Settings a run does not record as the command gave them, or that a standard run does not use. */
+const NOT_COMPARED = new Set(['out', 'resume', 'backend', 'dataDir']);
+const MASK_SETTINGS = new Set(['alpha', 'beta', 'maskLrFactor']);
+
+/**
+ * A finished run is only skipped when it was trained with this command's settings: otherwise the
+ * trends would print another experiment's figures under these settings' name. A standard run
+ * has no masks, so alpha, beta and the mask rate do not matter for it (one standard run serves
+ * modular runs with several betas).
+ */
+function checkTrainedSettings(dir: string, input: ReturnType<typeof trainInput>): void {
+  // Runs started before --mask-lr-factor existed trained their generators at the model's rate.
+  const saved: Record<string, unknown> = { maskLrFactor: 1, ...(readRunInfo(dir).options as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(input)) {
+    if (NOT_COMPARED.has(key) || (input.standard && MASK_SETTINGS.has(key)) || isDeepStrictEqual(saved[key], value)) continue;
+    const shown = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+    throw new UsageError(
+      `${flagOf(key)}: ${dir} was trained with ${shown(saved[key])}, not ${shown(value)}; use another --out, or remove ${dir} to train it again`,
+      { option: key },
+    );
+  }
+}
+
 /** Modification time in ms; -Infinity for a missing file (older than anything). */
 const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : -Infinity);
 
@@ -207,6 +231,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     [standardDir, true],
   ] as const) {
     if (trainedTo(dir, opts.epochs)) {
+      checkTrainedSettings(dir, trainInput(opts, dir, standard));
       log.info(`trends: ${dir} is trained (${opts.epochs} epochs), skipped`);
       continue;
     }

@@ -125,6 +125,28 @@ describe('mwt experiment trends', () => {
     expect(mtime('sizes/reuse.json')).toBeGreaterThan(reuseTime);
   }, 120_000);
 
+  it('refuses a finished run trained with other settings, naming the option and the run', async () => {
+    await expect(experimentTrendsCommand({ ...input, beta: 2.5 }, silentLogger)).rejects.toThrow(
+      new RegExp(`^--beta: ${path.join(out, 'modular')} was trained with 1\\.5, not 2\\.5; use another --out, or remove`),
+    );
+    await expect(experimentTrendsCommand({ ...input, width: 0.25 }, silentLogger)).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('takes a finished standard run whatever its beta (it has no masks)', async () => {
+    // A modular run "trained with beta 2.5" beside the standard run of beta 1.5, in a new OUT.
+    const other = path.join(root, 'beta');
+    for (const dir of ['modular', 'standard']) fs.cpSync(path.join(out, dir), path.join(other, dir), { recursive: true });
+    const runFile = path.join(other, 'modular', 'run.json');
+    const run = JSON.parse(fs.readFileSync(runFile, 'utf8'));
+    fs.writeFileSync(runFile, JSON.stringify({ ...run, options: { ...run.options, beta: 2.5 } }));
+    const standardModel = path.join(other, 'standard/model/model.json');
+    const copied = fs.statSync(standardModel).mtimeMs;
+    const trends = await experimentTrendsCommand({ ...input, out: other, beta: 2.5 }, silentLogger);
+    expect(fs.statSync(standardModel).mtimeMs).toBe(copied); // not trained again
+    expect(trends.standardAccuracy).toBe(first.standardAccuracy);
+    expect(trends.settings.beta).toBe(2.5);
+  }, 120_000);
+
   it('refuses sub-task sizes larger than the dataset before training', async () => {
     const other = path.join(root, 'bad');
     await expect(experimentTrendsCommand({ ...input, out: other, sizes: [2, 11] }, silentLogger)).rejects.toThrow(
