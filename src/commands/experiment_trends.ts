@@ -14,18 +14,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { flagOf, InterruptedError, parseOptions, UsageError } from '../errors.js';
+import { InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.js';
+import { differingSetting, holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.js';
 import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
-import { MODEL_DIR, MODULES_DIR, readRunInfo } from '../train/run_info.js';
+import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
@@ -156,9 +155,10 @@ function trainedTo(runDir: string, epochs: number): boolean {
   return fs.existsSync(file) && readFormat(file, TRAIN_SUMMARY_FORMAT).epochs === epochs;
 }
 
-/** Settings a run does not record as the command gave them, or that a standard run does not use. */
-const NOT_COMPARED = new Set(['out', 'resume', 'backend', 'dataDir']);
-const MASK_SETTINGS = new Set(['alpha', 'beta', 'maskLrFactor']);
+/** Settings a run does not record as the command gave them. */
+const NOT_COMPARED = ['out', 'resume', 'backend', 'dataDir'];
+/** Settings a standard run does not use. */
+const MASK_SETTINGS = ['alpha', 'beta', 'maskLrFactor'];
 
 /**
  * A finished run is only skipped when it was trained with this command's settings: otherwise the
@@ -167,16 +167,14 @@ const MASK_SETTINGS = new Set(['alpha', 'beta', 'maskLrFactor']);
  * modular runs with several betas).
  */
 function checkTrainedSettings(dir: string, input: ReturnType<typeof trainInput>): void {
-  // Runs started before --mask-lr-factor existed trained their generators at the model's rate.
-  const saved: Record<string, unknown> = { maskLrFactor: 1, ...(readRunInfo(dir).options as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(input)) {
-    if (NOT_COMPARED.has(key) || (input.standard && MASK_SETTINGS.has(key)) || isDeepStrictEqual(saved[key], value)) continue;
-    const shown = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  const d = differingSetting(dir, input, new Set(input.standard ? [...NOT_COMPARED, ...MASK_SETTINGS] : NOT_COMPARED));
+  if (d)
     throw new UsageError(
-      `${flagOf(key)}: ${dir} was trained with ${shown(saved[key])}, not ${shown(value)}; use another --out, or remove ${dir} to train it again`,
-      { option: key },
+      `${d.flag}: ${dir} was trained with ${d.saved}, not ${d.given}; use another --out, or remove ${dir} to train it again`,
+      {
+        option: d.key,
+      },
     );
-  }
 }
 
 /** Modification time in ms; -Infinity for a missing file (older than anything). */

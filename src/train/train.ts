@@ -298,7 +298,7 @@ function checkOutDir(opts: TrainOptions): void {
  * What a resumed run may change: how long it trains, where and how it computes, and the
  * learning rate (the way out of a diverged run: lower --lr, then --resume).
  */
-const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>([
+const CHANGEABLE_ON_RESUME: ReadonlySet<string> = new Set<keyof TrainOptions>([
   'epochs',
   'lr',
   'backend',
@@ -316,15 +316,30 @@ const CHANGEABLE_ON_RESUME = new Set<keyof TrainOptions>([
  * differs from run.json's (the resolved settings of the run's start) is refused, naming it.
  */
 function checkResumeSettings(opts: TrainOptions): void {
-  // Runs started before --mask-lr-factor existed trained their generators at the model's rate.
-  const saved = { maskLrFactor: 1, ...(readRunInfo(opts.out).options as Partial<TrainOptions>) };
-  for (const key of Object.keys(opts) as (keyof TrainOptions)[]) {
-    if (CHANGEABLE_ON_RESUME.has(key) || isDeepStrictEqual(saved[key], opts[key])) continue;
-    const value = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  const d = differingSetting(opts.out, opts, CHANGEABLE_ON_RESUME);
+  if (d)
     throw new UsageError(
-      `${flagOf(key)}: the run in ${opts.out} was started with ${value(saved[key])}, not ${value(opts[key])}; resume with the same value, or pass --overwrite to start a new run`,
+      `${d.flag}: the run in ${opts.out} was started with ${d.saved}, not ${d.given}; resume with the same value, or pass --overwrite to start a new run`,
     );
+}
+
+/**
+ * The first of `settings` (other than `ignored`) that the run in `runDir` was started with
+ * another value of (run.json's resolved settings), as flag and printed values; null if none.
+ */
+export function differingSetting(
+  runDir: string,
+  settings: Record<string, unknown>,
+  ignored: ReadonlySet<string>,
+): { key: string; flag: string; saved: string; given: string } | null {
+  // Runs started before --mask-lr-factor existed trained their generators at the model's rate.
+  const saved: Record<string, unknown> = { maskLrFactor: 1, ...(readRunInfo(runDir).options as Record<string, unknown>) };
+  const shown = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  for (const [key, value] of Object.entries(settings)) {
+    if (ignored.has(key) || isDeepStrictEqual(saved[key], value)) continue;
+    return { key, flag: flagOf(key), saved: shown(saved[key]), given: shown(value) };
   }
+  return null;
 }
 
 function removeRun(dir: string): void {
