@@ -5,7 +5,7 @@
  *
  * Every backend given (default: tensorflow when `mwt setup tensorflow` has built it, and wasm),
  * and PyTorch (scripts/bench_torch.py under Debian's python3, when it imports torch) on the same
- * models at width 1, in the same run, so the ratios compare like with like on this machine.
+ * models and widths, in the same run, so the ratios compare like with like on this machine.
  *
  * Training throughput of the zoo on this machine, by default with the cores used as `mwt train`
  * uses them (src/train/parallel/parallelism.ts): for every model x width x batch size, the median images/s
@@ -33,8 +33,8 @@ const repoRoot = path.resolve(path.dirname(scriptPath), '..');
 
 /** The PyTorch reference: Debian's python3 (python3-torch), not whatever python is first on PATH. */
 const TORCH_PYTHON = process.env.MWT_TORCH_PYTHON ?? '/usr/bin/python3';
-/** Zoo models bench_torch.py has a PyTorch twin of. */
-const TORCH_MODELS = ['vgg16', 'resnet18'];
+/** Zoo models bench_torch.py has a PyTorch twin of (all four, at any width). */
+const TORCH_MODELS: readonly string[] = MODEL_NAMES;
 
 interface Args {
   models: string[];
@@ -47,7 +47,7 @@ interface Args {
   workers: number | null;
   out: string;
   backends: string[];
-  /** Also time PyTorch on the same models (width 1). */
+  /** Also time PyTorch on the same models and widths. */
   torch: boolean;
   profile: boolean;
   /** Also measure modular VGG16/ResNet18 (width 1, batch 64) with direct convs, 1 and 2 threads, 2 workers. */
@@ -325,7 +325,7 @@ function renderSection(
     `- Machine: ${cpuModel()} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`,
   );
   out.push(
-    `- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/train/parallel/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the published MwT models, VGG16-BN and ResNet18 CIFAR variants with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`,
+    `- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/train/parallel/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the zoo's models built as the published MwT code builds them, with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`,
   );
   if (torchNote) out.push(`- PyTorch: ${torchNote}`);
   out.push(
@@ -408,34 +408,37 @@ function renderSection(
   // Side by side: the ratios the issue asks for, from this run only.
   const sideRows: string[][] = [];
   for (const model of TORCH_MODELS.filter((m) => args.models.includes(m))) {
-    for (const batch of args.batchSizes) {
-      const tfm = byKey.get(`tensorflow|${model}|1|${batch}|modular`);
-      const tfs = byKey.get(`tensorflow|${model}|1|${batch}|standard`);
-      const wm = byKey.get(`wasm|${model}|1|${batch}|modular`);
-      const pm = torch.find((r) => r.model === model && r.width === 1 && r.batchSize === batch && r.form === 'modular');
-      if (!tfm && !wm) continue;
-      const ratio = (a: { imagesPerSecond: number } | undefined, b: { imagesPerSecond: number } | undefined) =>
-        a && b ? f2(a.imagesPerSecond / b.imagesPerSecond) : '-';
-      const cpuS = (r: { cpuMsPerStep: number | null } | undefined) => (r?.cpuMsPerStep != null ? f2(r.cpuMsPerStep / 1000) : '-');
-      sideRows.push([
-        model,
-        String(batch),
-        tfm ? f1(tfm.imagesPerSecond) : '-',
-        wm ? f1(wm.imagesPerSecond) : '-',
-        pm ? f1(pm.imagesPerSecond) : '-',
-        ratio(tfm, wm),
-        ratio(tfm, pm),
-        tfm && tfs ? f2(tfm.medianStepMs / tfs.medianStepMs) : '-',
-        `${cpuS(tfm)} / ${cpuS(wm)} / ${cpuS(pm)}`,
-      ]);
-    }
+    for (const width of args.widths)
+      for (const batch of args.batchSizes) {
+        const tfm = byKey.get(`tensorflow|${model}|${width}|${batch}|modular`);
+        const tfs = byKey.get(`tensorflow|${model}|${width}|${batch}|standard`);
+        const wm = byKey.get(`wasm|${model}|${width}|${batch}|modular`);
+        const pm = torch.find((r) => r.model === model && r.width === width && r.batchSize === batch && r.form === 'modular');
+        if (!tfm && !wm) continue;
+        const ratio = (a: { imagesPerSecond: number } | undefined, b: { imagesPerSecond: number } | undefined) =>
+          a && b ? f2(a.imagesPerSecond / b.imagesPerSecond) : '-';
+        const cpuS = (r: { cpuMsPerStep: number | null } | undefined) => (r?.cpuMsPerStep != null ? f2(r.cpuMsPerStep / 1000) : '-');
+        sideRows.push([
+          model,
+          String(width),
+          String(batch),
+          tfm ? f1(tfm.imagesPerSecond) : '-',
+          wm ? f1(wm.imagesPerSecond) : '-',
+          pm ? f1(pm.imagesPerSecond) : '-',
+          ratio(tfm, wm),
+          ratio(tfm, pm),
+          tfm && tfs ? f2(tfm.medianStepMs / tfs.medianStepMs) : '-',
+          `${cpuS(tfm)} / ${cpuS(wm)} / ${cpuS(pm)}`,
+        ]);
+      }
   }
   if (sideRows.length > 0) {
-    out.push('', 'Modular training side by side (width 1, this run):', '');
+    out.push('', 'Modular training side by side (this run):', '');
     out.push(
       table(
         [
           'model',
+          'width',
           'batch',
           'tensorflow img/s',
           'wasm img/s',
@@ -505,10 +508,16 @@ function renderSection(
 }
 
 /**
- * PyTorch on one model and batch size (width 1), or why not: its rows, or a note (then it is not
+ * PyTorch on one model, width and batch size, or why not: its rows, or a note (then it is not
  * tried again). Runs with as many threads as there are cores, as our backends use them.
  */
-function runTorch(args: Args, model: string, batchSize: number, log: (s: string) => void): { rows: TorchRow[]; note: string | null } {
+function runTorch(
+  args: Args,
+  model: string,
+  width: number,
+  batchSize: number,
+  log: (s: string) => void,
+): { rows: TorchRow[]; note: string | null } {
   if (!args.torch) return { rows: [], note: null };
   const probe = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { rows: [], note: `not run: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch)` };
@@ -516,6 +525,8 @@ function runTorch(args: Args, model: string, batchSize: number, log: (s: string)
     path.join(repoRoot, 'scripts', 'bench_torch.py'),
     '--models',
     model,
+    '--widths',
+    String(width),
     '--batch-sizes',
     String(batchSize),
     '--steps',
@@ -538,7 +549,7 @@ function runTorch(args: Args, model: string, batchSize: number, log: (s: string)
     .map((l) => JSON.parse(l) as TorchRow);
   for (const r of rows)
     log(
-      `pytorch ${r.model} width 1 batch ${r.batchSize} ${r.form}: ${f1(r.imagesPerSecond)} img/s (median ${r.medianStepMs.toFixed(0)} ms)`,
+      `pytorch ${r.model} width ${r.width} batch ${r.batchSize} ${r.form}: ${f1(r.imagesPerSecond)} img/s (median ${r.medianStepMs.toFixed(0)} ms)`,
     );
   const note = res.status === 0 ? null : `failed: ${(res.stderr ?? '').trim().split('\n').pop()?.slice(0, 160) ?? `exit ${res.status}`}`;
   return { rows, note };
@@ -559,7 +570,7 @@ async function main(): Promise<void> {
   let torchNote: string | null = null;
   const log = (s: string) => process.stderr.write(s + '\n');
   log(
-    `${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2 * args.backends.length} measurements on ${args.backends.join(', ')}${args.torch ? ' (+ PyTorch at width 1)' : ''}, load average ${loadBefore.map(f2).join(' ')}`,
+    `${command}: ${args.models.length * args.widths.length * args.batchSizes.length * 2 * args.backends.length} measurements on ${args.backends.join(', ')}${args.torch ? ' (+ PyTorch on the same)' : ''}, load average ${loadBefore.map(f2).join(' ')}`,
   );
   // Backends (and PyTorch) take turns configuration by configuration, so a change in the load of
   // this shared machine hits them alike.
@@ -591,8 +602,8 @@ async function main(): Promise<void> {
             );
           }
         }
-        if (width === 1 && TORCH_MODELS.includes(model) && torchNote == null) {
-          const t = runTorch(args, model, batchSize, log);
+        if (TORCH_MODELS.includes(model) && torchNote == null) {
+          const t = runTorch(args, model, width, batchSize, log);
           torch.push(...t.rows);
           torchNote = t.note;
         }
