@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
 import { parseClassList, parseModuleList, parseSizeRange, parseThresholds } from '../cli/parse.js';
-import { DEFAULT_REUSE, HEAD_INITS } from '../reuse/defaults.js';
+import { DEFAULT_REUSE, EPOCH_SELECTIONS, HEAD_INITS } from '../reuse/defaults.js';
 import { REPLACE_RULES } from '../modules/replace_rules.js';
 import { trainOptionsSchema } from '../train/options.js';
 
@@ -60,6 +60,9 @@ export const reuseSharedFields = {
     .gt(0, 'expected a number in (0, 1)')
     .lt(1, 'expected a number in (0, 1)')
     .default(DEFAULT_REUSE.validationFraction),
+  selectBy: option(z.enum(EPOCH_SELECTIONS).default(DEFAULT_REUSE.selectBy), {
+    help: 'what chooses the fine-tuning epoch on the validation split: loss (its cross-entropy) or accuracy',
+  }),
   backend: backendOption,
   /** Print the result as JSON on stdout. */
   json: jsonOption,

@@ -34,7 +34,10 @@ export type ReuseCommandOptions = z.output<typeof reuseOptionsSchema>;
 
 /** The fine-tuning and latency settings of both reuse commands, as reuseSubtask takes them. */
 export function subtaskSettings(
-  opts: Pick<ReuseCommandOptions, 'epochs' | 'lr' | 'batchSize' | 'headInit' | 'validationFraction' | 'seed' | 'latencyRepeats'>,
+  opts: Pick<
+    ReuseCommandOptions,
+    'epochs' | 'lr' | 'batchSize' | 'headInit' | 'validationFraction' | 'selectBy' | 'seed' | 'latencyRepeats'
+  >,
 ) {
   return {
     epochs: opts.epochs,
@@ -42,6 +45,7 @@ export function subtaskSettings(
     batchSize: opts.batchSize,
     headInit: opts.headInit,
     validationFraction: opts.validationFraction,
+    selectBy: opts.selectBy,
     seed: opts.seed,
     latency: opts.latencyRepeats > 0 ? { repeats: opts.latencyRepeats } : (false as const),
   };

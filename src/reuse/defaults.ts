@@ -5,6 +5,10 @@ import { DEFAULT_THRESHOLD } from '../cli/options.js';
 export const HEAD_INITS = ['classes', 'random'] as const;
 export type HeadInit = (typeof HEAD_INITS)[number];
 
+/** What chooses the fine-tuning epoch on the validation split (see fine_tune.ts). */
+export const EPOCH_SELECTIONS = ['loss', 'accuracy'] as const;
+export type EpochSelection = (typeof EPOCH_SELECTIONS)[number];
+
 export const DEFAULT_REUSE = {
   threshold: DEFAULT_THRESHOLD,
   epochs: 5,
@@ -18,5 +22,6 @@ export const DEFAULT_REUSE = {
   headInit: 'classes' as HeadInit,
   momentum: 0.9,
   validationFraction: 0.1,
+  selectBy: 'loss' as EpochSelection,
   seed: 0,
 } as const;

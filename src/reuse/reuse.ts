@@ -43,7 +43,7 @@ import { meanMasks } from '../modularize/mask_folding.js';
 import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';
-import { DEFAULT_REUSE } from './defaults.js';
+import { DEFAULT_REUSE, type EpochSelection } from './defaults.js';
 
 export { DEFAULT_REUSE } from './defaults.js';
 
@@ -197,6 +197,8 @@ export interface SubtaskOptions {
   momentum?: number;
   /** Fraction of the sub-task's training samples held out to choose the epoch. */
   validationFraction?: number;
+  /** What chooses the epoch on that split: its cross-entropy (default) or accuracy. */
+  selectBy?: EpochSelection;
   seed?: number;
   /** Latency settings, or false to skip measuring (sweeps). */
   latency?: LatencyOptions | false;
@@ -249,11 +251,13 @@ export interface ReuseSummary {
     nesterov: true;
     schedule: 'cosine';
     validationFraction: number;
+    selectBy: EpochSelection;
     seed: number;
     trainSamples: number;
     validationSamples: number;
     bestEpoch: number;
     bestValidationAccuracy: number;
+    bestValidationLoss: number;
     history: FineTuneEpoch[];
   };
   seconds: number;
@@ -284,6 +288,7 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     headInit: opts.headInit ?? DEFAULT_REUSE.headInit,
     momentum: opts.momentum ?? DEFAULT_REUSE.momentum,
     validationFraction: opts.validationFraction ?? DEFAULT_REUSE.validationFraction,
+    selectBy: opts.selectBy ?? DEFAULT_REUSE.selectBy,
     seed: opts.seed ?? DEFAULT_REUSE.seed,
   };
   const { spec } = ctx.info;
@@ -297,6 +302,8 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
   const { model, mixedModule } = buildSubtaskModel(spec, ctx.trained, keep, classes, {
     seed: settings.seed,
     headInit: settings.headInit,
+    // Over the fine-tuning split only, not the per-class means modularize folded into the modules
+    // (all training images of each class): the validation images that choose the epoch stay unseen.
     meanMasks: meanMasks(ctx.trained, train),
   });
   try {
@@ -309,7 +316,7 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     );
 
     const augment = ctx.info.options.augment ?? (spec.inputShape[0] === 32 && spec.inputShape[2] === 3);
-    const tuned = fineTune(model, train, validation, { ...settings, augment, log });
+    const tuned = fineTune(model, train, validation, { ...settings, augment, log, monitor: test });
     const accuracy = evaluate(model, test).accuracy;
 
     const flops = countFlops(model).total;
@@ -342,6 +349,7 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
         validationSamples: validation.count,
         bestEpoch: tuned.bestEpoch,
         bestValidationAccuracy: tuned.bestValidationAccuracy,
+        bestValidationLoss: tuned.bestValidationLoss,
         history: tuned.history,
       },
       seconds: 0,
@@ -364,7 +372,7 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     log.info(
       `sub-task accuracy ${(accuracy * 100).toFixed(2)}% (epoch ${tuned.bestEpoch} by validation)` +
         (summary.standardModelAccuracy != null ? `, standard model ${(summary.standardModelAccuracy * 100).toFixed(2)}%` : '') +
-        `; ${(flops / 1e6).toFixed(2)} M MACs vs ${(ctx.reference.flops / 1e6).toFixed(2)} M (-${(summary.flopReduction * 100).toFixed(1)}%)`,
+        `; ${(flops / 1e6).toFixed(2)} M MACs vs ${(ctx.reference.flops / 1e6).toFixed(2)} M (${summary.flopReduction >= 0 ? '-' : '+'}${Math.abs(summary.flopReduction * 100).toFixed(1)}%)`,
     );
     return { summary, model };
   } catch (e) {

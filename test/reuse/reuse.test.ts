@@ -85,10 +85,16 @@ describe('mwt reuse', () => {
     // 600 balanced training samples: 60 per class, 10% of each class held out for validation.
     expect(summary.fineTune.trainSamples + summary.fineTune.validationSamples).toBe(120);
     expect(summary.fineTune.validationSamples).toBe(12);
-    // The kept epoch is the best on validation data (ties: the later one).
-    const v = summary.fineTune.history.map((h) => h.validationAccuracy);
-    const best = Math.max(...v);
-    expect(summary.fineTune.bestEpoch).toBe(v.lastIndexOf(best) + 1);
+    // The kept epoch has the lowest validation cross-entropy (ties: the later one).
+    expect(summary.fineTune.selectBy).toBe('loss');
+    const losses = summary.fineTune.history.map((h) => h.validationLoss);
+    const lowest = Math.min(...losses);
+    expect(summary.fineTune.bestEpoch).toBe(losses.lastIndexOf(lowest) + 1);
+    expect(summary.fineTune.bestValidationLoss).toBe(lowest);
+    for (const h of summary.fineTune.history) expect(h.validationLoss).toBeGreaterThan(0);
+    // Every epoch's test accuracy is recorded (never used to choose); the model returned is the
+    // chosen epoch's, so its test accuracy is that epoch's.
+    expect(summary.fineTune.history[summary.fineTune.bestEpoch - 1]!.testAccuracy).toBe(summary.accuracy);
 
     // The exported model is plain tfjs: it loads with loadLayersModel and has no mask generators.
     const loaded = await loadLayersModel(fileHandler(out));
@@ -99,9 +105,13 @@ describe('mwt reuse', () => {
     loaded.dispose();
   });
 
-  it('reloads the sub-task model with identical predictions', async () => {
-    const { summary, model } = await reuse({ run, classes: [7, 1, 5], epochs: 1, latency: false });
+  it('chooses the epoch by validation accuracy when asked, and reloads the sub-task model with identical predictions', async () => {
+    const { summary, model } = await reuse({ run, classes: [7, 1, 5], epochs: 2, selectBy: 'accuracy', latency: false });
     expect(summary.classes).toEqual([7, 1, 5]);
+    expect(summary.fineTune.selectBy).toBe('accuracy');
+    const v = summary.fineTune.history.map((h) => h.validationAccuracy);
+    expect(summary.fineTune.bestEpoch).toBe(v.lastIndexOf(Math.max(...v)) + 1);
+    expect(summary.fineTune.bestValidationAccuracy).toBe(Math.max(...v));
     expect(summary.latencyMs).toBeUndefined();
     const dir = path.join(root, 'reload');
     await saveModel(model, dir);
