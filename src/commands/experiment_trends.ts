@@ -3,7 +3,8 @@
  * trends for one model and dataset, in one command that can be stopped and rerun:
  *
  *   OUT/modular/    mwt train (modular), then mwt modularize --threshold 0.1,...,0.9 and the report
- *   OUT/standard/   mwt train --standard, the same settings (the accuracy the modular model is held to)
+ *   OUT/standard/   mwt train --standard, the same settings (the accuracy the modular model is held to);
+ *                   --standard-run DIR takes a finished one from elsewhere instead
  *   OUT/sizes/      mwt experiment reuse --sizes 2-5 --per-size 3 against the standard run
  *   OUT/trends.json the figures below; OUT/trends.md the same as Markdown tables
  *
@@ -28,6 +29,7 @@ import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
+import { DEFAULT_REUSE } from '../reuse/defaults.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
 export { experimentTrendsOptionsSchema, TREND_THRESHOLDS } from './options.js';
@@ -220,8 +222,15 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     );
   const started = performance.now();
   const modularDir = path.join(opts.out, 'modular');
-  const standardDir = path.join(opts.out, 'standard');
+  const standardDir = opts.standardRun ?? path.join(opts.out, 'standard');
   const sizesDir = path.join(opts.out, 'sizes');
+  if (opts.standardRun != null && !trainedTo(opts.standardRun, opts.epochs))
+    throw new UsageError(
+      `--standard-run: ${opts.standardRun} holds no run trained for ${opts.epochs} epochs (expected a finished standard run)`,
+      {
+        option: 'standardRun',
+      },
+    );
 
   // --- the two training runs (train itself refuses to continue a run made with other settings)
   for (const [dir, standard] of [
@@ -290,6 +299,8 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     !rebuiltOtherThreshold &&
     mtimeOf(reuseFile) >= Math.max(modelTime(modularDir), modelTime(standardDir)) &&
     previous?.complete === true &&
+    path.resolve(previous.standardRun) === path.resolve(standardDir) &&
+    (previous.settings.selectBy ?? 'accuracy') === DEFAULT_REUSE.selectBy &&
     previous.threshold === modules.threshold &&
     previous.settings.seed === opts.seed &&
     previous.settings.perSize === opts.perSize &&

@@ -129,6 +129,10 @@ export const experimentTrendsOptionsSchema = z.object({
     parse: () => (v) => parseSizeRange(v),
   }),
   perSize: option(z.number().int().positive().default(3), { help: 'random class subsets per size' }),
+  standardRun: option(z.string().min(1, 'expected a run directory').optional(), {
+    help: 'a finished standard run to hold the modular model to, instead of training OUT/standard (same settings; alpha, beta and the mask rate do not matter)',
+    arg: '<dir>',
+  }),
   reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of each sub-task' }),
   backend: backendOption,
   json: jsonOption,

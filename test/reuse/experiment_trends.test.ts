@@ -147,6 +147,34 @@ describe('mwt experiment trends', () => {
     expect(trends.settings.beta).toBe(2.5);
   }, 120_000);
 
+  it('takes the standard run from --standard-run: no OUT/standard, the sizes table made against it', async () => {
+    const other = path.join(root, 'standard-run');
+    fs.cpSync(path.join(out, 'modular'), path.join(other, 'modular'), { recursive: true });
+    const runFile = path.join(other, 'modular', 'run.json');
+    const run = JSON.parse(fs.readFileSync(runFile, 'utf8'));
+    fs.writeFileSync(runFile, JSON.stringify({ ...run, options: { ...run.options, beta: 2.5 } }));
+    const standardRun = path.join(out, 'standard');
+    const standardModel = path.join(standardRun, 'model/model.json');
+    const trained = fs.statSync(standardModel).mtimeMs;
+    const trends = await experimentTrendsCommand({ ...input, out: other, beta: 2.5, standardRun }, silentLogger);
+    expect(fs.existsSync(path.join(other, 'standard'))).toBe(false);
+    expect(fs.statSync(standardModel).mtimeMs).toBe(trained);
+    expect(trends.standardAccuracy).toBe(first.standardAccuracy);
+    const reuse = JSON.parse(fs.readFileSync(path.join(other, 'sizes/reuse.json'), 'utf8'));
+    expect(reuse.standardRun).toBe(standardRun);
+    // The sizes table was made against that run, so the same sub-tasks give the same M-ACC.
+    expect(trends.bySize[0]!.modelAccuracy).toBe(first.bySize[0]!.modelAccuracy);
+  }, 120_000);
+
+  it('refuses a --standard-run that holds no finished run, before training', async () => {
+    const other = path.join(root, 'no-standard');
+    const missing = path.join(root, 'missing');
+    await expect(experimentTrendsCommand({ ...input, out: other, standardRun: missing }, silentLogger)).rejects.toThrow(
+      `--standard-run: ${missing} holds no run trained for 1 epochs (expected a finished standard run)`,
+    );
+    expect(fs.existsSync(path.join(other, 'modular'))).toBe(false);
+  });
+
   it('refuses sub-task sizes larger than the dataset before training', async () => {
     const other = path.join(root, 'bad');
     await expect(experimentTrendsCommand({ ...input, out: other, sizes: [2, 11] }, silentLogger)).rejects.toThrow(
