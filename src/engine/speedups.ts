@@ -9,7 +9,7 @@
  *   cpu         fused-batch-norm, streaming-gradients (the pure-JS fallback: the same memory
  *               savings; no kernels of ours)
  *   tensorflow  fused-batch-norm (TensorFlow's FusedBatchNormV3), tensorflow-relu-grad,
- *               tensorflow-conv-filter-grad; streaming-gradients is taken out (TensorFlow's
+ *               tensorflow-conv-filter-grad, tensorflow-mean-grad; streaming-gradients is taken out (TensorFlow's
  *               allocator does not need it)
  *
  * fused-batch-norm (batch_norm_layer_patch.ts) wraps tfjs-layers' BatchNormalization.call in
@@ -29,18 +29,26 @@ import { installFusedBatchNorm, uninstallFusedBatchNorm } from './batch_norm_lay
 import {
   installNativeReluGrad,
   installTensorflowConvFilterGrad,
+  installTensorflowMeanGrad,
   uninstallNativeReluGrad,
   uninstallTensorflowConvFilterGrad,
+  uninstallTensorflowMeanGrad,
 } from './tensorflow_ops.js';
 import { installStreamingGradients, uninstallStreamingGradients, STREAMING_GRADIENTS_TFJS } from './streaming_gradients.js';
 
-export type Speedup = 'wasm-kernels' | 'fused-batch-norm' | 'streaming-gradients' | 'tensorflow-relu-grad' | 'tensorflow-conv-filter-grad';
+export type Speedup =
+  | 'wasm-kernels'
+  | 'fused-batch-norm'
+  | 'streaming-gradients'
+  | 'tensorflow-relu-grad'
+  | 'tensorflow-conv-filter-grad'
+  | 'tensorflow-mean-grad';
 
 /** The speed-ups written for each backend. */
 export const SPEEDUPS: Record<BackendName, readonly Speedup[]> = {
   wasm: ['wasm-kernels', 'fused-batch-norm', 'streaming-gradients'],
   cpu: ['fused-batch-norm', 'streaming-gradients'],
-  tensorflow: ['fused-batch-norm', 'tensorflow-relu-grad', 'tensorflow-conv-filter-grad'],
+  tensorflow: ['fused-batch-norm', 'tensorflow-relu-grad', 'tensorflow-conv-filter-grad', 'tensorflow-mean-grad'],
 };
 
 /** What training loses without each one, for the warning. */
@@ -50,6 +58,7 @@ const WITHOUT: Record<Speedup, string> = {
   'streaming-gradients': `training uses tfjs' own backward pass, which holds every gradient until the pass ends: large models (e.g. ResNet18) may no longer fit the wasm heap; install tfjs ${STREAMING_GRADIENTS_TFJS} as package.json pins it`,
   'tensorflow-relu-grad': "ReLU's gradient runs as tfjs ops instead of TensorFlow's ReluGrad (slower)",
   'tensorflow-conv-filter-grad': 'small convs compute their filter gradients with the stock kernel (slower)',
+  'tensorflow-mean-grad': "the mask generators' average pools take tfjs' own mean gradient (three full-size ops instead of one)",
 };
 
 /** Installs one speed-up (idempotent); throws, saying why, when it cannot be. */
@@ -59,6 +68,7 @@ const INSTALL: Record<Speedup, () => void> = {
   'streaming-gradients': installStreamingGradients,
   'tensorflow-relu-grad': installNativeReluGrad,
   'tensorflow-conv-filter-grad': installTensorflowConvFilterGrad,
+  'tensorflow-mean-grad': installTensorflowMeanGrad,
 };
 
 const UNINSTALL: Record<Speedup, () => void> = {
@@ -67,6 +77,7 @@ const UNINSTALL: Record<Speedup, () => void> = {
   'streaming-gradients': uninstallStreamingGradients,
   'tensorflow-relu-grad': uninstallNativeReluGrad,
   'tensorflow-conv-filter-grad': uninstallTensorflowConvFilterGrad,
+  'tensorflow-mean-grad': uninstallTensorflowMeanGrad,
 };
 
 const warned = new Set<Speedup>();

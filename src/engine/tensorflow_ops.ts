@@ -9,6 +9,11 @@
  *   FusedBatchNormV3 (is_training) and FusedBatchNormGradV3 do it in one op each (oneDNN).
  * - ReLU's gradient: tfjs computes dy * step(x), and tfjs-node's Step is five ops (Greater,
  *   Select, Fill, IsNan, ...). TensorFlow's ReluGrad is one.
+ * - a mean's gradient: tfjs builds a ones tensor of the input's size, multiplies dy into it and
+ *   divides the product, three full-size ops for what is dy / n at every position. The mask
+ *   generators' global average pools take the mean of every masked conv's input, so a modular
+ *   step paid this on each of them. One broadcast of the divided dy (Tile) does it; on wasm tfjs'
+ *   own form is faster (its Tile is a plain loop), so wasm keeps it.
  * - the filter gradient of a conv whose output is small (8x8 and below: VGG16's and ResNet18's
  *   deep layers): TensorFlow's Conv2DBackpropFilter (oneDNN, NHWC) took 146-239 ms CPU where the
  *   forward conv of the same layer took 37-131 ms (batch 64, one thread: 256->256 at 8x8,
@@ -110,6 +115,38 @@ export function nativeBatchNormTraining(
 }
 
 type GradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => Record<string, () => tf.Tensor>;
+let stockMeanGradConfig: tf.GradConfig | null = null;
+
+/** Puts tfjs' own Mean gradient back. */
+export function uninstallTensorflowMeanGrad(): void {
+  if (stockMeanGradConfig == null) return;
+  tf.registerGradient(stockMeanGradConfig);
+  stockMeanGradConfig = null;
+}
+
+/**
+ * Makes a mean's gradient one broadcast of dy / n while the tensorflow backend is active (other
+ * backends keep tfjs' own). The same values: dy * 1 / n and dy / n round alike. Idempotent.
+ */
+export function installTensorflowMeanGrad(): void {
+  if (stockMeanGradConfig != null) return;
+  const stock = tf.getGradient(tf.Mean);
+  if (stock == null) throw new Error('tfjs-core registered no gradient for Mean');
+  stockMeanGradConfig = stock;
+  const stockFunc = stock.gradFunc as GradFunc;
+  tf.registerGradient({
+    kernelName: tf.Mean,
+    inputsToSave: stock.inputsToSave,
+    gradFunc: (dy, saved, attrs) => {
+      if (nodeBackend() == null || Array.isArray(dy)) return stockFunc(dy, saved, attrs);
+      const x = saved[0]!;
+      const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+      const expanded = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const n = axes.reduce((size, a) => size * x.shape[a]!, 1);
+      return { x: () => tf.broadcastTo(tf.reshape(tf.div(dy, n), expanded), x.shape) };
+    },
+  });
+}
 let stockReluGrad: GradFunc | null = null;
 let stockReluGradConfig: tf.GradConfig | null = null;
 

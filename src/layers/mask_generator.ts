@@ -23,21 +23,6 @@ export function defaultHidden(kernels: number): number {
   return kernels < 128 ? kernels : Math.floor(kernels / 2);
 }
 
-/**
- * Global average pool over H and W, [b, h, w, c] -> [b, c], whose gradient is one broadcast of
- * dy / (h w). tfjs' own Mean gradient materialises a ones tensor of the input's size, multiplies
- * and divides by it: three full-size ops per generator per step, where the pool's input is the
- * conv's input (every masked layer has one), for a value that is the same at every position.
- */
-export const globalAveragePool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const x = args[0] as tf.Tensor4D;
-  const [batch, height, width, channels] = x.shape;
-  return {
-    value: tf.mean(x, [1, 2]),
-    gradFunc: (dy: tf.Tensor) => tf.broadcastTo(tf.reshape(tf.div(dy, height * width), [batch, 1, 1, channels]), x.shape),
-  };
-}) as (x: tf.Tensor4D) => tf.Tensor2D;
-
 /** Kaiming-normal (fan-in) initialiser, as torch.nn.init.kaiming_normal_. */
 const kaimingNormal = () => initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'normal' });
 
@@ -67,7 +52,7 @@ export class MaskGenerator extends layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const pooled = globalAveragePool(x); // [batch, C_in]
+      const pooled = tf.mean(x, [1, 2]); // [batch, C_in]
       const h = tf.relu(tf.matMul(pooled, this.w1.read()));
       return tf.relu(tf.tanh(tf.add(tf.matMul(h, this.w2.read()), this.b2.read()))); // [batch, kernels]
     });

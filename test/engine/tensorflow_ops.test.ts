@@ -55,6 +55,28 @@ describe('TensorFlow ops on the tensorflow backend', () => {
     expect(SMALL_CONV_OUTPUT).toBe(64);
   });
 
+  it("a mean's gradient (one broadcast of dy / n) matches the cpu backend's and is dy / n by hand", async () => {
+    const grad = (axes: number[]) =>
+      tf.tidy(() => {
+        const x = t4([3, 4, 5, 6], 3);
+        const w = tf.tensor(fixedValues(axes.length === 2 ? 18 : 3 * 4 * 5, 4), axes.length === 2 ? [3, 6] : [3, 4, 5]);
+        // A non-uniform dy: the gradient of sum(mean * w) is w / n, broadcast over the axes.
+        return tf
+          .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, axes), w)))(x)
+          .dataSync()
+          .slice();
+      });
+    const native = [grad([1, 2]), grad([3])];
+    await tf.setBackend('cpu');
+    const reference = [grad([1, 2]), grad([3])];
+    await tf.setBackend('tensorflow');
+    for (let i = 0; i < 2; i++) expect(relativeError(native[i]!, reference[i]!)).toBeLessThan(1e-6);
+    expect(native[0]![0]).toBeCloseTo(fixedValues(18, 4)[0]! / 20, 6);
+    const before = tf.memory().numTensors;
+    grad([1, 2]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("ReLU's gradient (ReluGrad) is dy where x > 0, else 0", () => {
     const x = tf.tensor1d([-2, -0.5, 0, 0.5, 3]);
     const dy = tf.tensor1d([1, 2, 3, 4, 5]);
