@@ -24,7 +24,7 @@ import { evaluate } from '../train/evaluate.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { disposeOptimizer } from '../train/dispose_optimizer.js';
 import { UsageError } from '../errors.js';
-import type { EpochSelection } from './defaults.js';
+import { DEFAULT_REUSE, type EpochSelection } from './defaults.js';
 
 export interface FineTuneOptions {
   epochs: number;
@@ -85,7 +85,7 @@ export function fineTune(model: LayersModel, train: Dataset, validation: Dataset
   });
   const steps = Math.ceil(train.count / opts.batchSize);
   const history: FineTuneEpoch[] = [];
-  const selectBy = opts.selectBy ?? 'loss';
+  const selectBy = opts.selectBy ?? DEFAULT_REUSE.selectBy;
   // Higher is better for both keys; `>=` lets a tie go to the later epoch.
   const score = (e: FineTuneEpoch) => (selectBy === 'loss' ? -e.validationLoss : e.validationAccuracy);
   let best: { record: FineTuneEpoch; weights: tf.Tensor[] } | null = null;
