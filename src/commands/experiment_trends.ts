@@ -29,7 +29,7 @@ import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
-import { DEFAULT_REUSE } from '../reuse/defaults.js';
+import { DEFAULT_REUSE, recordedEpochSelection } from '../reuse/defaults.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
 export { experimentTrendsOptionsSchema, TREND_THRESHOLDS } from './options.js';
@@ -300,7 +300,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     mtimeOf(reuseFile) >= Math.max(modelTime(modularDir), modelTime(standardDir)) &&
     previous?.complete === true &&
     path.resolve(previous.standardRun) === path.resolve(standardDir) &&
-    (previous.settings.selectBy ?? 'accuracy') === DEFAULT_REUSE.selectBy &&
+    recordedEpochSelection(previous.settings) === DEFAULT_REUSE.selectBy &&
     previous.threshold === modules.threshold &&
     previous.settings.seed === opts.seed &&
     previous.settings.perSize === opts.perSize &&

@@ -9,6 +9,14 @@ export type HeadInit = (typeof HEAD_INITS)[number];
 export const EPOCH_SELECTIONS = ['loss', 'accuracy'] as const;
 export type EpochSelection = (typeof EPOCH_SELECTIONS)[number];
 
+/**
+ * The rule a recorded reuse used. Results written before the rule was recorded (stop 21) chose
+ * the epoch by validation accuracy, the only rule there was then.
+ */
+export function recordedEpochSelection(settings: { selectBy?: EpochSelection }): EpochSelection {
+  return settings.selectBy ?? 'accuracy';
+}
+
 export const DEFAULT_REUSE = {
   threshold: DEFAULT_THRESHOLD,
   epochs: 5,

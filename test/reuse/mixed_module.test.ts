@@ -149,5 +149,16 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
       settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0 } as never,
     });
     expect(md).toContain('| 2-class | 2 of 45 | 40.00 | 2.00 | 80.00 | 85.00 | 95.00 | 10.00 |');
+    // Results written before the epoch rule was recorded chose by validation accuracy.
+    expect(md).toContain('epoch chosen by accuracy on a 10% validation split');
+    const withRule = formatReuseMarkdown({
+      model: 'simcnn',
+      dataset: 'fashion-mnist',
+      threshold: 0.9,
+      modelFlops: 5e6,
+      bySize,
+      settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0, selectBy: 'loss' } as never,
+    });
+    expect(withRule).toContain('epoch chosen by loss on a 10% validation split');
   });
 });
