@@ -25,6 +25,7 @@ import { MODEL_NAMES } from '../models/registry.js';
 import type { ThroughputOptions } from '../src/bench/throughput.js';
 import { replaceSection } from './benchmarks_md.js';
 import { readBuildInfo } from '../src/engine/tensorflow_native.js';
+import { describeMachine } from '../src/engine/machine.js';
 
 const SECTION = '## Training throughput';
 const require = createRequire(import.meta.url);
@@ -267,17 +268,9 @@ const failed = (r: unknown): r is { error: string } => typeof r === 'object' && 
 // ---------------------------------------------------------------- report
 
 function cpuModel(): string {
-  try {
-    const info = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n');
-    const line = info.find((l) => l.startsWith('model name'));
-    // Machines of one name differ in their vector units, which decide conv speed.
-    const flags = new Set((info.find((l) => l.startsWith('flags')) ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
-    const simd = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2, no AVX-512' : 'no AVX2';
-    if (line) return `${line.split(':')[1]!.trim()} (${simd})`;
-  } catch {
-    // not Linux
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
+  // Machines of one name differ in their vector units, which decide conv speed.
+  const m = describeMachine();
+  return m.vectorUnits === 'unknown' ? m.cpu : `${m.cpu} (${m.vectorUnits})`;
 }
 
 function version(pkg: string): string {

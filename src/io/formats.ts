@@ -61,6 +61,9 @@ export const epochMetricsSchema = z.looseObject({
 });
 export const EPOCH_METRICS_FORMAT = format('epoch record', 1, epochMetricsSchema);
 
+/** What a summary was measured on (src/engine/machine.ts Machine). */
+export const machineSchema = z.looseObject({ cpu: z.string(), vectorUnits: z.string(), cores: z.number(), node: z.string() });
+
 // --- summary.json of mwt train (src/train/train.ts TrainSummary)
 
 export const trainSummarySchema = z.looseObject({
@@ -75,6 +78,7 @@ export const trainSummarySchema = z.looseObject({
   secondsPerEpoch: z.number().optional(),
   imagesPerSecond: z.number().optional(),
   options: z.record(z.string(), z.unknown()).optional(),
+  machine: machineSchema.optional(),
 });
 export const TRAIN_SUMMARY_FORMAT = format('training summary', 1, trainSummarySchema);
 
@@ -169,6 +173,7 @@ export const reuseSummarySchema = z.looseObject({
   testSamples: z.number().optional(),
   fineTune: z.looseObject({}).optional(),
   seconds: z.number().optional(),
+  machine: machineSchema.optional(),
 });
 export const REUSE_SUMMARY_FORMAT = format('reuse summary (written by mwt reuse)', 1, reuseSummarySchema);
 

@@ -11,6 +11,7 @@ import { PAGE_SCRIPT } from './page_script.js';
 import type { EpochPoint, KernelHeatmap, ModuleOverlap, ReportData, ReuseEntry } from './data.js';
 import { STYLE } from './style.js';
 import { cardsSection, composeSection, replaceSection, repositorySection } from './html_modules.js';
+import { formatMachine } from '../engine/machine.js';
 import { bigNumber, DASH, isNum, ms, note, num, pct, secs } from './format.js';
 
 export { pct, num } from './format.js';
@@ -75,6 +76,7 @@ function summarySection(data: ReportData): string {
   if (dataset) rows.push(['dataset', `${dataset}${isNum(opts.limit) ? ` (limited to ${opts.limit} training images)` : ''}`]);
   rows.push(['training', data.curves.runLabel === 'modular' ? 'modular (MwT)' : 'standard (cross-entropy only)']);
   if (s?.backend) rows.push(['backend', s.backend]);
+  if (s?.machine) rows.push(['machine', formatMachine(s.machine)]);
   if (isNum(s?.epochs)) rows.push(['epochs', String(s.epochs)]);
   if (isNum(s?.secondsPerEpoch))
     rows.push([

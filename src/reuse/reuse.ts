@@ -44,6 +44,7 @@ import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_REUSE, type EpochSelection } from './defaults.js';
+import { describeMachine, type Machine } from '../engine/machine.js';
 
 export { DEFAULT_REUSE } from './defaults.js';
 
@@ -261,6 +262,8 @@ export interface ReuseSummary {
     history: FineTuneEpoch[];
   };
   seconds: number;
+  /** The accuracies above depend on it (src/engine/machine.ts). */
+  machine: Machine;
 }
 
 /** The standard model's accuracy on the sub-task, from its precomputed test logits. */
@@ -353,6 +356,7 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
         history: tuned.history,
       },
       seconds: 0,
+      machine: describeMachine(),
     };
     if (ctx.standard) {
       summary.standardRun = ctx.standard.runDir;

@@ -28,6 +28,7 @@ import { checkWritableDir } from '../io/writable.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { flagOf, InputError, InterruptedError, UsageError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
+import { describeMachine, type Machine } from '../engine/machine.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -53,6 +54,8 @@ export interface TrainSummary {
   secondsPerEpoch: number;
   imagesPerSecond: number;
   options: TrainOptions;
+  /** The figures above depend on it (src/engine/machine.ts). */
+  machine: Machine;
 }
 
 export interface TrainHooks {
@@ -259,6 +262,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       secondsPerEpoch: mean(all.map((m) => m.seconds)),
       imagesPerSecond: mean(all.map((m) => m.imagesPerSecond)),
       options: opts,
+      machine: describeMachine(),
     };
     writeFormat(path.join(opts.out, 'summary.json'), TRAIN_SUMMARY_FORMAT, summary);
     log.info(

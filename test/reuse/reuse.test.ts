@@ -3,6 +3,7 @@
  * (1 epoch, SimCNN width 0.125, 600 / 300 samples), then `mwt reuse` and `mwt experiment reuse`.
  * Accuracies are not asserted (one epoch of a tiny model): keys, files, consistency, reloading.
  */
+import { describeMachine } from '../../src/engine/machine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -65,6 +66,7 @@ describe('mwt reuse', () => {
     const written = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     for (const key of SUMMARY_KEYS) expect(written, key).toHaveProperty(key);
     expect(written.classes).toEqual([0, 3]);
+    expect(written.machine).toEqual(describeMachine());
     expect(Object.keys(written.latencyMs).sort()).toEqual(['model', 'module']);
     for (const part of ['module', 'model']) {
       expect(written.latencyMs[part].batch1).toBeGreaterThan(0);

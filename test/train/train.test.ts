@@ -1,3 +1,4 @@
+import { describeMachine } from '../../src/engine/machine.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -84,6 +85,8 @@ describe('training on the bundled Fashion-MNIST sample', () => {
     for (const k of SUMMARY_KEYS) expect(written, k).toHaveProperty(k);
     expect(written.kernelRate).toBeGreaterThan(0);
     expect(written.kernelRate).toBeLessThanOrEqual(1);
+    // The machine the figures were measured on (they differ between AVX2 and AVX-512 CPUs).
+    expect(written.machine).toEqual(describeMachine());
     const metrics = readMetrics(path.join(out, 'metrics.jsonl'));
     expect(metrics.map((m) => m.epoch)).toEqual([1, 2, 3]);
     for (const m of metrics) for (const k of METRIC_KEYS) expect(m[k as keyof typeof m], k).not.toBeUndefined();
