@@ -25,7 +25,7 @@ import { MODEL_NAMES } from '../models/registry.js';
 import type { ThroughputOptions } from '../src/bench/throughput.js';
 import { replaceSection } from './benchmarks_md.js';
 import { readBuildInfo } from '../src/engine/tensorflow_native.js';
-import { describeMachine } from '../src/engine/machine.js';
+import { describeMachine, formatCpu } from '../src/engine/machine.js';
 
 const SECTION = '## Training throughput';
 const require = createRequire(import.meta.url);
@@ -267,12 +267,6 @@ const failed = (r: unknown): r is { error: string } => typeof r === 'object' && 
 
 // ---------------------------------------------------------------- report
 
-function cpuModel(): string {
-  // Machines of one name differ in their vector units, which decide conv speed.
-  const m = describeMachine();
-  return m.vectorUnits === 'unknown' ? m.cpu : `${m.cpu} (${m.vectorUnits})`;
-}
-
 function version(pkg: string): string {
   try {
     return (require(`${pkg}/package.json`) as { version: string }).version;
@@ -315,7 +309,7 @@ function renderSection(
   );
   out.push('');
   out.push(
-    `- Machine: ${cpuModel()} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`,
+    `- Machine: ${formatCpu(describeMachine())} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`,
   );
   out.push(
     `- Backends: ${args.backends.join(', ')}, each used as \`mwt train\` uses it by default (wasm: data-parallel replicas or threads, src/train/parallel/parallelism.ts; tensorflow: one process, its kernels on every core)${torch.length ? `; ${torch[0]!.backend} (${torch[0]!.threads} threads, scripts/bench_torch.py: the zoo's models built as the published MwT code builds them, with mask generators and the cohesion/coupling loss)` : ''}. Load average before/after: ${meta.loadBefore.map(f2).join(' ')} / ${meta.loadAfter.map(f2).join(' ')} (the machine is shared; anything well above 0 slows these numbers down).`,

@@ -58,7 +58,12 @@ export function describeMachine(): Machine {
   };
 }
 
+/** "AMD EPYC (AVX2, no AVX-512)": the CPU with the vector units that decide its speed and rounding. */
+export function formatCpu(m: { cpu: string; vectorUnits: string }): string {
+  return m.vectorUnits === 'unknown' ? m.cpu : `${m.cpu} (${m.vectorUnits})`;
+}
+
 /** "AMD EPYC (AVX2, no AVX-512), 2 cores". */
 export function formatMachine(m: { cpu: string; vectorUnits: string; cores: number }): string {
-  return `${m.cpu}${m.vectorUnits === 'unknown' ? '' : ` (${m.vectorUnits})`}, ${m.cores} cores`;
+  return `${formatCpu(m)}, ${m.cores} cores`;
 }
