@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { readBuildInfo, tensorflowBuildDir } from './src/engine/tensorflow_native.js';
 
@@ -64,6 +65,10 @@ const common = {
 
 export default defineConfig({
   test: {
+    // One test file per core. vitest's default leaves one core free (availableParallelism - 1),
+    // which on CI's 2 cores ran the whole suite one file at a time; every file keeps to one
+    // thread (MWT_WASM_THREADS, TF_NUM_INTRAOP_THREADS below), so two files fill two cores.
+    maxWorkers: Math.max(os.availableParallelism(), 1),
     reporters: ['default', './test/support/summary_reporter.ts'],
     projects: [
       {
