@@ -43,7 +43,7 @@ const ONCE = [
 ];
 
 /** Tests of the TensorFlow ops mwt calls on the tensorflow backend: the tensorflow project only. */
-const TENSORFLOW_ONLY = ['test/engine/tensorflow_ops.test.ts'];
+const TENSORFLOW_ONLY = ['test/engine/tensorflow_ops.test.ts', 'test/engine/tensorflow_fixes.test.ts'];
 
 // The tensorflow project runs where `mwt setup tensorflow` has built the backend (CI builds it
 // when the wheel can be had); elsewhere the suite runs on wasm alone and says so.

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerThreadedWasmBackend } from './wasm_threads.js';
 import { installSpeedups } from './speedups.js';
+import { installTensorflowFixes } from './tensorflow_fixes.js';
 import { loadCachedTensorflow, tensorflowEnvironment } from './tensorflow_native.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
@@ -124,7 +125,11 @@ let initialised = false;
  */
 export async function ensureBackend(requested?: string): Promise<string> {
   const current = tf.engine().backendName;
-  if (requested == null && (initialised || (current != null && current !== 'cpu'))) return current;
+  if (requested == null && (initialised || (current != null && current !== 'cpu'))) {
+    // A tensorflow backend the app set itself still gets the crash workarounds.
+    if (current === 'tensorflow') installTensorflowFixes();
+    return current;
+  }
   return initBackend(requested);
 }
 
@@ -140,6 +145,8 @@ export interface InitBackendOptions {
  */
 export async function initBackend(requested?: string, opts: InitBackendOptions = {}): Promise<BackendName> {
   const started = (name: BackendName) => {
+    // Crash workarounds (tensorflow_fixes.ts) go in first, speed-ups or not.
+    if (name === 'tensorflow') installTensorflowFixes();
     if (opts.speedups !== false) installSpeedups(name);
     initialised = true;
     return name;

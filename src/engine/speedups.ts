@@ -34,6 +34,7 @@ import {
   uninstallTensorflowConvFilterGrad,
   uninstallTensorflowMeanGrad,
 } from './tensorflow_ops.js';
+import { installTensorflowFixes } from './tensorflow_fixes.js';
 import { installStreamingGradients, uninstallStreamingGradients, STREAMING_GRADIENTS_TFJS } from './streaming_gradients.js';
 
 export type Speedup =
@@ -98,6 +99,9 @@ export function installSpeedups(backend: BackendName = tf.getBackend() as Backen
   const wanted = SPEEDUPS[backend];
   if (wanted == null) throw new Error(`installSpeedups: unknown backend '${backend}'`);
   if (!wanted.includes('streaming-gradients')) uninstallStreamingGradients();
+  // Before tensorflow-conv-filter-grad, which wraps the kernel it finds and puts it back on
+  // uninstall: the crash workaround must be inside it, so it stays.
+  if (backend === 'tensorflow') installTensorflowFixes();
   const installed: Speedup[] = [];
   for (const speedup of wanted) {
     try {
