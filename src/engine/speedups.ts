@@ -20,7 +20,9 @@
  * initBackend() calls installSpeedups() for the backend it starts unless given
  * `{ speedups: false }`, so the CLI and every library entry point (train, modularizeRun, reuse,
  * ...) train with them; uninstallSpeedups() puts tfjs back as published. A speed-up that cannot
- * be installed says so once on stderr, with what it costs.
+ * be installed says so once on stderr, with what it costs. The tensorflow backend's crash
+ * workarounds (tensorflow_fixes.ts) are not speed-ups: they go in before these and
+ * uninstallSpeedups() leaves them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backend_names.js';

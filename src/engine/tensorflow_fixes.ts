@@ -9,10 +9,12 @@
  *   after ("free(): invalid size", "corrupted double-linked list" or a segmentation fault).
  *   ResNet18's projection shortcuts at width 0.125 are such convs, so `mwt train --model resnet18
  *   --width 0.125` died in its first step there. The same process with TF_ENABLE_ONEDNN_OPTS=0
- *   does not crash, nor did the suite on this project's AVX2 EPYC and its earlier AVX-512 one. A 1x1 kernel reads one input pixel per output position
- *   (rows and columns 0, s, 2s, ...: 'same' and 'valid' pad nothing for it), so its filter
- *   gradient is one matMul of the strided input with dy, which is what runs instead, for every
- *   1x1 conv with a stride above 1 (exact; cheaper than the conv kernel too).
+ *   does not crash, nor did the suite on this project's AVX2 EPYC and its earlier AVX-512 one.
+ *   A 1x1 kernel reads one input pixel per output position (rows and columns 0, s, 2s, ...:
+ *   'same' and 'valid' pad nothing for it), so its filter gradient is one matMul of the strided
+ *   input with dy. That runs instead, for every 1x1 conv with a stride above 1: the same sums,
+ *   so the other channel counts and CPUs, where the bug has not been seen, need no case of
+ *   their own.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
