@@ -24,6 +24,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { differingSetting, holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.js';
 import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
+import { formatMachine } from '../engine/machine.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
 import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
@@ -63,6 +64,12 @@ export interface TrendsResult {
   /** Whole-model FLOPs (without the mask generators), for the sizes table. */
   modelFlops: number;
   reuseSettings: ExperimentReuseResult['settings'];
+  /**
+   * The machine each run trained on ("AMD EPYC (AVX-512), 2 cores"; null for a run whose summary
+   * predates the record): the same seeded command gives other figures on another CPU
+   * (src/engine/machine.ts), so a table without it cannot be checked again.
+   */
+  trainedOn: { modular: string | null; standard: string | null };
   /** Wall time of the steps run by this invocation (skipped steps cost nothing). */
   seconds: number;
 }
@@ -96,6 +103,8 @@ export function formatTrendsMarkdown(r: TrendsResult): string {
     '|---:|---:|---:|---:|---:|---:|',
     `| ${pct(r.standardAccuracy)}% | ${pct(r.modularAccuracy)}% | ${pct(r.accuracyLoss)} | ${pct(r.modules.kernelRetentionRate)}% | ${num(r.modules.cohesion, 4)} | ${num(r.modules.coupling, 4)} |`,
     '',
+    trainedOnLine(r.trainedOn),
+    '',
     '## Per epoch (paper Fig. 5; kernel rate and losses on the training batches)',
     '',
     '| epoch | modular test acc (%) | standard test acc (%) | kernel rate | cohesion loss | coupling loss |',
@@ -125,6 +134,20 @@ export function formatTrendsMarkdown(r: TrendsResult): string {
     }),
   ];
   return lines.join('\n');
+}
+
+/** "Trained on X." when both runs share a machine, else each run's (older summaries record none). */
+export function trainedOnLine(t: TrendsResult['trainedOn']): string {
+  const name = (m: string | null) => m ?? 'a machine its summary does not record';
+  return t.modular === t.standard
+    ? `Trained on ${name(t.modular)}.`
+    : `Trained on ${name(t.modular)} (modular run) and ${name(t.standard)} (standard run).`;
+}
+
+/** The machine a run's summary.json records, formatted; null when it records none. */
+function machineOfRun(runDir: string): string | null {
+  const machine = readFormat(path.join(runDir, 'summary.json'), TRAIN_SUMMARY_FORMAT).machine;
+  return machine ? formatMachine(machine) : null;
 }
 
 /** The training settings both runs share; `standard` picks which of the two. */
@@ -331,6 +354,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     bySize: reuse.bySize,
     modelFlops: reuse.modelFlops,
     reuseSettings: reuse.settings,
+    trainedOn: { modular: machineOfRun(modularDir), standard: machineOfRun(standardDir) },
     seconds: (performance.now() - started) / 1000,
   };
   writeJsonAtomic(path.join(opts.out, TRENDS_FILE), result);

@@ -13,7 +13,8 @@ import { initBackend } from '../../src/engine/backend.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { readMetrics } from '../../src/train/train.js';
 import { UsageError } from '../../src/errors.js';
-import { experimentTrendsCommand, formatTrendsMarkdown, type TrendsResult } from '../../src/commands/experiment_trends.js';
+import { experimentTrendsCommand, formatTrendsMarkdown, trainedOnLine, type TrendsResult } from '../../src/commands/experiment_trends.js';
+import { describeMachine, formatMachine } from '../../src/engine/machine.js';
 import { testBackend } from '../support/backend.js';
 
 const SAMPLE = path.resolve('data/fashion-mnist-sample');
@@ -93,6 +94,16 @@ describe('mwt experiment trends', () => {
     );
     expect(md).toContain(`| 0.5 | ${(first.sweep[0]!.kernelRetentionRate * 100).toFixed(2)} |`);
     expect(md).toMatch(/\| 2-class \| 1 of 45 \|/);
+  });
+
+  it('names the machine both runs trained on, from their summaries (the figures depend on the CPU)', () => {
+    const here = formatMachine(describeMachine());
+    expect(first.trainedOn).toEqual({ modular: here, standard: here });
+    expect(formatTrendsMarkdown(first)).toContain(`\nTrained on ${here}.\n`);
+    expect(trainedOnLine({ modular: 'AMD EPYC (AVX-512), 2 cores', standard: 'AMD EPYC (AVX2, no AVX-512), 2 cores' })).toBe(
+      'Trained on AMD EPYC (AVX-512), 2 cores (modular run) and AMD EPYC (AVX2, no AVX-512), 2 cores (standard run).',
+    );
+    expect(trainedOnLine({ modular: null, standard: null })).toBe('Trained on a machine its summary does not record.');
   });
 
   it('redoes nothing when rerun with the same settings', async () => {
