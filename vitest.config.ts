@@ -40,6 +40,7 @@ const ONCE = [
   'test/reliability/interrupt.test.ts',
   // Orchestration of train, modularize and reuse, which run on every backend in their own tests.
   'test/reuse/experiment_trends.test.ts',
+  'test/reuse/experiment_seeds.test.ts',
 ];
 
 /** Tests of the TensorFlow ops mwt calls on the tensorflow backend: the tensorflow project only. */

@@ -8,6 +8,7 @@ import { addOptions, commandInput, quietOption, verboseOption } from '../src/cli
 import {
   benchOptionsSchema,
   experimentReuseOptionsSchema,
+  experimentSeedsOptionsSchema,
   experimentTrendsOptionsSchema,
   modularizeOptionsSchema,
   reportOptionsSchema,
@@ -91,6 +92,22 @@ const experiment: AddCommand = (program, common) => {
     const log = createProgress({ quiet: o.quiet || o.json });
     await withGracefulInterrupt(log, (shouldStop) =>
       experimentTrendsCommand(commandInput(o, experimentTrendsOptionsSchema), log, { shouldStop }),
+    );
+  });
+  common(
+    addOptions(
+      group
+        .command('seeds')
+        .description(
+          'one setting at several training seeds: train, modularize and reuse each, then the mean, spread and, with --reference, how many seeds are at or past given figures; rerun to continue',
+        ),
+      experimentSeedsOptionsSchema.shape,
+    ),
+  ).action(async (o) => {
+    const { experimentSeedsCommand } = await import('../src/commands/experiment_seeds.js');
+    const log = createProgress({ quiet: o.quiet || o.json });
+    await withGracefulInterrupt(log, (shouldStop) =>
+      experimentSeedsCommand(commandInput(o, experimentSeedsOptionsSchema), log, { shouldStop }),
     );
   });
 };

@@ -67,6 +67,8 @@ export { reuseCommand } from './commands/reuse.js';
 export { experimentReuseCommand } from './commands/experiment_reuse.js';
 export { experimentTrendsCommand, formatTrendsMarkdown } from './commands/experiment_trends.js';
 export type { TrendsResult, TrendEpoch } from './commands/experiment_trends.js';
+export { experimentSeedsCommand, formatSeedsMarkdown, spreadOf, countAgainst } from './commands/experiment_seeds.js';
+export type { SeedsResult, SeedRow, FigureSpread } from './commands/experiment_seeds.js';
 export { reportCommand } from './commands/report.js';
 export { benchCommand } from './commands/bench.js';
 // Module cards, repository, replace and compose (issue #13).

@@ -28,10 +28,19 @@ export function parseThresholds(text: string): number | number[] {
 
 /** "0,3" or "0, 3" -> [0, 3] (for the CLI's --classes). */
 export function parseClassList(text: string, option = '--classes'): number[] {
+  return parseIntegerList(text, option, 'class numbers such as 0,3');
+}
+
+/** "0,1,2" -> [0, 1, 2] (for the CLI's --seeds). */
+export function parseSeedList(text: string): number[] {
+  return parseIntegerList(text, '--seeds', 'seeds such as 0,1,2');
+}
+
+function parseIntegerList(text: string, option: string, what: string): number[] {
   const parts = text.split(',').map((s) => s.trim());
   const values = parts.map(Number);
   if (parts.some((p, i) => p === '' || !Number.isInteger(values[i])))
-    throw new UsageError(`${option}: expected comma-separated class numbers such as 0,3, got '${text}'`);
+    throw new UsageError(`${option}: expected comma-separated ${what}, got '${text}'`);
   return values;
 }
 

@@ -17,11 +17,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { InterruptedError, parseOptions, UsageError } from '../errors.js';
+import { parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { differingSetting, holdsRun, readMetrics, train, type EpochMetrics } from '../train/train.js';
+import { holdsRun, readMetrics, type EpochMetrics } from '../train/train.js';
+import { mtimeOf, trainedTo, trainStep } from './experiment_steps.js';
 import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
@@ -174,37 +175,6 @@ function trainInput(opts: ExperimentTrendsOptions, out: string, standard: boolea
   };
 }
 
-/** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
-function trainedTo(runDir: string, epochs: number): boolean {
-  const file = path.join(runDir, 'summary.json');
-  return fs.existsSync(file) && readFormat(file, TRAIN_SUMMARY_FORMAT).epochs === epochs;
-}
-
-/** Settings a run does not record as the command gave them. */
-const NOT_COMPARED = ['out', 'resume', 'backend', 'dataDir'];
-/** Settings a standard run does not use. */
-const MASK_SETTINGS = ['alpha', 'beta', 'maskLrFactor'];
-
-/**
- * A finished run is only skipped when it was trained with this command's settings: otherwise the
- * trends would print another experiment's figures under these settings' name. A standard run
- * has no masks, so alpha, beta and the mask rate do not matter for it (one standard run serves
- * modular runs with several betas).
- */
-function checkTrainedSettings(dir: string, input: ReturnType<typeof trainInput>): void {
-  const d = differingSetting(dir, input, new Set(input.standard ? [...NOT_COMPARED, ...MASK_SETTINGS] : NOT_COMPARED));
-  if (d)
-    throw new UsageError(
-      `${d.flag}: ${dir} was trained with ${d.saved}, not ${d.given}; use another --out, or remove ${dir} to train it again`,
-      {
-        option: d.key,
-      },
-    );
-}
-
-/** Modification time in ms; -Infinity for a missing file (older than anything). */
-const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : -Infinity);
-
 const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /** What the trends keep of a modularization, at one threshold. */
@@ -259,21 +229,8 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   for (const [dir, standard] of [
     [modularDir, false],
     [standardDir, true],
-  ] as const) {
-    if (trainedTo(dir, opts.epochs)) {
-      checkTrainedSettings(dir, trainInput(opts, dir, standard));
-      log.info(`trends: ${dir} is trained (${opts.epochs} epochs), skipped`);
-      continue;
-    }
-    log.info(`trends: training ${standard ? 'the standard' : 'the modular'} model in ${dir}`);
-    try {
-      await train(trainInput(opts, dir, standard), { log, shouldStop: hooks.shouldStop });
-    } catch (e) {
-      if (e instanceof InterruptedError)
-        throw new InterruptedError(`${dir}: training interrupted, checkpoint written; run the same command again to continue`);
-      throw e;
-    }
-  }
+  ] as const)
+    await trainStep(trainInput(opts, dir, standard), 'trends', log, hooks.shouldStop);
   // Training starts its backend (wasm threads and all); when both runs were done already, start
   // it before the first tensor op (checking modules.json builds a model), or tfjs would stay on
   // the cpu backend it picks lazily.

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
-import { parseClassList, parseModuleList, parseSizeRange, parseThresholds } from '../cli/parse.js';
+import { parseClassList, parseModuleList, parseSeedList, parseSizeRange, parseThresholds } from '../cli/parse.js';
 import { DEFAULT_REUSE, EPOCH_SELECTIONS, HEAD_INITS } from '../reuse/defaults.js';
 import { REPLACE_RULES } from '../modules/replace_rules.js';
 import { trainOptionsSchema } from '../train/options.js';
@@ -98,6 +98,18 @@ export const experimentReuseOptionsSchema = z.object({
 // --- mwt experiment trends
 
 const train = trainOptionsSchema.shape;
+/** The training settings an experiment runner passes on to each of its `mwt train` runs. */
+const experimentTrainingFields = {
+  epochs: train.epochs,
+  width: train.width,
+  alpha: train.alpha,
+  beta: train.beta,
+  maskLrFactor: train.maskLrFactor,
+  batchSize: train.batchSize,
+  lr: train.lr,
+  limit: train.limit,
+};
+
 /** The swept thresholds of the paper's RQ4 (0.9 is the one modules are built for). */
 export const TREND_THRESHOLDS = [0.1, 0.3, 0.5, 0.7, 0.9];
 
@@ -108,14 +120,7 @@ export const experimentTrendsOptionsSchema = z.object({
   out: option(z.string().min(1, 'expected an output directory'), {
     help: 'experiment directory (modular/, standard/, sizes/, trends.md, trends.json); rerun to continue',
   }),
-  epochs: train.epochs,
-  width: train.width,
-  alpha: train.alpha,
-  beta: train.beta,
-  maskLrFactor: train.maskLrFactor,
-  batchSize: train.batchSize,
-  lr: train.lr,
-  limit: train.limit,
+  ...experimentTrainingFields,
   seed: train.seed,
   augment: train.augment,
   threshold: option(z.array(thresholdSchema).min(1, 'expected at least one threshold').default(TREND_THRESHOLDS), {
@@ -134,6 +139,41 @@ export const experimentTrendsOptionsSchema = z.object({
     arg: '<dir>',
   }),
   reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of each sub-task' }),
+  backend: backendOption,
+  json: jsonOption,
+});
+
+// --- mwt experiment seeds
+
+/** The issue-15 figures a run is held to: higher accuracy and reuse are better, lower KRR and coupling. */
+export const REFERENCE_FIGURES = ['accuracy', 'kernelRetentionRate', 'coupling', 'reuseAccuracy'] as const;
+
+export const experimentSeedsOptionsSchema = z.object({
+  model: train.model,
+  dataset: train.dataset,
+  dataDir: train.dataDir,
+  out: option(z.string().min(1, 'expected an output directory'), {
+    help: 'experiment directory (seed-S/, seed-S-reuse/, seeds.md, seeds.json); rerun to continue',
+  }),
+  seeds: option(z.array(z.number().int()).min(1, 'expected at least one seed').default([0, 1, 2]), {
+    help: 'training seeds (comma-separated)',
+    arg: '<list>',
+    parse: () => (v) => parseSeedList(v),
+  }),
+  ...experimentTrainingFields,
+  augment: train.augment,
+  threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
+  classes: option(z.array(z.number().int()).min(2, 'expected at least two classes').default([0, 1]), {
+    help: 'classes of the reused sub-task',
+    arg: '<list>',
+    parse: () => (v) => parseClassList(v),
+  }),
+  reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of the sub-task' }),
+  reference: option(z.array(z.number()).length(4, 'expected four numbers: accuracy,KRR,coupling,reuse accuracy').optional(), {
+    help: 'figures to hold each seed to: accuracy,KRR,coupling,reuse accuracy (e.g. 0.873,0.705,0.647,0.994)',
+    arg: '<list>',
+    parse: () => (v) => v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))),
+  }),
   backend: backendOption,
   json: jsonOption,
 });

@@ -16,6 +16,7 @@ const SCHEMAS: [string[], z.ZodObject][] = [
   [['reuse'], commandOptions.reuseOptionsSchema],
   [['experiment', 'reuse'], commandOptions.experimentReuseOptionsSchema],
   [['experiment', 'trends'], commandOptions.experimentTrendsOptionsSchema],
+  [['experiment', 'seeds'], commandOptions.experimentSeedsOptionsSchema],
   [['report'], commandOptions.reportOptionsSchema],
   [['bench'], commandOptions.benchOptionsSchema],
   [['serve'], commandOptions.serveOptionsSchema],

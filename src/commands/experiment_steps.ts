@@ -1,0 +1,71 @@
+/**
+ * The steps the experiment runners (`mwt experiment trends`, `mwt experiment seeds`) share: a
+ * training run is trained once and skipped on a rerun, but only when it was trained with the same
+ * settings, and a step's output counts as done only when it is newer than what it was made from.
+ * So a long experiment stopped with Ctrl-C continues where it stopped, and a rerun with other
+ * settings is refused instead of printing another experiment's figures under this one's name.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
+import { differingSetting, train } from '../train/train.js';
+import type { TrainOptionsInput } from '../train/options.js';
+
+/** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
+export function trainedTo(runDir: string, epochs: number): boolean {
+  const file = path.join(runDir, 'summary.json');
+  return fs.existsSync(file) && readFormat(file, TRAIN_SUMMARY_FORMAT).epochs === epochs;
+}
+
+/** Settings a run does not record as the command gave them. */
+const NOT_COMPARED = ['out', 'resume', 'backend', 'dataDir'];
+/** Settings a standard run does not use. */
+const MASK_SETTINGS = ['alpha', 'beta', 'maskLrFactor'];
+
+/**
+ * A finished run is only skipped when it was trained with these settings. A standard run has no
+ * masks, so alpha, beta and the mask rate do not matter for it (one standard run serves modular
+ * runs with several betas).
+ */
+export function checkTrainedSettings(dir: string, input: TrainOptionsInput & { standard?: boolean }): void {
+  const d = differingSetting(dir, input, new Set(input.standard ? [...NOT_COMPARED, ...MASK_SETTINGS] : NOT_COMPARED));
+  if (d)
+    throw new UsageError(
+      `${d.flag}: ${dir} was trained with ${d.saved}, not ${d.given}; use another --out, or remove ${dir} to train it again`,
+      {
+        option: d.key,
+      },
+    );
+}
+
+/**
+ * Trains `input.out` to `input.epochs` unless it is there already (with these settings); an
+ * interrupted run continues from its checkpoint (input.resume is set by the caller when the
+ * directory holds a run).
+ */
+export async function trainStep(
+  input: TrainOptionsInput & { out: string; epochs: number; standard?: boolean },
+  what: string,
+  log: Logger,
+  shouldStop?: () => boolean,
+): Promise<void> {
+  const dir = input.out;
+  if (trainedTo(dir, input.epochs)) {
+    checkTrainedSettings(dir, input);
+    log.info(`${what}: ${dir} is trained (${input.epochs} epochs), skipped`);
+    return;
+  }
+  log.info(`${what}: training ${input.standard ? 'the standard' : 'the modular'} model in ${dir}`);
+  try {
+    await train(input, { log, shouldStop });
+  } catch (e) {
+    if (e instanceof InterruptedError)
+      throw new InterruptedError(`${dir}: training interrupted, checkpoint written; run the same command again to continue`);
+    throw e;
+  }
+}
+
+/** Modification time in ms; -Infinity for a missing file (older than anything). */
+export const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : -Infinity);
