@@ -192,13 +192,25 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
   checkWritableDir(opts.out, '--out');
   const started = performance.now();
   const rows: SeedRow[] = [];
+  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, augment, backend } = opts;
   for (const seed of opts.seeds) {
     const runDir = path.join(opts.out, `seed-${seed}`);
     const reuseDir = path.join(opts.out, `seed-${seed}-reuse`);
-    const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, augment, backend } = opts;
     const trainInput = {
-      ...{ model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, augment, backend },
+      model,
+      dataset,
+      dataDir,
+      epochs,
+      width,
+      alpha,
+      beta,
+      maskLrFactor,
+      batchSize,
+      lr,
+      limit,
       seed,
+      augment,
+      backend,
       standard: false,
       out: runDir,
       resume: holdsRun(runDir),
