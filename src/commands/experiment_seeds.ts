@@ -25,10 +25,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
 import { ensureBackend } from '../engine/index.js';
-import { holdsRun } from '../train/train.js';
 import { loadModules, modularizeRun, MODULES_FILE } from '../modularize/run.js';
 import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
-import { mtimeOf, trainStep } from './experiment_steps.js';
+import { mtimeOf, trainInputOf, trainStep } from './experiment_steps.js';
 import { reuseCommand } from './reuse.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 
@@ -192,30 +191,10 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
   checkWritableDir(opts.out, '--out');
   const started = performance.now();
   const rows: SeedRow[] = [];
-  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, augment, backend } = opts;
   for (const seed of opts.seeds) {
     const runDir = path.join(opts.out, `seed-${seed}`);
     const reuseDir = path.join(opts.out, `seed-${seed}-reuse`);
-    const trainInput = {
-      model,
-      dataset,
-      dataDir,
-      epochs,
-      width,
-      alpha,
-      beta,
-      maskLrFactor,
-      batchSize,
-      lr,
-      limit,
-      seed,
-      augment,
-      backend,
-      standard: false,
-      out: runDir,
-      resume: holdsRun(runDir),
-    };
-    await trainStep(trainInput, `seeds: seed ${seed}`, log, hooks.shouldStop);
+    await trainStep(trainInputOf(opts, { out: runDir, seed, standard: false }), `seeds: seed ${seed}`, log, hooks.shouldStop);
     // A skipped training run started no backend: start it before the first tensor op, or tfjs
     // would stay on the cpu backend it picks lazily.
     await ensureBackend(opts.backend);

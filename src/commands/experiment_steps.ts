@@ -10,8 +10,10 @@ import * as path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
-import { differingSetting, train } from '../train/train.js';
+import type { z } from 'zod';
+import { differingSetting, holdsRun, train } from '../train/train.js';
 import type { TrainOptionsInput } from '../train/options.js';
+import type { experimentTrendsOptionsSchema } from './options.js';
 
 /** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
 export function trainedTo(runDir: string, epochs: number): boolean {
@@ -65,6 +67,48 @@ export async function trainStep(
       throw new InterruptedError(`${dir}: training interrupted, checkpoint written; run the same command again to continue`);
     throw e;
   }
+}
+
+/** What an experiment runner passes on to each of its training runs. */
+type TrainingSettings = Pick<
+  z.output<typeof experimentTrendsOptionsSchema>,
+  | 'model'
+  | 'dataset'
+  | 'dataDir'
+  | 'epochs'
+  | 'width'
+  | 'alpha'
+  | 'beta'
+  | 'maskLrFactor'
+  | 'batchSize'
+  | 'lr'
+  | 'limit'
+  | 'augment'
+  | 'backend'
+>;
+
+/** The `mwt train` input of one run of an experiment; a directory holding a run is continued. */
+export function trainInputOf(opts: TrainingSettings, run: { out: string; seed: number; standard: boolean }) {
+  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, augment, backend } = opts;
+  return {
+    model,
+    dataset,
+    dataDir,
+    epochs,
+    width,
+    alpha,
+    beta,
+    maskLrFactor,
+    batchSize,
+    lr,
+    limit,
+    seed: run.seed,
+    augment,
+    backend,
+    standard: run.standard,
+    out: run.out,
+    resume: holdsRun(run.out),
+  };
 }
 
 /** Modification time in ms; -Infinity for a missing file (older than anything). */

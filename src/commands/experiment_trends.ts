@@ -21,8 +21,8 @@ import { parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { holdsRun, readMetrics, type EpochMetrics } from '../train/train.js';
-import { mtimeOf, trainedTo, trainStep } from './experiment_steps.js';
+import { readMetrics, type EpochMetrics } from '../train/train.js';
+import { mtimeOf, trainedTo, trainInputOf, trainStep } from './experiment_steps.js';
 import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
@@ -151,30 +151,6 @@ function machineOfRun(runDir: string): string | null {
   return machine ? formatMachine(machine) : null;
 }
 
-/** The training settings both runs share; `standard` picks which of the two. */
-function trainInput(opts: ExperimentTrendsOptions, out: string, standard: boolean) {
-  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, seed, augment, backend } = opts;
-  return {
-    model,
-    dataset,
-    dataDir,
-    epochs,
-    width,
-    alpha,
-    beta,
-    maskLrFactor,
-    batchSize,
-    lr,
-    limit,
-    seed,
-    augment,
-    backend,
-    standard,
-    out,
-    resume: holdsRun(out),
-  };
-}
-
 const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /** What the trends keep of a modularization, at one threshold. */
@@ -230,7 +206,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     [modularDir, false],
     [standardDir, true],
   ] as const)
-    await trainStep(trainInput(opts, dir, standard), 'trends', log, hooks.shouldStop);
+    await trainStep(trainInputOf(opts, { out: dir, seed: opts.seed, standard }), 'trends', log, hooks.shouldStop);
   // Training starts its backend (wasm threads and all); when both runs were done already, start
   // it before the first tensor op (checking modules.json builds a model), or tfjs would stay on
   // the cpu backend it picks lazily.
