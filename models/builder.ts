@@ -11,11 +11,21 @@
  * Channel bookkeeping: `live` lists, in the full model's channel numbering, the channels a tensor
  * carries. In an unpruned build it is 0..C-1 everywhere.
  */
-import { layers, model } from '@tensorflow/tfjs-layers';
+import { initializers, layers, model } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { maskGenerator, defaultHidden } from '../src/layers/mask_generator.js';
 import { applyMask } from '../src/layers/apply_mask.js';
 import { channelPad } from '../src/layers/channel_pad.js';
+
+/**
+ * How a dense layer's kernel starts. `heNormal` (std sqrt(2 / fan_in)) suits a ReLU stack;
+ * `fanInUniform` is PyTorch's nn.Linear default, uniform in +-1/sqrt(fan_in) (about 0.4x He's
+ * std), which a classifier with dropout needs (models/vgg.ts says why).
+ */
+export type DenseInit = 'heNormal' | 'fanInUniform';
+
+/** PyTorch's nn.Linear default: kaiming_uniform with a = sqrt(5), i.e. variance 1 / (3 fan_in). */
+const fanInUniform = () => initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform' });
 
 export type ModelForm = 'modular' | 'standard';
 
@@ -158,9 +168,15 @@ export class ModelBuilder {
     return { tensor: layers.globalAveragePooling2d({ name }).apply(x.tensor) as SymbolicTensor, rows: x.live };
   }
 
-  dense(x: SymbolicTensor, name: string, units: number, opts: { rows?: number[]; activation?: 'relu' | 'linear' } = {}): SymbolicTensor {
+  dense(
+    x: SymbolicTensor,
+    name: string,
+    units: number,
+    opts: { rows?: number[]; activation?: 'relu' | 'linear'; init?: DenseInit } = {},
+  ): SymbolicTensor {
     if (opts.rows) this.plan[name] = { in: opts.rows };
-    return layers.dense({ name, units, activation: opts.activation ?? 'linear', kernelInitializer: 'heNormal' }).apply(x) as SymbolicTensor;
+    const kernelInitializer = (opts.init ?? 'heNormal') === 'heNormal' ? 'heNormal' : fanInUniform();
+    return layers.dense({ name, units, activation: opts.activation ?? 'linear', kernelInitializer }).apply(x) as SymbolicTensor;
   }
 
   dropout(x: SymbolicTensor, name: string, rate: number): SymbolicTensor {

@@ -37,6 +37,28 @@ describe('registry', () => {
   });
 });
 
+describe('classifier init', () => {
+  // VGG16's dense layers sit behind dropout 0.5 and start as PyTorch's nn.Linear (uniform in
+  // +-1/sqrt(fan_in)); SimCNN's, without dropout, stay He-normal (std sqrt(2/fan_in), so some
+  // weights fall outside that bound).
+  const maxAbsOverBound = (name: 'vgg16' | 'simcnn', layer: string) => {
+    const m = createModel(name, { numClasses: 10, inputShape: [32, 32, 3], width: 0.25, form: 'standard' });
+    const kernel = m.getLayer(layer).getWeights()[0]!;
+    const fanIn = kernel.shape[0]!;
+    const maxAbs = tf.tidy(() => tf.max(tf.abs(kernel)).dataSync()[0] as number);
+    const ratio = maxAbs * Math.sqrt(fanIn);
+    m.dispose();
+    return ratio;
+  };
+
+  it.each(['fc0', 'fc1', 'logits'])('%s: uniform within 1/sqrt(fan_in) in vgg16, He-normal in simcnn', (layer) => {
+    const vgg = maxAbsOverBound('vgg16', layer);
+    expect(vgg).toBeLessThanOrEqual(1);
+    expect(vgg).toBeGreaterThan(0.9); // a uniform draw of thousands of weights comes near its bound
+    expect(maxAbsOverBound('simcnn', layer)).toBeGreaterThan(1.5); // He: 2 std = 2.8/sqrt(fan_in), truncated
+  });
+});
+
 describe.each(MODEL_NAMES)('%s', (name) => {
   for (const inputShape of [
     [32, 32, 3],
