@@ -107,7 +107,9 @@ describe.each(MODEL_NAMES)('%s at width 0.125', (name) => {
       const scale = tf.max(tf.abs(logits!)).dataSync()[0]!;
       const spread = maxAbsDiff(tf.slice(logits!, [0, 0], [1, 5]), tf.slice(logits!, [1, 0], [1, 5]));
       const diff = maxAbsDiff(logits!, moduleLogits!);
-      expect(scale).toBeGreaterThan(0.01);
+      // (VGG16's classifier starts at PyTorch's scale, 0.4x He's in each of three dense layers:
+      // its logits at width 0.125 are about 0.01, so the floor is 1e-3.)
+      expect(scale).toBeGreaterThan(1e-3);
       expect(spread).toBeGreaterThan(1e-4);
       expect(diff).toBeLessThan(1e-5 * Math.max(1, scale));
       expect(diff).toBeLessThanOrEqual(spread * 1e-2);
