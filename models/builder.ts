@@ -175,7 +175,7 @@ export class ModelBuilder {
     opts: { rows?: number[]; activation?: 'relu' | 'linear'; init?: DenseInit } = {},
   ): SymbolicTensor {
     if (opts.rows) this.plan[name] = { in: opts.rows };
-    const kernelInitializer = (opts.init ?? 'heNormal') === 'heNormal' ? 'heNormal' : fanInUniform();
+    const kernelInitializer = opts.init === 'fanInUniform' ? fanInUniform() : 'heNormal';
     return layers.dense({ name, units, activation: opts.activation ?? 'linear', kernelInitializer }).apply(x) as SymbolicTensor;
   }
 
