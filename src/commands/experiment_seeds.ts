@@ -121,7 +121,7 @@ export function formatSeedsMarkdown(r: SeedsResult): string {
   const f4 = (x: number) => x.toFixed(4);
   const machines = [...new Set(r.rows.map((row) => row.machine ?? 'a machine its summary does not record'))];
   const lines = [
-    `# ${r.model} (width ${s.width}) on ${r.dataset}: ${s.epochs} epochs, alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}${s.limit != null ? `, ${s.limit} training images` : ''}, seeds ${s.seeds.join(', ')}`,
+    `# ${r.model} (width ${s.width}) on ${r.dataset}: ${s.epochs} epochs, alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}${s.maskLossMean === 'pairs' ? ', mask losses averaged over sample pairs' : ''}${s.limit != null ? `, ${s.limit} training images` : ''}, seeds ${s.seeds.join(', ')}`,
     '',
     `Modules at tau ${s.threshold}; reuse of classes ${s.classes.join(',')}, ${s.reuseEpochs} fine-tuning epochs. Trained on ${machines.join('; ')}.`,
     '',

@@ -24,7 +24,7 @@ export function trainedTo(runDir: string, epochs: number): boolean {
 /** Settings a run does not record as the command gave them. */
 const NOT_COMPARED = ['out', 'resume', 'backend', 'dataDir'];
 /** Settings a standard run does not use. */
-const MASK_SETTINGS = ['alpha', 'beta', 'maskLrFactor'];
+const MASK_SETTINGS = ['alpha', 'beta', 'maskLrFactor', 'maskLossMean'];
 
 /**
  * A finished run is only skipped when it was trained with these settings. A standard run has no
@@ -80,6 +80,7 @@ type TrainingSettings = Pick<
   | 'alpha'
   | 'beta'
   | 'maskLrFactor'
+  | 'maskLossMean'
   | 'batchSize'
   | 'lr'
   | 'limit'
@@ -89,7 +90,7 @@ type TrainingSettings = Pick<
 
 /** The `mwt train` input of one run of an experiment; a directory holding a run is continued. */
 export function trainInputOf(opts: TrainingSettings, run: { out: string; seed: number; standard: boolean }) {
-  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, batchSize, lr, limit, augment, backend } = opts;
+  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, maskLossMean, batchSize, lr, limit, augment, backend } = opts;
   return {
     model,
     dataset,
@@ -99,6 +100,7 @@ export function trainInputOf(opts: TrainingSettings, run: { out: string; seed: n
     alpha,
     beta,
     maskLrFactor,
+    maskLossMean,
     batchSize,
     lr,
     limit,

@@ -98,7 +98,7 @@ export function trendEpochs(modular: EpochMetrics[], standard: EpochMetrics[]): 
 export function formatTrendsMarkdown(r: TrendsResult): string {
   const s = r.settings;
   const lines = [
-    `# ${r.model} (width ${s.width}) on ${r.dataset}: ${s.epochs} epochs, alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}, seed ${s.seed}${s.limit != null ? `, ${s.limit} training images` : ''}`,
+    `# ${r.model} (width ${s.width}) on ${r.dataset}: ${s.epochs} epochs, alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}${s.maskLossMean === 'pairs' ? ', mask losses averaged over sample pairs' : ''}, seed ${s.seed}${s.limit != null ? `, ${s.limit} training images` : ''}`,
     '',
     `| standard accuracy | modular accuracy | loss (points) | KRR at tau ${r.modules.threshold} | cohesion | coupling |`,
     '|---:|---:|---:|---:|---:|---:|',

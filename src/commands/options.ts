@@ -105,6 +105,7 @@ const experimentTrainingFields = {
   alpha: train.alpha,
   beta: train.beta,
   maskLrFactor: train.maskLrFactor,
+  maskLossMean: train.maskLossMean,
   batchSize: train.batchSize,
   lr: train.lr,
   limit: train.limit,

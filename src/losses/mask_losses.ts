@@ -12,11 +12,18 @@
  *                   P[h,i] / (n_h n_i)                                     (Eq. 5)
  *
  * Classes are averaged class by class, as the paper writes it, so a class with many samples in a
- * batch does not outweigh a rare one. Classes absent from the batch are skipped. A batch with no
+ * batch does not outweigh a rare one (`mean` 'classes'); 'pairs' is the published code's single
+ * mean over all sample pairs (src/losses/mask_loss_mean.ts):
+ *
+ *   cohesion loss = 1 - sum_c (P[c,c] - sum_{i in c} S[i,i]) / sum_c n_c (n_c - 1)
+ *   coupling loss = sum_{h<i} P[h,i] / sum_{h<i} n_h n_i
+ *
+ * Classes absent from the batch are skipped. A batch with no
  * class of two samples has no cohesion term (loss 0, zero gradient); a batch of one class has no
  * coupling term. Both layer-wise values are averaged over the masked layers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_MASK_LOSS_MEAN, type MaskLossMean } from './mask_loss_mean.js';
 
 /** Keeps zero rows (a sample that uses no kernel) at similarity 0 instead of NaN. */
 const NORM_EPSILON = 1e-12;
@@ -44,12 +51,12 @@ export function cosineSimilarityMatrix(masks: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Both losses for one layer; `onehot` is [batch, classes] float32. */
-export function layerMaskLosses(masks: tf.Tensor2D, onehot: tf.Tensor2D): MaskLosses {
-  return tf.tidy(() => lossesFromSimilarity(cosineSimilarityMatrix(masks), onehot));
+export function layerMaskLosses(masks: tf.Tensor2D, onehot: tf.Tensor2D, mean: MaskLossMean = DEFAULT_MASK_LOSS_MEAN): MaskLosses {
+  return tf.tidy(() => lossesFromSimilarity(cosineSimilarityMatrix(masks), onehot, mean));
 }
 
 /** Cohesion and coupling of a sample-similarity matrix s [batch, batch] (Eq. 4-5). */
-function lossesFromSimilarity(s: tf.Tensor2D, onehot: tf.Tensor2D): MaskLosses {
+function lossesFromSimilarity(s: tf.Tensor2D, onehot: tf.Tensor2D, mean: MaskLossMean): MaskLosses {
   return tf.tidy(() => {
     const pairSums = tf.matMul(tf.matMul(tf.transpose(onehot), s), onehot); // [classes, classes]
     const counts = tf.sum(onehot, 0); // [classes]
@@ -62,17 +69,21 @@ function lossesFromSimilarity(s: tf.Tensor2D, onehot: tf.Tensor2D): MaskLosses {
     const within = tf.sub(tf.sum(tf.mul(pairSums, tf.eye(numClasses)), 1), selfSims);
     const withinPairs = tf.mul(counts, tf.sub(counts, 1));
     const hasPairs = tf.cast(tf.greater(withinPairs, 0), 'float32');
-    const classCohesion = tf.div(within, tf.maximum(withinPairs, 1));
     const nCohesive = tf.sum(hasPairs);
-    const meanCohesion = tf.div(tf.sum(tf.mul(classCohesion, hasPairs)), tf.maximum(nCohesive, 1));
+    const meanCohesion =
+      mean === 'pairs'
+        ? tf.div(tf.sum(within), tf.maximum(tf.sum(withinPairs), 1))
+        : tf.div(tf.sum(tf.mul(tf.div(within, tf.maximum(withinPairs, 1)), hasPairs)), tf.maximum(nCohesive, 1));
     const cohesion = tf.mul(tf.sub(1, meanCohesion), tf.cast(tf.greater(nCohesive, 0), 'float32'));
 
     // Coupling: each unordered pair of distinct classes once (upper triangle).
     const crossPairs = tf.outerProduct(counts as tf.Tensor1D, counts as tf.Tensor1D);
     const upper = strictUpperTriangle(numClasses);
     const valid = tf.mul(tf.cast(tf.greater(crossPairs, 0), 'float32'), upper);
-    const pairMeans = tf.div(pairSums, tf.maximum(crossPairs, 1));
-    const coupling = tf.div(tf.sum(tf.mul(pairMeans, valid)), tf.maximum(tf.sum(valid), 1));
+    const coupling =
+      mean === 'pairs'
+        ? tf.div(tf.sum(tf.mul(pairSums, upper)), tf.maximum(tf.sum(tf.mul(crossPairs, upper)), 1))
+        : tf.div(tf.sum(tf.mul(tf.div(pairSums, tf.maximum(crossPairs, 1)), valid)), tf.maximum(tf.sum(valid), 1));
 
     return { cohesion: cohesion as tf.Scalar, coupling: coupling as tf.Scalar };
   });
@@ -109,9 +120,14 @@ function meanSimilarityMatrix(masks: tf.Tensor2D[]): tf.Tensor2D {
  * similarity matrix: one evaluation instead of one per layer (on wasm, 20 ms -> 4.5 ms per step,
  * forward and backward, for 12 layers at batch 64: each small op costs its dispatch).
  */
-export function maskLosses(masks: tf.Tensor2D[], labels: tf.Tensor1D, numClasses: number): MaskLosses {
+export function maskLosses(
+  masks: tf.Tensor2D[],
+  labels: tf.Tensor1D,
+  numClasses: number,
+  mean: MaskLossMean = DEFAULT_MASK_LOSS_MEAN,
+): MaskLosses {
   return tf.tidy(() => {
     const onehot = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), numClasses), 'float32') as tf.Tensor2D;
-    return lossesFromSimilarity(meanSimilarityMatrix(masks), onehot);
+    return lossesFromSimilarity(meanSimilarityMatrix(masks), onehot, mean);
   });
 }

@@ -5,6 +5,7 @@
  * with and without --workers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { MaskLossMean } from './mask_loss_mean.js';
 import { maskLosses } from './mask_losses.js';
 
 /** Layout of the stats vector a step returns: sums over the step's samples, to add up steps on the backend. */
@@ -17,6 +18,8 @@ export interface ObjectiveConfig {
   alpha: number;
   /** Weight of the coupling loss. */
   beta: number;
+  /** How the mask losses average over sample pairs (default 'classes', the paper's). */
+  maskLossMean?: MaskLossMean;
 }
 
 /** A model's outputs: logits first, then (modular model) one mask [batch, kernels] per masked layer. */
@@ -75,8 +78,8 @@ export function mwtObjective(
     return { loss: ce, stats };
   }
   const { cohesion, coupling } = whole
-    ? maskLosses(whole.gatherMasks(masks), whole.labels, config.numClasses)
-    : maskLosses(masks, labels, config.numClasses);
+    ? maskLosses(whole.gatherMasks(masks), whole.labels, config.numClasses, config.maskLossMean)
+    : maskLosses(masks, labels, config.numClasses, config.maskLossMean);
   const loss = tf.addN([ce, tf.mul(config.alpha, cohesion), tf.mul(config.beta, coupling)]) as tf.Scalar;
   const active = tf.addN(masks.map((m) => tf.sum(tf.cast(tf.greater(m, 0), 'float32'))));
   const entries = masks.reduce((s, m) => s + m.size, 0);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { DATASET_NAMES } from '../data/dataset_names.js';
+import { DEFAULT_MASK_LOSS_MEAN, MASK_LOSS_MEANS } from '../losses/mask_loss_mean.js';
 import { parseOptions } from '../errors.js';
 import { backendOption, option, quietOption, widthSchema } from '../cli/options.js';
 
@@ -30,6 +31,10 @@ export const trainOptionsSchema = z.object({
    * same accuracy in short runs: docs/modular-training.md.
    */
   maskLrFactor: option(z.number().positive().default(2), { help: "mask generators' learning rate as a multiple of --lr" }),
+  /** The paper's class-by-class means, or the published code's one mean over sample pairs. */
+  maskLossMean: option(z.enum(MASK_LOSS_MEANS).default(DEFAULT_MASK_LOSS_MEAN), {
+    help: "how the mask losses average over a batch: classes (the paper's Eq. 4-5) or pairs (the published code)",
+  }),
   width: option(widthSchema.default(DEFAULT_WIDTH), { help: 'channel multiplier (0.25 = a quarter of the channels)' }),
   /** Class-balanced subset of the training set. */
   limit: option(z.number().int().positive().optional(), { help: 'class-balanced subset of N training samples' }),

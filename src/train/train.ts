@@ -175,7 +175,13 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
     // Replicas start from the (possibly resumed) model and optimizer state.
     stepper = await createStepper(model, optimizer, {
-      step: { numClasses: trainSet.numClasses, alpha: opts.alpha, beta: opts.beta, maskLrFactor: opts.maskLrFactor },
+      step: {
+        numClasses: trainSet.numClasses,
+        alpha: opts.alpha,
+        beta: opts.beta,
+        maskLrFactor: opts.maskLrFactor,
+        maskLossMean: opts.maskLossMean,
+      },
       model: { ...spec, form: modular ? 'modular' : 'standard' },
       replicas: workers,
       momentum: opts.momentum,
@@ -336,8 +342,13 @@ export function differingSetting(
   settings: Record<string, unknown>,
   ignored: ReadonlySet<string>,
 ): { key: string; flag: string; saved: string; given: string } | null {
-  // Runs started before --mask-lr-factor existed trained their generators at the model's rate.
-  const saved: Record<string, unknown> = { maskLrFactor: 1, ...(readRunInfo(runDir).options as Record<string, unknown>) };
+  // Runs started before --mask-lr-factor and --mask-loss-mean existed trained their generators at
+  // the model's rate and averaged the mask losses class by class.
+  const saved: Record<string, unknown> = {
+    maskLrFactor: 1,
+    maskLossMean: 'classes',
+    ...(readRunInfo(runDir).options as Record<string, unknown>),
+  };
   const shown = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
   for (const [key, value] of Object.entries(settings)) {
     if (ignored.has(key) || isDeepStrictEqual(saved[key], value)) continue;

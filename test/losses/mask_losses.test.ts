@@ -4,15 +4,16 @@ import '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
 import { maskLosses, cosineSimilarityMatrix, layerMaskLosses } from '../../src/losses/mask_losses.js';
 import { mwtObjective, STAT } from '../../src/losses/objective.js';
+import type { MaskLossMean } from '../../src/losses/mask_loss_mean.js';
 import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
   await initBackend(testBackend('cpu'));
 });
 
-function losses(masks: number[][], labels: number[], numClasses: number) {
+function losses(masks: number[][], labels: number[], numClasses: number, mean?: MaskLossMean) {
   return tf.tidy(() => {
-    const { cohesion, coupling } = maskLosses([tf.tensor2d(masks)], tf.tensor1d(labels, 'int32'), numClasses);
+    const { cohesion, coupling } = maskLosses([tf.tensor2d(masks)], tf.tensor1d(labels, 'int32'), numClasses, mean);
     return { cohesion: cohesion.dataSync()[0]!, coupling: coupling.dataSync()[0]! };
   });
 }
@@ -66,6 +67,63 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
       3,
     );
     expect(coupling).toBeCloseTo(1 / 3, 5);
+  });
+
+  describe("averaged over sample pairs (--mask-loss-mean pairs, the published code's loss_func_cos)", () => {
+    // Class 0: a=[1,0] b=[1,0] c=[0,1]; class 1: d=[1,0] e=[1,1]; class 2: f=[0,1].
+    // Within: ab=1 ac=0 bc=0 (class 0, 3 pairs), de=1/sqrt2 (class 1, 1 pair).
+    // Across: (0,1) ad=1 ae=r2 bd=1 be=r2 cd=0 ce=r2 -> 2+3r2 over 6 pairs;
+    //         (0,2) af=0 bf=0 cf=1 -> 1 over 3; (1,2) df=0 ef=r2 -> r2 over 2.
+    const masks = [
+      [1, 0],
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ];
+    const labels = [0, 0, 0, 1, 1, 2];
+
+    it('weigh every pair the same, so classes with more samples weigh more', () => {
+      const { cohesion, coupling } = losses(masks, labels, 3, 'pairs');
+      expect(cohesion).toBeCloseTo(1 - (1 + r2) / 4, 5); // 0.573223
+      expect(coupling).toBeCloseTo((2 + 3 * r2 + 1 + r2) / 11, 5); // 0.529859
+    });
+
+    it('differ from the class-by-class means (the default) on this unbalanced batch', () => {
+      const byClass = losses(masks, labels, 3);
+      expect(byClass).toEqual(losses(masks, labels, 3, 'classes'));
+      expect(byClass.cohesion).toBeCloseTo(1 - (1 / 3 + r2) / 2, 5); // 0.479798
+      expect(byClass.coupling).toBeCloseTo(((2 + 3 * r2) / 6 + 1 / 3 + r2 / 2) / 3, 5); // 0.458316
+    });
+
+    it('equal the class-by-class means on a batch with as many samples of every class', () => {
+      const balanced = [
+        [1, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ];
+      const byPair = losses(balanced, [0, 0, 1, 1], 2, 'pairs');
+      const byClass = losses(balanced, [0, 0, 1, 1], 2);
+      expect(byPair.cohesion).toBeCloseTo(byClass.cohesion, 6);
+      expect(byPair.coupling).toBeCloseTo(byClass.coupling, 6);
+    });
+
+    it('reach the training objective through its config', () => {
+      const { loss, parts } = tf.tidy(() => {
+        const logits = tf.zeros([6, 3]);
+        const objective = mwtObjective([logits, tf.tensor2d(masks)], tf.tensor1d(labels, 'int32'), {
+          numClasses: 3,
+          alpha: 0.5,
+          beta: 1.5,
+          maskLossMean: 'pairs',
+        });
+        objective.stats.dispose();
+        return { loss: objective.loss.dataSync()[0]!, parts: losses(masks, labels, 3, 'pairs') };
+      });
+      expect(loss).toBeCloseTo(Math.log(3) + 0.5 * parts.cohesion + 1.5 * parts.coupling, 5);
+    });
   });
 
   it('give a finite loss when no class has two samples (no cohesion term)', () => {

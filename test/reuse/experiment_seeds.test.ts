@@ -74,6 +74,7 @@ describe('seed spread (pure)', () => {
         alpha: 0.5,
         beta: 1.5,
         maskLrFactor: 2,
+        maskLossMean: 'classes',
         batchSize: 128,
         lr: 0.05,
         limit: 10000,

@@ -21,6 +21,7 @@ describe('resume', () => {
     [['--width', '0.25'], '--width: the run in <out> was started with 0.125, not 0.25'],
     [['--seed', '3'], '--seed: the run in <out> was started with 0, not 3'],
     [['--limit', '300'], '--limit: the run in <out> was started with 200, not 300'],
+    [['--mask-loss-mean', 'pairs'], '--mask-loss-mean: the run in <out> was started with "classes", not "pairs"'],
   ])('a changed %j is refused, naming the setting', async (change, expected) => {
     const before = fs.readFileSync(path.join(out, 'run.json'), 'utf8');
     const args = [
