@@ -55,6 +55,22 @@ describe('resume', () => {
     expect(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).toBe(before);
   });
 
+  it('a run from before --mask-lr-factor and --mask-loss-mean continues with the values it trained with', async () => {
+    const old = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-resume-'));
+    await train({ ...base, out: old, epochs: 1, maskLrFactor: 1 }, { log: silentLogger });
+    const runFile = path.join(old, 'run.json');
+    const info = JSON.parse(fs.readFileSync(runFile, 'utf8'));
+    delete info.options.maskLrFactor;
+    delete info.options.maskLossMean;
+    fs.writeFileSync(runFile, JSON.stringify(info));
+    // The defaults now differ (factor 2), so the old factor must be given; the old mean is the default.
+    await expect(train({ ...base, out: old, epochs: 2, resume: true }, { log: silentLogger })).rejects.toThrow(
+      `--mask-lr-factor: the run in ${old} was started with 1, not 2`,
+    );
+    await train({ ...base, out: old, epochs: 2, resume: true, maskLrFactor: 1 }, { log: silentLogger });
+    expect(readMetrics(path.join(old, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);
+  });
+
   it('fewer epochs than already trained are refused', async () => {
     const done = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-resume-'));
     await train({ ...base, out: done, epochs: 2 }, { log: silentLogger });
