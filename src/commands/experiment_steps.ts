@@ -88,6 +88,12 @@ type TrainingSettings = Pick<
   | 'backend'
 >;
 
+/** The loss settings of a modular run, as the headings of trends.md and seeds.md give them. */
+export function maskSettingsText(s: Pick<TrainingSettings, 'alpha' | 'beta' | 'maskLrFactor' | 'maskLossMean'>): string {
+  const mean = s.maskLossMean === 'pairs' ? ', mask losses averaged over sample pairs' : '';
+  return `alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}${mean}`;
+}
+
 /** The `mwt train` input of one run of an experiment; a directory holding a run is continued. */
 export function trainInputOf(opts: TrainingSettings, run: { out: string; seed: number; standard: boolean }) {
   const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, maskLossMean, batchSize, lr, limit, augment, backend } = opts;

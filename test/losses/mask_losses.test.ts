@@ -20,20 +20,19 @@ function losses(masks: number[][], labels: number[], numClasses: number, mean?: 
 
 const r2 = Math.SQRT1_2;
 
+// a=[1,0] b=[1,0] (class 0); c=[0,1] d=[1,1] (class 1): two samples of each class.
+const BALANCED_MASKS = [
+  [1, 0],
+  [1, 0],
+  [0, 1],
+  [1, 1],
+];
+const BALANCED_LABELS = [0, 0, 1, 1];
+
 describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
   it('match values worked out by hand on a balanced batch', () => {
-    // masks: a=[1,0] b=[1,0] (class 0); c=[0,1] d=[1,1] (class 1)
     // cos: ab=1, cd=1/sqrt2; cross: ac=0, ad=1/sqrt2, bc=0, bd=1/sqrt2
-    const { cohesion, coupling } = losses(
-      [
-        [1, 0],
-        [1, 0],
-        [0, 1],
-        [1, 1],
-      ],
-      [0, 0, 1, 1],
-      2,
-    );
+    const { cohesion, coupling } = losses(BALANCED_MASKS, BALANCED_LABELS, 2);
     expect(cohesion).toBeCloseTo(1 - (1 + r2) / 2, 5); // 0.146447
     expect(coupling).toBeCloseTo((2 * r2) / 4, 5); // 0.353553
   });
@@ -98,14 +97,8 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
     });
 
     it('equal the class-by-class means on a batch with as many samples of every class', () => {
-      const balanced = [
-        [1, 0],
-        [1, 0],
-        [0, 1],
-        [1, 1],
-      ];
-      const byPair = losses(balanced, [0, 0, 1, 1], 2, 'pairs');
-      const byClass = losses(balanced, [0, 0, 1, 1], 2);
+      const byPair = losses(BALANCED_MASKS, BALANCED_LABELS, 2, 'pairs');
+      const byClass = losses(BALANCED_MASKS, BALANCED_LABELS, 2);
       expect(byPair.cohesion).toBeCloseTo(byClass.cohesion, 6);
       expect(byPair.coupling).toBeCloseTo(byClass.coupling, 6);
     });
