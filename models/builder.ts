@@ -11,11 +11,12 @@
  * Channel bookkeeping: `live` lists, in the full model's channel numbering, the channels a tensor
  * carries. In an unpruned build it is 0..C-1 everywhere.
  */
-import { initializers, layers, model } from '@tensorflow/tfjs-layers';
+import { layers, model } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { maskGenerator, defaultHidden } from '../src/layers/mask_generator.js';
 import { applyMask } from '../src/layers/apply_mask.js';
 import { channelPad } from '../src/layers/channel_pad.js';
+import { fanInUniform } from '../src/layers/fan_in_uniform.js';
 
 /**
  * How a dense layer's kernel starts. `heNormal` (std sqrt(2 / fan_in)) suits a ReLU stack;
@@ -23,9 +24,6 @@ import { channelPad } from '../src/layers/channel_pad.js';
  * std), which a classifier with dropout needs (models/vgg.ts says why).
  */
 export type DenseInit = 'heNormal' | 'fanInUniform';
-
-/** PyTorch's nn.Linear default: kaiming_uniform with a = sqrt(5), i.e. variance 1 / (3 fan_in). */
-const fanInUniform = () => initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform' });
 
 export type ModelForm = 'modular' | 'standard';
 

@@ -6,10 +6,11 @@
  * saves and loads like any tfjs LayersModel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initializers, layers, model as functionalModel } from '@tensorflow/tfjs-layers';
+import { layers, model as functionalModel } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
 import type { ModelSpec } from '../../models/registry.js';
+import { fanInUniform } from '../layers/fan_in_uniform.js';
 import { buildPrunedModel } from '../modularize/prune.js';
 import { foldMeanMasks, type MeanMasks } from '../modularize/mask_folding.js';
 import type { HeadInit } from './defaults.js';
@@ -31,12 +32,11 @@ export { HEAD_INITS, type HeadInit } from './defaults.js';
 export function appendSubtaskHead(base: LayersModel, classes: number[], seed: number, init: HeadInit = 'classes'): LayersModel {
   if (base.outputs.length !== 1) throw new Error(`sub-task head: expected a model with one output (logits), got ${base.outputs.length}`);
   const n = (base.outputs[0]!.shape as number[])[1]!;
-  const limit = 1 / Math.sqrt(n);
   const relu = layers.reLU({ name: HEAD_RELU }).apply(base.outputs[0]!) as SymbolicTensor;
   const head = layers.dense({
     name: HEAD_DENSE,
     units: classes.length,
-    kernelInitializer: initializers.randomUniform({ minval: -limit, maxval: limit, seed }),
+    kernelInitializer: fanInUniform(seed),
   });
   const logits = head.apply(relu) as SymbolicTensor;
   if (init === 'classes') {
