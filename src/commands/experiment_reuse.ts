@@ -9,14 +9,20 @@
  * Writes OUT/reuse.json (every sub-task and the per-size means; rewritten after each sub-task,
  * `complete: false` until the end), OUT/reuse.csv (per size), OUT/subtasks.csv (per sub-task)
  * and OUT/reuse.md (the Markdown table); OUT/modules.json when --threshold differs from the
- * run's modules (RUN/modules is left as mwt modularize wrote it; see `mwt reuse`).
+ * run's modules (RUN/modules is left as mwt modularize wrote it; see `mwt reuse`). Run again after
+ * an interruption, the same command keeps the sub-tasks OUT/reuse.json already holds and runs
+ * the rest (see `finishedSubtasks`).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { MODEL_DIR } from '../train/run_info.js';
+import { mtimeOf } from './experiment_steps.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
 import { runOptionsAsUsage, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
@@ -170,6 +176,34 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
   writeFileAtomic(path.join(out, 'reuse.md'), formatReuseMarkdown(result));
 }
 
+/**
+ * The sub-tasks an interrupted run of the same experiment finished, to keep rather than repeat
+ * (one takes minutes on a full dataset): those of OUT/reuse.json when it is incomplete, was
+ * written after both runs' models, and was made from the same runs, threshold and settings, in
+ * the order of this plan (the plan is seeded, so the same settings give the same sub-tasks).
+ * Anything else starts over.
+ */
+function finishedSubtasks(file: string, current: ExperimentReuseResult, plan: { size: number; classes: number[] }[]): SubtaskResult[] {
+  if (!fs.existsSync(file)) return [];
+  const modelTime = (dir: string) => mtimeOf(path.join(dir, MODEL_DIR, 'model.json'));
+  if (mtimeOf(file) < Math.max(modelTime(current.run), modelTime(current.standardRun))) return [];
+  const previous = readJson<ExperimentReuseResult>(file, 'reuse experiment');
+  const sameExperiment =
+    previous.complete === false &&
+    path.resolve(previous.run) === path.resolve(current.run) &&
+    path.resolve(previous.standardRun) === path.resolve(current.standardRun) &&
+    previous.threshold === current.threshold &&
+    // Through JSON, as the file went: keys of undefined settings are not in it.
+    isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(current.settings)));
+  if (!sameExperiment) return [];
+  const kept: SubtaskResult[] = [];
+  for (const [i, s] of previous.subtasks.entries()) {
+    if (s.size !== plan[i]?.size || !isDeepStrictEqual(s.classes, plan[i]?.classes)) break;
+    kept.push(s);
+  }
+  return kept;
+}
+
 export async function experimentReuseCommand(input: ExperimentReuseInput, log: Logger): Promise<ExperimentReuseResult> {
   const opts = parseOptions(experimentReuseOptionsSchema, input);
   checkWritableDir(opts.out, '--out');
@@ -212,7 +246,12 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
       subtasks: [],
       seconds: 0,
     };
+    result.subtasks = finishedSubtasks(path.join(opts.out, 'reuse.json'), result, plan);
+    result.bySize = summarizeBySize(result.subtasks, n);
+    if (result.subtasks.length > 0)
+      log.info(`experiment reuse: ${result.subtasks.length} of ${plan.length} sub-tasks kept from ${path.join(opts.out, 'reuse.json')}`);
     for (const [i, { size, classes }] of plan.entries()) {
+      if (i < result.subtasks.length) continue;
       const { summary, model } = reuseSubtask(ctx, {
         classes,
         ...subtaskSettings(opts),

@@ -178,4 +178,30 @@ describe('mwt experiment reuse', () => {
       /^--sizes: the largest sub-task size is 10/,
     );
   });
+
+  it('run again after an interruption, keeps the sub-tasks reuse.json holds and runs the rest', async () => {
+    const out = path.join(root, 'experiment-resumed');
+    const input = { run, standardRun, sizes: [2, 3] as [number, number], perSize: 1, epochs: 1, seed: 3, out };
+    const full = await experimentReuseCommand(input, silentLogger);
+    // As if stopped after the first sub-task; a marked figure shows whether it was kept or rerun.
+    const file = path.join(out, 'reuse.json');
+    const interrupted = { ...full, complete: false, subtasks: [{ ...full.subtasks[0]!, moduleAccuracy: 0.125 }] };
+    fs.writeFileSync(file, JSON.stringify(interrupted));
+    const messages: string[] = [];
+    const resumed = await experimentReuseCommand(input, { ...silentLogger, info: (m: string) => messages.push(m) });
+    expect(messages).toContain(`experiment reuse: 1 of 2 sub-tasks kept from ${file}`);
+    expect(resumed.complete).toBe(true);
+    expect(resumed.subtasks.map((s) => [s.size, s.moduleAccuracy === 0.125])).toEqual([
+      [2, true],
+      [3, false],
+    ]);
+    expect(resumed.subtasks[1]!.classes).toEqual(full.subtasks[1]!.classes);
+    expect(resumed.bySize[0]!.moduleAccuracy).toBe(0.125);
+
+    // Other settings (here the fine-tuning epochs) start over.
+    fs.writeFileSync(file, JSON.stringify({ ...interrupted, settings: { ...interrupted.settings, epochs: 2 } }));
+    const restarted = await experimentReuseCommand(input, silentLogger);
+    expect(restarted.subtasks.map((s) => s.moduleAccuracy)).not.toContain(0.125);
+    expect(restarted.subtasks).toHaveLength(2);
+  });
 });
