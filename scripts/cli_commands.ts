@@ -76,7 +76,10 @@ const experiment: AddCommand = (program, common) => {
     ),
   ).action(async (o) => {
     const { experimentReuseCommand } = await import('../src/commands/experiment_reuse.js');
-    await experimentReuseCommand(commandInput(o, experimentReuseOptionsSchema), createProgress({ quiet: o.quiet || o.json }));
+    const log = createProgress({ quiet: o.quiet || o.json });
+    await withGracefulInterrupt(log, (shouldStop) =>
+      experimentReuseCommand(commandInput(o, experimentReuseOptionsSchema), log, { shouldStop }),
+    );
   });
   common(
     addOptions(

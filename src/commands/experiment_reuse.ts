@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { parseOptions, UsageError } from '../errors.js';
+import { InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR } from '../train/run_info.js';
@@ -204,7 +204,16 @@ function finishedSubtasks(file: string, current: ExperimentReuseResult, plan: { 
   return kept;
 }
 
-export async function experimentReuseCommand(input: ExperimentReuseInput, log: Logger): Promise<ExperimentReuseResult> {
+export interface ExperimentReuseHooks {
+  /** Polled between sub-tasks (Ctrl-C): stop there, reuse.json holding the finished ones. */
+  shouldStop?: () => boolean;
+}
+
+export async function experimentReuseCommand(
+  input: ExperimentReuseInput,
+  log: Logger,
+  hooks: ExperimentReuseHooks = {},
+): Promise<ExperimentReuseResult> {
   const opts = parseOptions(experimentReuseOptionsSchema, input);
   checkWritableDir(opts.out, '--out');
   const started = performance.now();
@@ -252,6 +261,12 @@ export async function experimentReuseCommand(input: ExperimentReuseInput, log: L
       log.info(`experiment reuse: ${result.subtasks.length} of ${plan.length} sub-tasks kept from ${path.join(opts.out, 'reuse.json')}`);
     for (const [i, { size, classes }] of plan.entries()) {
       if (i < result.subtasks.length) continue;
+      // A sub-task runs synchronously: yield once so a pending Ctrl-C reaches its handler.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (hooks.shouldStop?.())
+        throw new InterruptedError(
+          `${opts.out}: sub-task sweep interrupted after ${result.subtasks.length} of ${plan.length} sub-tasks (kept in reuse.json); run the same command again to continue`,
+        );
       const { summary, model } = reuseSubtask(ctx, {
         classes,
         ...subtaskSettings(opts),

@@ -267,7 +267,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   if (reuseUpToDate) {
     log.info(`trends: ${reuseFile} is complete with these settings, skipped`);
     reuse = previous;
-  } else reuse = await experimentReuseCommand(reuseInput, log);
+  } else reuse = await experimentReuseCommand(reuseInput, log, { shouldStop: hooks.shouldStop });
 
   // --- the figures, then the report of the modular run (which draws them all)
   const modular = readMetrics(path.join(modularDir, 'metrics.jsonl'));

@@ -17,7 +17,7 @@ import { fileHandler, saveModel } from '../../src/io/model_io.js';
 import { UsageError } from '../../src/train/options.js';
 import { loadModules } from '../../src/modularize/index.js';
 import { reuseCommand, reuse } from '../../src/commands/reuse.js';
-import { experimentReuseCommand } from '../../src/commands/experiment_reuse.js';
+import { experimentReuseCommand, type ExperimentReuseResult } from '../../src/commands/experiment_reuse.js';
 import { countFlops } from '../../src/modularize/flops.js';
 import { testBackend } from '../support/backend.js';
 
@@ -182,10 +182,15 @@ describe('mwt experiment reuse', () => {
   it('run again after an interruption, keeps the sub-tasks reuse.json holds and runs the rest', async () => {
     const out = path.join(root, 'experiment-resumed');
     const input = { run, standardRun, sizes: [2, 3] as [number, number], perSize: 1, epochs: 1, seed: 3, out };
-    const full = await experimentReuseCommand(input, silentLogger);
-    // As if stopped after the first sub-task; a marked figure shows whether it was kept or rerun.
     const file = path.join(out, 'reuse.json');
-    const interrupted = { ...full, complete: false, subtasks: [{ ...full.subtasks[0]!, moduleAccuracy: 0.125 }] };
+    // Ctrl-C during the first sub-task: the sweep stops before the second, the first kept.
+    await expect(experimentReuseCommand(input, silentLogger, { shouldStop: () => fs.existsSync(file) })).rejects.toThrow(
+      `${out}: sub-task sweep interrupted after 1 of 2 sub-tasks (kept in reuse.json); run the same command again to continue`,
+    );
+    const stopped = JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentReuseResult;
+    expect([stopped.complete, stopped.subtasks.length]).toEqual([false, 1]);
+    // A marked figure shows whether the kept sub-task is kept or rerun.
+    const interrupted = { ...stopped, subtasks: [{ ...stopped.subtasks[0]!, moduleAccuracy: 0.125 }] };
     fs.writeFileSync(file, JSON.stringify(interrupted));
     const messages: string[] = [];
     const resumed = await experimentReuseCommand(input, { ...silentLogger, info: (m: string) => messages.push(m) });
@@ -195,7 +200,7 @@ describe('mwt experiment reuse', () => {
       [2, true],
       [3, false],
     ]);
-    expect(resumed.subtasks[1]!.classes).toEqual(full.subtasks[1]!.classes);
+    expect(resumed.subtasks[0]!.classes).toEqual(stopped.subtasks[0]!.classes);
     expect(resumed.bySize[0]!.moduleAccuracy).toBe(0.125);
 
     // Other settings (here the fine-tuning epochs) start over.
