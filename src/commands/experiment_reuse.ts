@@ -294,7 +294,7 @@ export async function experimentReuseCommand(
       result.seconds = (performance.now() - started) / 1000;
       writeOutputs(opts.out, result);
       log.info(
-        `[${i + 1}/${plan.length}] classes ${classes.join(',')}: KRR ${pct(summary.kernelRate)}%, FLOPs -${pct(summary.flopReduction)}%, m-ACC ${pct(summary.accuracy)}% vs M-ACC ${pct(modelAccuracy)}% (${summary.seconds.toFixed(1)} s)`,
+        `[${i + 1}/${plan.length}] classes ${classes.join(',')}: KRR ${pct(summary.kernelRate)}%, FLOPs ${summary.flopReduction >= 0 ? '-' : '+'}${pct(Math.abs(summary.flopReduction))}%, m-ACC ${pct(summary.accuracy)}% vs M-ACC ${pct(modelAccuracy)}% (${summary.seconds.toFixed(1)} s)`,
       );
     }
     result.complete = true;
