@@ -21,8 +21,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { MODEL_DIR } from '../train/run_info.js';
-import { mtimeOf } from './experiment_steps.js';
+import { modelTimeOf, mtimeOf } from './experiment_steps.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
 import { runOptionsAsUsage, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
@@ -185,8 +184,7 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
  */
 function finishedSubtasks(file: string, current: ExperimentReuseResult, plan: { size: number; classes: number[] }[]): SubtaskResult[] {
   if (!fs.existsSync(file)) return [];
-  const modelTime = (dir: string) => mtimeOf(path.join(dir, MODEL_DIR, 'model.json'));
-  if (mtimeOf(file) < Math.max(modelTime(current.run), modelTime(current.standardRun))) return [];
+  if (mtimeOf(file) < Math.max(modelTimeOf(current.run), modelTimeOf(current.standardRun))) return [];
   const previous = readJson<ExperimentReuseResult>(file, 'reuse experiment');
   const sameExperiment =
     previous.complete === false &&
@@ -255,10 +253,11 @@ export async function experimentReuseCommand(
       subtasks: [],
       seconds: 0,
     };
-    result.subtasks = finishedSubtasks(path.join(opts.out, 'reuse.json'), result, plan);
+    const reuseFile = path.join(opts.out, 'reuse.json');
+    result.subtasks = finishedSubtasks(reuseFile, result, plan);
     result.bySize = summarizeBySize(result.subtasks, n);
     if (result.subtasks.length > 0)
-      log.info(`experiment reuse: ${result.subtasks.length} of ${plan.length} sub-tasks kept from ${path.join(opts.out, 'reuse.json')}`);
+      log.info(`experiment reuse: ${result.subtasks.length} of ${plan.length} sub-tasks kept from ${reuseFile}`);
     for (const [i, { size, classes }] of plan.entries()) {
       if (i < result.subtasks.length) continue;
       // A sub-task runs synchronously: yield once so a pending Ctrl-C reaches its handler.

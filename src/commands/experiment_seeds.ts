@@ -26,8 +26,8 @@ import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/fo
 import { formatMachine } from '../engine/machine.js';
 import { ensureBackend } from '../engine/index.js';
 import { loadModules, modularizeRun, MODULES_FILE } from '../modularize/run.js';
-import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
-import { maskSettingsText, mtimeOf, trainInputOf, trainStep } from './experiment_steps.js';
+import { MODULES_DIR } from '../train/run_info.js';
+import { maskSettingsText, modelTimeOf, mtimeOf, trainInputOf, trainStep } from './experiment_steps.js';
 import { reuseCommand } from './reuse.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 
@@ -201,8 +201,7 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
 
     // What follows is stale when older than what it was made from (file times decide).
     const modulesFile = path.join(runDir, MODULES_DIR, MODULES_FILE);
-    const modelTime = mtimeOf(path.join(runDir, MODEL_DIR, 'model.json'));
-    if (mtimeOf(modulesFile) >= modelTime && loadModules(runDir).threshold === opts.threshold)
+    if (mtimeOf(modulesFile) >= modelTimeOf(runDir) && loadModules(runDir).threshold === opts.threshold)
       log.info(`seeds: seed ${seed}: ${path.dirname(modulesFile)} holds modules at tau ${opts.threshold}, skipped`);
     else await modularizeRun(runDir, { threshold: opts.threshold, backend: opts.backend, log });
 

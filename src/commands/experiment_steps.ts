@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import type { z } from 'zod';
+import { MODEL_DIR } from '../train/run_info.js';
 import { differingSetting, holdsRun, train } from '../train/train.js';
 import type { TrainOptionsInput } from '../train/options.js';
 import type { experimentTrendsOptionsSchema } from './options.js';
@@ -121,3 +122,6 @@ export function trainInputOf(opts: TrainingSettings, run: { out: string; seed: n
 
 /** Modification time in ms; -Infinity for a missing file (older than anything). */
 export const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : -Infinity);
+
+/** When a run's model was last written: what its modules, sweeps and sub-tasks must be newer than. */
+export const modelTimeOf = (runDir: string) => mtimeOf(path.join(runDir, MODEL_DIR, 'model.json'));

@@ -22,12 +22,12 @@ import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readMetrics, type EpochMetrics } from '../train/train.js';
-import { maskSettingsText, mtimeOf, trainedTo, trainInputOf, trainStep } from './experiment_steps.js';
+import { maskSettingsText, modelTimeOf, mtimeOf, trainedTo, trainInputOf, trainStep } from './experiment_steps.js';
 import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
-import { MODEL_DIR, MODULES_DIR } from '../train/run_info.js';
+import { MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
@@ -213,12 +213,11 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   await ensureBackend(opts.backend);
   // What follows is stale when older than what it was made from (a run trained further by an
   // earlier invocation that stopped before modularizing, say): file times decide, not this call.
-  const modelTime = (dir: string) => mtimeOf(path.join(dir, MODEL_DIR, 'model.json'));
 
   // --- modules and the threshold sweep
   const wanted = [...new Set(opts.threshold)];
   const modulesFile = path.join(modularDir, MODULES_DIR, MODULES_FILE);
-  const existing = mtimeOf(modulesFile) >= modelTime(modularDir) ? readModulesFigures(modularDir) : null;
+  const existing = mtimeOf(modulesFile) >= modelTimeOf(modularDir) ? readModulesFigures(modularDir) : null;
   // A single threshold writes no sweep.json; one left by an earlier sweep then says nothing.
   const made =
     existing == null ? null : wanted.length > 1 && existing.sweep ? existing.sweep.map((p) => p.threshold) : [existing.built.threshold];
@@ -253,7 +252,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   // Modules rebuilt at the same threshold from the same model are the same modules.
   const reuseUpToDate =
     !rebuiltOtherThreshold &&
-    mtimeOf(reuseFile) >= Math.max(modelTime(modularDir), modelTime(standardDir)) &&
+    mtimeOf(reuseFile) >= Math.max(modelTimeOf(modularDir), modelTimeOf(standardDir)) &&
     previous?.complete === true &&
     path.resolve(previous.standardRun) === path.resolve(standardDir) &&
     recordedEpochSelection(previous.settings) === DEFAULT_REUSE.selectBy &&
