@@ -30,10 +30,10 @@ import { readRunInfo } from '../src/train/run_info.js';
 import { median } from '../src/reuse/latency.js';
 import { buildWebApp } from './build_web.js';
 import { writeSection } from './benchmarks_md.js';
+import { CHROMIUM_MISSING, hasChromium, launchChromium, openServePage, tickClasses } from './serve_page.js';
 
 const HEADING = '## The serve page';
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 interface Args {
   run: string | null;
@@ -89,13 +89,8 @@ async function visit(browser: Browser, server: RunningServer, classes: number[])
         ),
       ),
     );
-    await page.goto(server.url);
-    await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
-    const loadMs = Number(await page.getAttribute('body', 'data-load-ms'));
-    for (const k of classes) await page.check(`#modules input[data-class="${k}"]`);
-    await page.waitForSelector(`body[data-state="built"][data-classes="${classes.join(',')}"]`, { timeout: 60_000 });
-    const buildMs = Number(await page.getAttribute('body', 'data-build-ms'));
-    const latencyMs = Number(await page.getAttribute('#latency', 'data-ms'));
+    const { loadMs } = await openServePage(page, server.url);
+    const { buildMs, latencyMs } = await tickClasses(page, classes);
     const bytes = (await Promise.all(bodies)).reduce((a, b) => a + b, 0);
     return { loadMs, buildMs, latencyMs, bytes };
   } finally {
@@ -129,8 +124,8 @@ const fmt = (xs: number[], digits = 0) => {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(CHROMIUM)) {
-    process.stderr.write(`bench_serve: skipped, ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)\n`);
+  if (!hasChromium()) {
+    process.stderr.write(`bench_serve: skipped, ${CHROMIUM_MISSING}\n`);
     return;
   }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-bench-serve-'));
@@ -141,8 +136,7 @@ async function main(): Promise<void> {
     const repo = path.join(scratch, 'repo');
     await addToRepository(repo, run);
 
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await launchChromium();
     const rows: string[] = [];
     try {
       for (const [route, source] of [
@@ -154,14 +148,13 @@ async function main(): Promise<void> {
           await visit(browser, server, args.classes); // warm the OS file cache and the server
           const times: PageTimes[] = [];
           for (let i = 0; i < args.repeats; i++) times.push(await visit(browser, server, args.classes));
-          const line = `${route}: ready ${fmt(times.map((t) => t.loadMs))} ms, built ${fmt(times.map((t) => t.buildMs))} ms`;
-          process.stderr.write(`bench_serve: ${line}\n`);
-          rows.push(
-            `| ${route} | ${fmt(times.map((t) => t.loadMs))} | ${fmt(times.map((t) => t.buildMs))} | ${fmt(
-              times.map((t) => t.latencyMs),
-              2,
-            )} | ${(median(times.map((t) => t.bytes)) / 2 ** 20).toFixed(2)} |`,
+          const [ready, built] = [fmt(times.map((t) => t.loadMs)), fmt(times.map((t) => t.buildMs))];
+          process.stderr.write(`bench_serve: ${route}: ready ${ready} ms, built ${built} ms\n`);
+          const latency = fmt(
+            times.map((t) => t.latencyMs),
+            2,
           );
+          rows.push(`| ${route} | ${ready} | ${built} | ${latency} | ${(median(times.map((t) => t.bytes)) / 2 ** 20).toFixed(2)} |`);
         } finally {
           await server.close();
         }

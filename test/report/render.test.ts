@@ -14,11 +14,10 @@ import { silentLogger } from '../../src/log/logger.js';
 import { addToRepository } from '../../src/modules/repository.js';
 import { chartIds, tempDir } from './page.js';
 import * as fake from './fake_run.js';
+import { CHROMIUM, CHROMIUM_MISSING, hasChromium } from '../../scripts/serve_page.js';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`test/report/render.test.ts: skipped, ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)`);
+const browserInstalled = hasChromium();
+if (!browserInstalled) console.warn(`test/report/render.test.ts: skipped, ${CHROMIUM_MISSING}`);
 
 interface ChartDump {
   id: string;
@@ -68,7 +67,7 @@ function chartDump(dom: string): Map<string, ChartDump> {
 
 const points = (metrics: Record<string, unknown>[], key: string) => metrics.map((m) => ({ x: m.epoch, y: m[key] }));
 
-describe.skipIf(!hasChromium)('report page in headless Chromium', () => {
+describe.skipIf(!browserInstalled)('report page in headless Chromium', () => {
   const root = tempDir();
   const { run, standardRun, replaceOut, composeOut } = fake.writeFakeRuns(root);
 

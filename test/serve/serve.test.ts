@@ -26,6 +26,7 @@ import { serve, type RunningServer } from '../../src/commands/serve.js';
 import { UsageError } from '../../src/errors.js';
 import type { Catalog } from '../../src/serve/catalog_types.js';
 import { buildWebApp } from '../../scripts/build_web.js';
+import { CHROMIUM_MISSING, hasChromium, launchChromium, openServePage, tickClasses } from '../../scripts/serve_page.js';
 import { train } from '../../src/train/train.js';
 import { SAMPLE_DATA_DIR } from '../../src/data/sample.js';
 import { ROOT, runCli, startCli, waitForOutput } from '../reliability/cli.js';
@@ -38,12 +39,8 @@ import { buildRestrictedSubtaskModel } from '../../src/reuse/restricted_model.js
 import { countFlops, countParameters } from '../../src/modularize/flops.js';
 import { addToRepository } from '../../src/modules/repository.js';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(
-    `test/serve/serve.test.ts: browser part skipped, ${CHROMIUM} not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)`,
-  );
+const browserInstalled = hasChromium();
+if (!browserInstalled) console.warn(`test/serve/serve.test.ts: browser part skipped, ${CHROMIUM_MISSING}`);
 
 /** The two classes the test ticks: sandal and ankle boot, as in the demo. */
 const TICKED = [5, 9];
@@ -169,9 +166,7 @@ async function drivePage(
     page.on('request', (r) => {
       if (!r.url().startsWith(server.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) outside.push(r.url());
     });
-    await page.goto(server.url);
-    await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
-    const loadMs = Number(await page.getAttribute('body', 'data-load-ms'));
+    const { loadMs } = await openServePage(page, server.url);
     const backend = await page.getAttribute('body', 'data-backend');
     const route = (await page.getAttribute('body', 'data-route'))!;
     console.log(`serve page (${name}): ready in ${loadMs.toFixed(0)} ms on the ${backend} backend, ${route} route`);
@@ -182,10 +177,7 @@ async function drivePage(
     expect(await page.locator('#modules tbody tr').count()).toBe(10);
     expect(await page.textContent('#route')).toMatch(new RegExp(`^Route: ${route === 'union' ? 'mask union' : 'compose'}\\.`));
 
-    for (const k of classes) await page.check(`#modules input[data-class="${k}"]`);
-    await page.waitForSelector(`body[data-state="built"][data-classes="${classes.join(',')}"]`, { timeout: 30_000 });
-    const buildMs = Number(await page.getAttribute('body', 'data-build-ms'));
-    const latencyMs = Number(await page.getAttribute('#latency', 'data-ms'));
+    const { buildMs, latencyMs } = await tickClasses(page, classes);
     const flops = Number(await page.getAttribute('#size', 'data-flops'));
     const params = Number(await page.getAttribute('#size', 'data-params'));
     console.log(
@@ -241,11 +233,10 @@ async function expectSameAsNode(page: PageResult, node: LayersModel, catalog: Ca
   }
 }
 
-describe.skipIf(!hasChromium)('the page in Debian Chromium', () => {
+describe.skipIf(!browserInstalled)('the page in Debian Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 
