@@ -18,12 +18,13 @@ import { applyMask } from '../src/layers/apply_mask.js';
 import { channelPad } from '../src/layers/channel_pad.js';
 import { fanInUniform } from '../src/layers/fan_in_uniform.js';
 
+import type { DenseInit } from './names.js';
+
 /**
- * How a dense layer's kernel starts. `heNormal` (std sqrt(2 / fan_in)) suits a ReLU stack;
- * `fanInUniform` is PyTorch's nn.Linear default, uniform in +-1/sqrt(fan_in) (about 0.4x He's
- * std), which a classifier with dropout needs (models/vgg.ts says why).
+ * How a dense layer's kernel starts (models/names.ts). `heNormal` suits a ReLU stack;
+ * `fanInUniform`, PyTorch's default, a classifier behind dropout (models/vgg.ts says why).
  */
-export type DenseInit = 'heNormal' | 'fanInUniform';
+export type { DenseInit } from './names.js';
 
 export type ModelForm = 'modular' | 'standard';
 
@@ -52,6 +53,12 @@ export interface ModelConfig extends BuildOptions {
   inputShape: [number, number, number];
   /** Channel multiplier: 0.25 builds a quarter of the channels of every layer. */
   width: number;
+  /**
+   * The classifier's dense kernels start this way instead of the architecture's own choice
+   * (`mwt train --classifier-init`). Only a fresh model's starting point: a saved or pruned
+   * model takes its weights from the run, so it is not part of ModelSpec.
+   */
+  classifierInit?: DenseInit;
 }
 
 export interface Feature {

@@ -34,7 +34,11 @@ export function resnet18(b: ModelBuilder, config: ModelConfig): LayersModel {
     }
   });
   const pooled = b.globalAvgPool(x, 'avgpool');
-  return b.finish(input, b.dense(pooled.tensor, 'logits', config.numClasses, { rows: pooled.rows }), 'resnet18');
+  return b.finish(
+    input,
+    b.dense(pooled.tensor, 'logits', config.numClasses, { rows: pooled.rows, init: config.classifierInit }),
+    'resnet18',
+  );
 }
 
 /**
@@ -77,5 +81,5 @@ export function rescnn(b: ModelBuilder, config: ModelConfig): LayersModel {
     if (pool) x = b.maxPool(x, `pool${pools++}`);
   });
   const flat = b.flatten(x, 'flatten', lastChannels);
-  return b.finish(input, b.dense(flat.tensor, 'logits', config.numClasses, { rows: flat.rows }), 'rescnn');
+  return b.finish(input, b.dense(flat.tensor, 'logits', config.numClasses, { rows: flat.rows, init: config.classifierInit }), 'rescnn');
 }

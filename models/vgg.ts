@@ -39,18 +39,19 @@ export function buildStack(
     }
   }
   const flat = b.flatten(x, 'flatten', lastChannels);
+  const init = config.classifierInit ?? classifier.init;
   let h = flat.tensor;
   classifier.hidden.forEach((units, i) => {
     h = b.dense(h, `fc${i}`, scaleChannels(units, config.width), {
       rows: i === 0 ? flat.rows : undefined,
       activation: 'relu',
-      init: classifier.init,
+      init,
     });
     if (classifier.dropout > 0) h = b.dropout(h, `fc${i}_dropout`, classifier.dropout);
   });
   const logits = b.dense(h, 'logits', config.numClasses, {
     rows: classifier.hidden.length === 0 ? flat.rows : undefined,
-    init: classifier.init,
+    init,
   });
   return b.finish(input, logits, name);
 }

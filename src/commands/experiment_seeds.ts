@@ -27,7 +27,7 @@ import { formatMachine } from '../engine/machine.js';
 import { ensureBackend } from '../engine/index.js';
 import { loadModules, modularizeRun, MODULES_FILE } from '../modularize/run.js';
 import { MODULES_DIR } from '../train/run_info.js';
-import { maskSettingsText, modelTimeOf, mtimeOf, trainInputOf, trainStep } from './experiment_steps.js';
+import { maskSettingsText, modelSettingsText, modelTimeOf, mtimeOf, trainInputOf, trainStep } from './experiment_steps.js';
 import { reuseCommand } from './reuse.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 
@@ -121,7 +121,7 @@ export function formatSeedsMarkdown(r: SeedsResult): string {
   const f4 = (x: number) => x.toFixed(4);
   const machines = [...new Set(r.rows.map((row) => row.machine ?? 'a machine its summary does not record'))];
   const lines = [
-    `# ${r.model} (width ${s.width}) on ${r.dataset}: ${s.epochs} epochs, ${maskSettingsText(s)}${s.limit != null ? `, ${s.limit} training images` : ''}, seeds ${s.seeds.join(', ')}`,
+    `# ${modelSettingsText(r.model, s)} on ${r.dataset}: ${s.epochs} epochs, ${maskSettingsText(s)}${s.limit != null ? `, ${s.limit} training images` : ''}, seeds ${s.seeds.join(', ')}`,
     '',
     `Modules at tau ${s.threshold}; reuse of classes ${s.classes.join(',')}, ${s.reuseEpochs} fine-tuning epochs. Trained on ${machines.join('; ')}.`,
     '',

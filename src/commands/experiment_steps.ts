@@ -70,24 +70,30 @@ export async function trainStep(
   }
 }
 
-/** What an experiment runner passes on to each of its training runs. */
-type TrainingSettings = Pick<
-  z.output<typeof experimentTrendsOptionsSchema>,
-  | 'model'
-  | 'dataset'
-  | 'dataDir'
-  | 'epochs'
-  | 'width'
-  | 'alpha'
-  | 'beta'
-  | 'maskLrFactor'
-  | 'maskLossMean'
-  | 'batchSize'
-  | 'lr'
-  | 'limit'
-  | 'augment'
-  | 'backend'
->;
+/** What an experiment runner passes on to each of its training runs (the seed is the run's own). */
+const TRAINING_SETTINGS = [
+  'model',
+  'dataset',
+  'dataDir',
+  'epochs',
+  'width',
+  'classifierInit',
+  'alpha',
+  'beta',
+  'maskLrFactor',
+  'maskLossMean',
+  'batchSize',
+  'lr',
+  'limit',
+  'augment',
+  'backend',
+] as const;
+type TrainingSettings = Pick<z.output<typeof experimentTrendsOptionsSchema>, (typeof TRAINING_SETTINGS)[number]>;
+
+/** The model as the headings of trends.md and seeds.md give it: name, width and a chosen classifier init. */
+export function modelSettingsText(model: string, s: Pick<TrainingSettings, 'width' | 'classifierInit'>): string {
+  return `${model} (width ${s.width}${s.classifierInit ? `, ${s.classifierInit} classifier` : ''})`;
+}
 
 /** The loss settings of a modular run, as the headings of trends.md and seeds.md give them. */
 export function maskSettingsText(s: Pick<TrainingSettings, 'alpha' | 'beta' | 'maskLrFactor' | 'maskLossMean'>): string {
@@ -97,27 +103,8 @@ export function maskSettingsText(s: Pick<TrainingSettings, 'alpha' | 'beta' | 'm
 
 /** The `mwt train` input of one run of an experiment; a directory holding a run is continued. */
 export function trainInputOf(opts: TrainingSettings, run: { out: string; seed: number; standard: boolean }) {
-  const { model, dataset, dataDir, epochs, width, alpha, beta, maskLrFactor, maskLossMean, batchSize, lr, limit, augment, backend } = opts;
-  return {
-    model,
-    dataset,
-    dataDir,
-    epochs,
-    width,
-    alpha,
-    beta,
-    maskLrFactor,
-    maskLossMean,
-    batchSize,
-    lr,
-    limit,
-    seed: run.seed,
-    augment,
-    backend,
-    standard: run.standard,
-    out: run.out,
-    resume: holdsRun(run.out),
-  };
+  const settings = Object.fromEntries(TRAINING_SETTINGS.map((key) => [key, opts[key]])) as TrainingSettings;
+  return { ...settings, seed: run.seed, standard: run.standard, out: run.out, resume: holdsRun(run.out) };
 }
 
 /** Modification time in ms; -Infinity for a missing file (older than anything). */

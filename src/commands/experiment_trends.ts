@@ -22,7 +22,7 @@ import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readMetrics, type EpochMetrics } from '../train/train.js';
-import { maskSettingsText, modelTimeOf, mtimeOf, trainedTo, trainInputOf, trainStep } from './experiment_steps.js';
+import { maskSettingsText, modelSettingsText, modelTimeOf, mtimeOf, trainedTo, trainInputOf, trainStep } from './experiment_steps.js';
 import { chosenThreshold, loadModules, modularizeRun, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
@@ -98,7 +98,7 @@ export function trendEpochs(modular: EpochMetrics[], standard: EpochMetrics[]): 
 export function formatTrendsMarkdown(r: TrendsResult): string {
   const s = r.settings;
   const lines = [
-    `# ${r.model} (width ${s.width}) on ${r.dataset}: ${s.epochs} epochs, ${maskSettingsText(s)}, seed ${s.seed}${s.limit != null ? `, ${s.limit} training images` : ''}`,
+    `# ${modelSettingsText(r.model, s)} on ${r.dataset}: ${s.epochs} epochs, ${maskSettingsText(s)}, seed ${s.seed}${s.limit != null ? `, ${s.limit} training images` : ''}`,
     '',
     `| standard accuracy | modular accuracy | loss (points) | KRR at tau ${r.modules.threshold} | cohesion | coupling |`,
     '|---:|---:|---:|---:|---:|---:|',

@@ -102,6 +102,7 @@ const train = trainOptionsSchema.shape;
 const experimentTrainingFields = {
   epochs: train.epochs,
   width: train.width,
+  classifierInit: train.classifierInit,
   alpha: train.alpha,
   beta: train.beta,
   maskLrFactor: train.maskLrFactor,

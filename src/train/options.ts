@@ -4,7 +4,7 @@
  * reject bad input with the same one-line message. tfjs-free (the CLI loads it at start-up).
  */
 import { z } from 'zod';
-import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
+import { DEFAULT_WIDTH, DENSE_INITS, MODEL_NAMES } from '../../models/names.js';
 import { DATASET_NAMES } from '../data/dataset_names.js';
 import { DEFAULT_MASK_LOSS_MEAN, MASK_LOSS_MEANS } from '../losses/mask_loss_mean.js';
 import { parseOptions } from '../errors.js';
@@ -36,6 +36,14 @@ export const trainOptionsSchema = z.object({
     help: "how the mask losses average over a batch: classes (the paper's Eq. 4-5) or pairs (the published code)",
   }),
   width: option(widthSchema.default(DEFAULT_WIDTH), { help: 'channel multiplier (0.25 = a quarter of the channels)' }),
+  /**
+   * How the classifier's dense kernels start, instead of the model's own choice (fanInUniform,
+   * PyTorch's, for vgg16; heNormal for the others). For comparing against the published models:
+   * docs/modular-training.md, "ResCNN's classifier init".
+   */
+  classifierInit: option(z.enum(DENSE_INITS).optional(), {
+    help: "classifier's kernel init: heNormal, or fanInUniform (PyTorch's nn.Linear default) (default: fanInUniform for vgg16, heNormal for the others)",
+  }),
   /** Class-balanced subset of the training set. */
   limit: option(z.number().int().positive().optional(), { help: 'class-balanced subset of N training samples' }),
   seed: option(z.number().int().default(0), { help: 'random seed' }),

@@ -134,7 +134,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     keepMetricsUpTo(path.join(opts.out, 'metrics.jsonl'), state.epoch);
     log.info(`resumed from ${path.relative(process.cwd(), ckpt.dir) || ckpt.dir} (epoch ${state.epoch + 1}, step ${state.step})`);
   } else {
-    model = buildModel(opts.model, { ...spec, form: opts.standard ? 'standard' : 'modular' }).model;
+    model = buildModel(opts.model, { ...spec, classifierInit: opts.classifierInit, form: opts.standard ? 'standard' : 'modular' }).model;
     // Only now, with data and model in hand, is the old run (--overwrite) replaced.
     removeRun(opts.out);
   }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { initBackend } from '../../src/engine/backend.js';
-import { buildModel, createModel, listModels, MODEL_NAMES } from '../../models/index.js';
+import { buildModel, createModel, listModels, MODEL_NAMES, type DenseInit, type ModelName } from '../../models/index.js';
 import { saveModel, loadModel } from '../../src/io/model_io.js';
 import { testBackend } from '../support/backend.js';
 
@@ -41,8 +41,8 @@ describe('classifier init', () => {
   // VGG16's dense layers sit behind dropout 0.5 and start as PyTorch's nn.Linear (uniform in
   // +-1/sqrt(fan_in)); SimCNN's, without dropout, stay He-normal (std sqrt(2/fan_in), so some
   // weights fall outside that bound).
-  const maxAbsOverBound = (name: 'vgg16' | 'simcnn', layer: string) => {
-    const m = createModel(name, { numClasses: 10, inputShape: [32, 32, 3], width: 0.25, form: 'standard' });
+  const maxAbsOverBound = (name: ModelName, layer: string, classifierInit?: DenseInit) => {
+    const m = createModel(name, { numClasses: 10, inputShape: [32, 32, 3], width: 0.25, form: 'standard', classifierInit });
     const kernel = m.getLayer(layer).getWeights()[0]!;
     const fanIn = kernel.shape[0]!;
     const maxAbs = tf.tidy(() => tf.max(tf.abs(kernel)).dataSync()[0] as number);
@@ -56,6 +56,16 @@ describe('classifier init', () => {
     expect(vgg).toBeLessThanOrEqual(1);
     expect(vgg).toBeGreaterThan(0.9); // a uniform draw of thousands of weights comes near its bound
     expect(maxAbsOverBound('simcnn', layer)).toBeGreaterThan(1.5); // He: 2 std = 2.8/sqrt(fan_in), truncated
+  });
+
+  it.each(MODEL_NAMES)("%s: classifierInit overrides the architecture's own choice", (name) => {
+    const own = maxAbsOverBound(name, 'logits');
+    const uniform = maxAbsOverBound(name, 'logits', 'fanInUniform');
+    const he = maxAbsOverBound(name, 'logits', 'heNormal');
+    expect(uniform).toBeLessThanOrEqual(1);
+    expect(he).toBeGreaterThan(1.5);
+    if (name === 'vgg16') expect(own).toBeLessThanOrEqual(1);
+    else expect(own).toBeGreaterThan(1.5);
   });
 });
 

@@ -22,6 +22,7 @@ describe('resume', () => {
     [['--seed', '3'], '--seed: the run in <out> was started with 0, not 3'],
     [['--limit', '300'], '--limit: the run in <out> was started with 200, not 300'],
     [['--mask-loss-mean', 'pairs'], '--mask-loss-mean: the run in <out> was started with "classes", not "pairs"'],
+    [['--classifier-init', 'fanInUniform'], '--classifier-init: the run in <out> was started with unset, not "fanInUniform"'],
   ])('a changed %j is refused, naming the setting', async (change, expected) => {
     const before = fs.readFileSync(path.join(out, 'run.json'), 'utf8');
     const args = [
