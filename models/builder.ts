@@ -17,7 +17,6 @@ import { maskGenerator, defaultHidden } from '../src/layers/mask_generator.js';
 import { applyMask } from '../src/layers/apply_mask.js';
 import { channelPad } from '../src/layers/channel_pad.js';
 import { fanInUniform } from '../src/layers/fan_in_uniform.js';
-
 import type { DenseInit } from './names.js';
 
 /**
