@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { MODEL_DIR } from '../train/run_info.js';
 import { differingSetting, holdsRun, train } from '../train/train.js';
 import type { TrainOptionsInput } from '../train/options.js';
-import type { experimentTrendsOptionsSchema } from './options.js';
+import { experimentTrainingFields, type experimentTrendsOptionsSchema } from './options.js';
 
 /** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
 export function trainedTo(runDir: string, epochs: number): boolean {
@@ -75,16 +75,7 @@ const TRAINING_SETTINGS = [
   'model',
   'dataset',
   'dataDir',
-  'epochs',
-  'width',
-  'classifierInit',
-  'alpha',
-  'beta',
-  'maskLrFactor',
-  'maskLossMean',
-  'batchSize',
-  'lr',
-  'limit',
+  ...(Object.keys(experimentTrainingFields) as (keyof typeof experimentTrainingFields)[]),
   'augment',
   'backend',
 ] as const;

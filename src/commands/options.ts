@@ -98,8 +98,11 @@ export const experimentReuseOptionsSchema = z.object({
 // --- mwt experiment trends
 
 const train = trainOptionsSchema.shape;
-/** The training settings an experiment runner passes on to each of its `mwt train` runs. */
-const experimentTrainingFields = {
+/**
+ * The training settings an experiment runner passes on to each of its `mwt train` runs (with the
+ * model, data and backend; src/commands/experiment_steps.ts TRAINING_SETTINGS).
+ */
+export const experimentTrainingFields = {
   epochs: train.epochs,
   width: train.width,
   classifierInit: train.classifierInit,
