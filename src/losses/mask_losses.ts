@@ -25,8 +25,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_MASK_LOSS_MEAN, type MaskLossMean } from './mask_loss_mean.js';
 
-/** Keeps zero rows (a sample that uses no kernel) at similarity 0 instead of NaN. */
-const NORM_EPSILON = 1e-12;
+/**
+ * The smallest norm a mask row is divided by: rows shorter than this are scaled by 1/MIN_ROW_NORM
+ * instead of normalised, as the reference's `F.normalize(x, eps)` does, but with eps 1e-3 where it
+ * has 1e-12. The gradient of m/|m| grows as 1/|m|, and a nearly silent row (one sample's mask in
+ * one layer with norm ~1e-6, which ResCNN's last masked layer produces now and then) made one step
+ * 500x the usual size and wrecked a 30-epoch run (docs/modular-training.md, "More seeds, and what
+ * collapsed"). Rows of norm 1e-3 or more, every row in ordinary steps, get the exact cosine; a zero
+ * row stays at similarity 0, and its gradient finite.
+ */
+export const MIN_ROW_NORM = 1e-3;
+
+/** Row norms floored at MIN_ROW_NORM; the floor is applied to the squared sum, so sqrt's gradient stays finite at 0. */
+function flooredNorms(squaredSums: tf.Tensor): tf.Tensor {
+  return tf.sqrt(tf.maximum(squaredSums, MIN_ROW_NORM * MIN_ROW_NORM));
+}
 
 // A type alias (not an interface) so tf.tidy can return it.
 export type MaskLosses = {
@@ -43,7 +56,7 @@ function strictUpperTriangle(n: number): tf.Tensor2D {
 /** Row-wise cosine-similarity matrix of masks [batch, kernels] -> [batch, batch]. */
 export function cosineSimilarityMatrix(masks: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const norms = tf.sqrt(tf.add(tf.sum(tf.square(masks), 1, true), NORM_EPSILON));
+    const norms = flooredNorms(tf.sum(tf.square(masks), 1, true));
     const unit = tf.div(masks, norms);
     // An explicit transpose: wasm's matMul with transposeB is about 10x slower.
     return tf.matMul(unit, tf.transpose(unit)) as tf.Tensor2D;
@@ -106,7 +119,7 @@ function meanSimilarityMatrix(masks: tf.Tensor2D[]): tf.Tensor2D {
     });
     const seg = tf.tensor2d(segment, [total, masks.length]);
     const all = tf.concat(masks, 1) as tf.Tensor2D;
-    const norms = tf.sqrt(tf.add(tf.matMul(tf.square(all), seg), NORM_EPSILON)); // [batch, layers]
+    const norms = flooredNorms(tf.matMul(tf.square(all), seg)); // [batch, layers]
     const unit = tf.mul(all, tf.matMul(tf.reciprocal(norms), tf.transpose(seg))); // per-layer unit rows
     return tf.div(tf.matMul(unit, tf.transpose(unit)), masks.length) as tf.Tensor2D;
   });

@@ -38,11 +38,11 @@ export const trainOptionsSchema = z.object({
   width: option(widthSchema.default(DEFAULT_WIDTH), { help: 'channel multiplier (0.25 = a quarter of the channels)' }),
   /**
    * How the classifier's dense kernels start, instead of the model's own choice (fanInUniform,
-   * PyTorch's, for vgg16; heNormal for the others). For comparing against the published models:
+   * PyTorch's, for vgg16 and rescnn; heNormal for simcnn and resnet18). For comparing against the published models:
    * docs/modular-training.md, "ResCNN's classifier init".
    */
   classifierInit: option(z.enum(DENSE_INITS).optional(), {
-    help: "classifier's kernel init: heNormal, or fanInUniform (PyTorch's nn.Linear default) (default: fanInUniform for vgg16, heNormal for the others)",
+    help: "classifier's kernel init: heNormal, or fanInUniform (PyTorch's nn.Linear default) (default: fanInUniform for vgg16 and rescnn, heNormal for simcnn and resnet18)",
   }),
   /** Class-balanced subset of the training set. */
   limit: option(z.number().int().positive().optional(), { help: 'class-balanced subset of N training samples' }),

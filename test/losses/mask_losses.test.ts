@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
-import { maskLosses, cosineSimilarityMatrix, layerMaskLosses } from '../../src/losses/mask_losses.js';
+import { maskLosses, cosineSimilarityMatrix, layerMaskLosses, MIN_ROW_NORM } from '../../src/losses/mask_losses.js';
 import { mwtObjective, STAT } from '../../src/losses/objective.js';
 import type { MaskLossMean } from '../../src/losses/mask_loss_mean.js';
 import { testBackend } from '../support/backend.js';
@@ -252,6 +252,25 @@ describe('cohesion and coupling losses (paper Eq. 4-5)', () => {
     expect(s[0]).toBeCloseTo(1, 6);
     expect(s[1]).toBeCloseTo(24 / 25, 6);
   });
+
+  it('cosine matrix is exact for a row as short as MIN_ROW_NORM, and scales a shorter one by 1/MIN_ROW_NORM', () => {
+    const similarity = (scale: number) =>
+      tf.tidy(() =>
+        Array.from(
+          cosineSimilarityMatrix(
+            tf.tensor2d([
+              [3 * scale, 4 * scale],
+              [4, 3],
+            ]),
+          ).dataSync(),
+        ),
+      );
+    const atFloor = similarity(MIN_ROW_NORM / 5); // |row| = MIN_ROW_NORM
+    expect(atFloor[1]).toBeCloseTo(24 / 25, 5);
+    const below = similarity(MIN_ROW_NORM / 50); // |row| = MIN_ROW_NORM / 10
+    expect(below[0]).toBeCloseTo(0.01, 5); // |row|^2 / MIN_ROW_NORM^2
+    expect(below[1]).toBeCloseTo(24 / 25 / 10, 5);
+  });
 });
 
 describe('loss gradients', () => {
@@ -301,6 +320,25 @@ describe('loss gradients', () => {
       );
       expect(g.every(Number.isFinite)).toBe(true);
     }
+  });
+
+  // The ResCNN collapse: one sample's mask in one layer at norm ~1e-6 gave a step 500x the usual.
+  it('stay bounded for a nearly silent row: no larger at norm 1e-7 than at MIN_ROW_NORM / 10', () => {
+    const rowGradient = (norm: number) =>
+      tf.tidy(() => {
+        const row = masks[0]!.map((v) => (v * norm) / Math.hypot(...masks[0]!));
+        return Array.from(
+          tf
+            .grad(objective)(tf.tensor2d([row, ...masks.slice(1)]))
+            .dataSync(),
+        ).slice(0, 4);
+      });
+    const tiny = rowGradient(1e-7);
+    const small = rowGradient(MIN_ROW_NORM / 10);
+    const largest = Math.max(...tiny.map(Math.abs));
+    expect(largest).toBeGreaterThan(0); // the row still learns
+    expect(largest).toBeLessThan(2 / MIN_ROW_NORM); // dividing by the norm itself: 2.7e5
+    tiny.forEach((v, k) => expect(v).toBeCloseTo(small[k]!, 3));
   });
 
   it('leak no tensors', () => {
