@@ -31,8 +31,8 @@ import { DEFAULT_MASK_LOSS_MEAN, type MaskLossMean } from './mask_loss_mean.js';
  * has 1e-12. The gradient of m/|m| grows as 1/|m|, and a nearly silent row (one sample's mask in
  * one layer with norm ~1e-6, which ResCNN's last masked layer produces now and then) made one step
  * 500x the usual size and wrecked a 30-epoch run (docs/modular-training.md, "More seeds, and what
- * collapsed"). Rows of norm 1e-3 or more, every row in ordinary steps, get the exact cosine; a zero
- * row stays at similarity 0, and its gradient finite.
+ * collapsed"). Rows of norm 1e-3 or more get the exact cosine, as before; a zero row stays at
+ * similarity 0, with a finite gradient.
  */
 export const MIN_ROW_NORM = 1e-3;
 
