@@ -20,8 +20,7 @@ import { fanInUniform } from '../src/layers/fan_in_uniform.js';
 import type { DenseInit } from './names.js';
 
 /**
- * How a dense layer's kernel starts (models/names.ts). `heNormal` suits a ReLU stack;
- * `fanInUniform`, PyTorch's default, a classifier behind dropout (models/vgg.ts says why).
+ * How a dense layer's kernel starts (models/names.ts, with each model's default and why).
  */
 export type { DenseInit } from './names.js';
 
@@ -53,9 +52,10 @@ export interface ModelConfig extends BuildOptions {
   /** Channel multiplier: 0.25 builds a quarter of the channels of every layer. */
   width: number;
   /**
-   * The classifier's dense kernels start this way instead of the architecture's own choice
-   * (`mwt train --classifier-init`). Only a fresh model's starting point: a saved or pruned
-   * model takes its weights from the run, so it is not part of ModelSpec.
+   * How the classifier's dense kernels start (`mwt train --classifier-init`); buildModel fills in
+   * the model's own default (DEFAULT_CLASSIFIER_INIT) when it is left out. Only a fresh model's
+   * starting point: a saved or pruned model takes its weights from the run, so it is not part of
+   * ModelSpec.
    */
   classifierInit?: DenseInit;
 }

@@ -16,5 +16,27 @@ export function isModelName(name: string): name is ModelName {
 export const DENSE_INITS = ['heNormal', 'fanInUniform'] as const;
 export type DenseInit = (typeof DENSE_INITS)[number];
 
+/**
+ * How each model's classifier starts unless `classifierInit` says otherwise: PyTorch's default
+ * where He-normal trained the standard model far lower (VGG16, behind dropout 0.5: 22-25% against
+ * 44% after 5 epochs; ResCNN: 9-13 points lower at 30 epochs; docs/modular-training.md, "VGG16's
+ * classifier init" and "ResCNN's classifier init"), He-normal where nothing measured says to move.
+ * Kept here, tfjs-free, so `--classifier-init`'s help names the defaults without building a model.
+ */
+export const DEFAULT_CLASSIFIER_INIT: Record<ModelName, DenseInit> = {
+  vgg16: 'fanInUniform',
+  resnet18: 'heNormal',
+  simcnn: 'heNormal',
+  rescnn: 'fanInUniform',
+};
+
+/** The defaults in words, for help text: "heNormal for resnet18 and simcnn, fanInUniform for vgg16 and rescnn". */
+export function classifierInitDefaultsText(): string {
+  return DENSE_INITS.map((init) => [init, MODEL_NAMES.filter((m) => DEFAULT_CLASSIFIER_INIT[m] === init)] as const)
+    .filter(([, models]) => models.length > 0)
+    .map(([init, models]) => `${init} for ${models.join(', ').replace(/, ([^,]*)$/, ' and $1')}`)
+    .join(', ');
+}
+
 /** The channel multiplier a model is built with unless told otherwise (1: the published widths). */
 export const DEFAULT_WIDTH = 1;

@@ -7,10 +7,10 @@ import { ModelBuilder } from './builder.js';
 import type { ModelConfig, SlicePlan } from './builder.js';
 import { vgg16, simcnn } from './vgg.js';
 import { resnet18, rescnn } from './resnet.js';
-import { DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
+import { DEFAULT_CLASSIFIER_INIT, DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
 import { InputError } from '../src/errors.js';
 
-export { DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
+export { DEFAULT_CLASSIFIER_INIT, DEFAULT_WIDTH, isModelName, MODEL_NAMES, type ModelName } from './names.js';
 
 export type { ModelConfig } from './builder.js';
 
@@ -50,6 +50,7 @@ function checkConfig(name: string, config: Partial<ModelConfig>): asserts name i
 export function buildModel(name: string, config: Partial<ModelConfig> & Pick<ModelConfig, 'numClasses' | 'inputShape'>): BuiltModel {
   checkConfig(name, config);
   const full: ModelConfig = { form: 'modular', width: DEFAULT_WIDTH, ...config };
+  full.classifierInit ??= DEFAULT_CLASSIFIER_INIT[name];
   const b = new ModelBuilder(full);
   const model = REGISTRY[name](b, full);
   return { model, maskNames: b.maskNames, maskedKernels: b.maskedKernels, plan: b.plan };

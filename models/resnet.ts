@@ -44,7 +44,8 @@ export function resnet18(b: ModelBuilder, config: ModelConfig): LayersModel {
 /**
  * ResCNN: 12 convs (64, 128, 128, 128, 256, 512, then 512 x6), five max-pools, three residual
  * additions that add the input of conv2 (conv6, conv10) to the output of conv3 (conv7, conv11),
- * and one dense layer to N. Entries: [conv width, pool after it?].
+ * and one dense layer to N, which starts as PyTorch's does (DEFAULT_CLASSIFIER_INIT, models/names.ts).
+ * Entries: [conv width, pool after it?].
  */
 export const RESCNN_CONFIG: [number, boolean][] = [
   [64, false],
@@ -81,8 +82,5 @@ export function rescnn(b: ModelBuilder, config: ModelConfig): LayersModel {
     if (pool) x = b.maxPool(x, `pool${pools++}`);
   });
   const flat = b.flatten(x, 'flatten', lastChannels);
-  // PyTorch's nn.Linear init, as the reference's ResCNN has: with He-normal the standard model
-  // trained 9-13 points lower (docs/modular-training.md, "ResCNN's classifier init").
-  const init = config.classifierInit ?? 'fanInUniform';
-  return b.finish(input, b.dense(flat.tensor, 'logits', config.numClasses, { rows: flat.rows, init }), 'rescnn');
+  return b.finish(input, b.dense(flat.tensor, 'logits', config.numClasses, { rows: flat.rows, init: config.classifierInit }), 'rescnn');
 }

@@ -3,7 +3,7 @@
  * An architecture is data: a number is a conv width, 'M' a 2x2 max-pool (torchvision's vgg.py).
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { ModelBuilder, scaleChannels, type DenseInit, type ModelConfig } from './builder.js';
+import { ModelBuilder, scaleChannels, type ModelConfig } from './builder.js';
 
 export type StackConfig = (number | 'M')[];
 
@@ -13,8 +13,6 @@ export const VGG16_CONFIG: StackConfig = [64, 64, 'M', 128, 128, 'M', 256, 256, 
 export interface StackClassifier {
   hidden: number[];
   dropout: number;
-  /** Kernel init of the classifier's dense layers (default heNormal). */
-  init?: DenseInit;
 }
 
 export function buildStack(
@@ -39,7 +37,7 @@ export function buildStack(
     }
   }
   const flat = b.flatten(x, 'flatten', lastChannels);
-  const init = config.classifierInit ?? classifier.init;
+  const init = config.classifierInit;
   let h = flat.tensor;
   classifier.hidden.forEach((units, i) => {
     h = b.dense(h, `fc${i}`, scaleChannels(units, config.width), {
@@ -58,12 +56,11 @@ export function buildStack(
 
 /**
  * VGG16 with batch norm, CIFAR variant: classifier 512-512-N with dropout 0.5. Its dense layers
- * start as PyTorch's do: with He-normal kernels behind dropout 0.5 the standard model learned at
- * half the speed (width 0.25, CIFAR-10 dev, 5 epochs: 22-25% test accuracy against 44%; without
- * dropout 52%; docs/modular-training.md, "VGG16's classifier init").
+ * start as PyTorch's do (DEFAULT_CLASSIFIER_INIT, models/names.ts): with He-normal kernels behind
+ * dropout 0.5 the standard model learned at half the speed.
  */
 export const vgg16 = (b: ModelBuilder, config: ModelConfig) =>
-  buildStack(b, 'vgg16', VGG16_CONFIG, { hidden: [512, 512], dropout: 0.5, init: 'fanInUniform' }, config);
+  buildStack(b, 'vgg16', VGG16_CONFIG, { hidden: [512, 512], dropout: 0.5 }, config);
 
 /** SimCNN: the same 13-conv stack, classifier 512-512-N without dropout. */
 export const simcnn = (b: ModelBuilder, config: ModelConfig) =>

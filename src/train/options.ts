@@ -4,7 +4,7 @@
  * reject bad input with the same one-line message. tfjs-free (the CLI loads it at start-up).
  */
 import { z } from 'zod';
-import { DEFAULT_WIDTH, DENSE_INITS, MODEL_NAMES } from '../../models/names.js';
+import { classifierInitDefaultsText, DEFAULT_CLASSIFIER_INIT, DEFAULT_WIDTH, DENSE_INITS, MODEL_NAMES } from '../../models/names.js';
 import { DATASET_NAMES } from '../data/dataset_names.js';
 import { DEFAULT_MASK_LOSS_MEAN, MASK_LOSS_MEANS } from '../losses/mask_loss_mean.js';
 import { parseOptions } from '../errors.js';
@@ -37,12 +37,12 @@ export const trainOptionsSchema = z.object({
   }),
   width: option(widthSchema.default(DEFAULT_WIDTH), { help: 'channel multiplier (0.25 = a quarter of the channels)' }),
   /**
-   * How the classifier's dense kernels start, instead of the model's own choice (fanInUniform,
-   * PyTorch's, for vgg16 and rescnn; heNormal for simcnn and resnet18). For comparing against the published models:
+   * How the classifier's dense kernels start, instead of the model's own choice
+   * (DEFAULT_CLASSIFIER_INIT in models/names.ts). For comparing against the published models:
    * docs/modular-training.md, "ResCNN's classifier init".
    */
   classifierInit: option(z.enum(DENSE_INITS).optional(), {
-    help: "classifier's kernel init: heNormal, or fanInUniform (PyTorch's nn.Linear default) (default: fanInUniform for vgg16 and rescnn, heNormal for simcnn and resnet18)",
+    help: `classifier's kernel init: heNormal, or fanInUniform (PyTorch's nn.Linear default) (default: ${classifierInitDefaultsText()})`,
   }),
   /** Class-balanced subset of the training set. */
   limit: option(z.number().int().positive().optional(), { help: 'class-balanced subset of N training samples' }),
@@ -80,6 +80,11 @@ export const trainOptionsSchema = z.object({
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 export type TrainOptions = z.output<typeof trainOptionsSchema>;
 
+/**
+ * Validated options with the model's own classifier init filled in, so run.json records the init
+ * a run started with even after a model's default changes.
+ */
 export function parseTrainOptions(input: TrainOptionsInput): TrainOptions {
-  return parseOptions(trainOptionsSchema, input);
+  const opts = parseOptions(trainOptionsSchema, input);
+  return { ...opts, classifierInit: opts.classifierInit ?? DEFAULT_CLASSIFIER_INIT[opts.model] };
 }

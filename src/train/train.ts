@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BackendName } from '../engine/index.js';
 import { describeParallelism, initTrainingBackend } from './parallel/parallelism.js';
-import { buildModel } from '../../models/registry.js';
+import { buildModel, DEFAULT_CLASSIFIER_INIT, isModelName } from '../../models/registry.js';
 import { loadDataset, DATASETS } from '../data/load.js';
 import { balancedSubset, channelStats, normalize, type Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
@@ -349,8 +349,15 @@ export function differingSetting(
     maskLossMean: 'classes',
     ...(readRunInfo(runDir).options as Record<string, unknown>),
   };
+  // Settings as the run records them: the model's own classifier init when none is given. Runs
+  // started before 2026-12-05 recorded it only when given, and the default they used then is not
+  // known (VGG16's and ResCNN's changed), so theirs is not compared.
+  const given: Record<string, unknown> = { ...settings };
+  if (given.classifierInit === undefined && typeof given.model === 'string' && isModelName(given.model))
+    given.classifierInit = DEFAULT_CLASSIFIER_INIT[given.model];
+  if (saved.classifierInit === undefined) delete given.classifierInit;
   const shown = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
-  for (const [key, value] of Object.entries(settings)) {
+  for (const [key, value] of Object.entries(given)) {
     if (ignored.has(key) || isDeepStrictEqual(saved[key], value)) continue;
     return { key, flag: flagOf(key), saved: shown(saved[key]), given: shown(value) };
   }

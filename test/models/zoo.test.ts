@@ -6,7 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { initBackend } from '../../src/engine/backend.js';
-import { buildModel, createModel, listModels, MODEL_NAMES, type DenseInit, type ModelName } from '../../models/index.js';
+import {
+  buildModel,
+  createModel,
+  DEFAULT_CLASSIFIER_INIT,
+  listModels,
+  MODEL_NAMES,
+  type DenseInit,
+  type ModelName,
+} from '../../models/index.js';
+import { classifierInitDefaultsText } from '../../models/names.js';
 import { saveModel, loadModel } from '../../src/io/model_io.js';
 import { testBackend } from '../support/backend.js';
 
@@ -64,8 +73,15 @@ describe('classifier init', () => {
     const he = maxAbsOverBound(name, 'logits', 'heNormal');
     expect(uniform).toBeLessThanOrEqual(1);
     expect(he).toBeGreaterThan(1.5);
-    if (name === 'vgg16' || name === 'rescnn') expect(own).toBeLessThanOrEqual(1);
+    if (DEFAULT_CLASSIFIER_INIT[name] === 'fanInUniform') expect(own).toBeLessThanOrEqual(1);
     else expect(own).toBeGreaterThan(1.5);
+  });
+
+  it("names each model's default once, and the help text says it in words", () => {
+    // The measured choices (docs/modular-training.md): PyTorch's init where He-normal held the
+    // standard model back, VGG16 behind dropout and ResCNN.
+    expect(DEFAULT_CLASSIFIER_INIT).toEqual({ vgg16: 'fanInUniform', resnet18: 'heNormal', simcnn: 'heNormal', rescnn: 'fanInUniform' });
+    expect(classifierInitDefaultsText()).toBe('heNormal for resnet18 and simcnn, fanInUniform for vgg16 and rescnn');
   });
 });
 
