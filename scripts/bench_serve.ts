@@ -22,7 +22,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { describeMachine, formatCpu } from '../src/engine/machine.js';
 import { train } from '../src/train/train.js';
 import { SAMPLE_DATA_DIR } from '../src/data/sample.js';
-import { modularizeRun } from '../src/modularize/run.js';
+import { modularizeRun } from '../src/modules/modularize_run.js';
 import { addToRepository } from '../src/modules/repository.js';
 import { serve, type RunningServer } from '../src/commands/serve.js';
 import { silentLogger } from '../src/log/logger.js';

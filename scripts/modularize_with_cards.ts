@@ -5,7 +5,7 @@
  */
 import { initBackend } from '../src/engine/index.js';
 import { createProgress } from '../src/log/logger.js';
-import { modularizeRun } from '../src/modularize/run.js';
+import { modularizeRun } from '../src/modules/modularize_run.js';
 
 const [run, fit, test, classes] = process.argv.slice(2);
 if (!run) {

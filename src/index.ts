@@ -33,8 +33,10 @@ export { saveModel, loadModel, fileHandler } from './io/model_io.js';
 export { buildPrunedModel, transferWeights } from './modularize/prune.js';
 export { createProgress, silentLogger } from './log/logger.js';
 export type { Logger, ProgressEvent, ProgressCallback, ProgressTask } from './log/logger.js';
+export { modularizeRun } from './modules/modularize_run.js';
+export type { ModularizeRunOptions } from './modules/modularize_run.js';
 export {
-  modularizeRun,
+  buildModules,
   loadModules,
   loadModule,
   collectSampleMasks,
@@ -49,7 +51,8 @@ export type {
   ModulesReport,
   ModuleEntry,
   SweepEntry,
-  ModularizeRunOptions,
+  BuildModulesOptions,
+  SavedModules,
   ModuleMask,
   ModularityMetrics,
   BinaryMatrix,

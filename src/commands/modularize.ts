@@ -5,13 +5,16 @@
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { InputError, parseOptions, UsageError } from '../errors.js';
-import { modularizeRun, type ModulesReport, type SweepEntry } from '../modularize/run.js';
+import type { ModulesReport, SweepEntry } from '../modularize/run.js';
+import { modularizeRun } from '../modules/modularize_run.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
 export { parseThresholds } from '../cli/parse.js';
 
-export { modularizeRun, loadModules, loadModule } from '../modularize/run.js';
-export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from '../modularize/run.js';
+export { loadModules, loadModule } from '../modularize/run.js';
+export { modularizeRun } from '../modules/modularize_run.js';
+export type { ModulesReport, ModuleEntry, SweepEntry } from '../modularize/run.js';
+export type { ModularizeRunOptions } from '../modules/modularize_run.js';
 
 import { modularizeOptionsSchema } from './options.js';
 export { modularizeOptionsSchema } from './options.js';

@@ -8,7 +8,7 @@ export type { MaskedLayer, LayerSelection, ModuleMask } from './module_masks.js'
 export { modularityMetrics } from './metrics.js';
 export type { ModularityMetrics, ModuleMetrics, LayerMetrics, LayerBreakdown } from './metrics.js';
 export {
-  modularizeRun,
+  buildModules,
   loadModules,
   loadModule,
   loadTrainingSet,
@@ -20,6 +20,6 @@ export {
   MODULES_FILE,
   SWEEP_FILE,
 } from './run.js';
-export type { ModulesReport, ModuleEntry, SweepEntry, ModularizeRunOptions } from './run.js';
+export type { ModulesReport, ModuleEntry, SweepEntry, BuildModulesOptions, SavedModules } from './run.js';
 export { jaccard, meanPairwiseJaccard, meanPairJaccard, distinctRows, weightedMeanPairwiseJaccard } from './jaccard.js';
 export type { BinaryMatrix } from './jaccard.js';

@@ -1,7 +1,9 @@
 /**
- * Modularizing a trained run, end to end: load the run's modular model and training set, one
+ * Building a trained run's modules: load the run's modular model and training set, one
  * inference pass for the sample masks, module masks and metrics for each threshold asked for,
- * then the modules of the chosen threshold built as real (pruned) networks and saved.
+ * then the modules of the chosen threshold built as real (pruned) networks and saved. The cards
+ * beside them are the product layer's (src/modules/modularize_run.ts: `modularizeRun`, which
+ * calls this with a `beforeReport` step).
  *
  * Output, under RUN/modules/:
  *   modules.json      the report (ModulesReport); written last, so its presence means complete
@@ -27,7 +29,6 @@ import { modularityMetrics } from './metrics.js';
 import { buildPrunedModel } from './prune.js';
 import { classMeanMasks, foldMeanMasks } from './mask_folding.js';
 import { countFlops } from './flops.js';
-import { writeModuleCards, type CardSampling } from '../modules/module_cards.js';
 import { MODULES_FILE, writeModules, type ModuleEntry, type ModulesReport, type SweepEntry } from './modules_file.js';
 
 export { MODULES_DIR } from '../train/run_info.js';
@@ -36,7 +37,20 @@ export type { ModuleEntry, ModulesReport, SweepEntry } from './modules_file.js';
 export const SWEEP_FILE = 'sweep.json';
 export { DEFAULT_THRESHOLD } from '../cli/options.js';
 
-export interface ModularizeRunOptions {
+/** What `beforeReport` gets: the run and its saved modules, before modules.json is written. */
+export interface SavedModules {
+  runDir: string;
+  info: RunInfo;
+  /** RUN/modules */
+  outDir: string;
+  threshold: number;
+  modules: ModuleEntry[];
+  /** The training set the masks were collected on (normalised as trained). */
+  trainSet: Dataset;
+  log: Logger;
+}
+
+export interface BuildModulesOptions {
   /** One threshold, or several to sweep (metrics for each; modules built for 0.9 if listed, else the last). */
   threshold?: number | number[];
   keepGenerators?: boolean;
@@ -56,8 +70,12 @@ export interface ModularizeRunOptions {
   quiet?: boolean;
   /** Progress of the inference pass that collects the sample masks. */
   onProgress?: ProgressCallback;
-  /** Write a card and a score head beside every module (default true; src/modules/module_cards.ts), optionally on fewer images. */
-  cards?: boolean | CardSampling;
+  /**
+   * Runs after the module networks are saved and before modules.json, the file that marks the
+   * folder complete, so that what else belongs beside each module (its card) is there when a
+   * reader sees modules.json. Not called when `write` is false.
+   */
+  beforeReport?: (saved: SavedModules) => Promise<void>;
   /**
    * Write RUN/modules (default true). False computes the report (masks, metrics, module sizes)
    * and writes nothing: `mwt reuse` with another threshold than the run's modules, which must
@@ -119,7 +137,7 @@ function parametersWithoutGenerators(model: LayersModel): number {
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
-export async function modularizeRun(runDir: string, opts: ModularizeRunOptions = {}): Promise<ModulesReport & { sweep?: SweepEntry[] }> {
+export async function buildModules(runDir: string, opts: BuildModulesOptions = {}): Promise<ModulesReport & { sweep?: SweepEntry[] }> {
   const started = performance.now();
   const thresholds = Array.isArray(opts.threshold) ? opts.threshold : [opts.threshold ?? DEFAULT_THRESHOLD];
   thresholds.forEach(checkThreshold);
@@ -204,16 +222,7 @@ export async function modularizeRun(runDir: string, opts: ModularizeRunOptions =
       });
       built.model.dispose();
     }
-    if (write && opts.cards !== false)
-      await writeModuleCards(
-        runDir,
-        info,
-        { threshold: tau, modules: entries },
-        outDir,
-        trainSet,
-        log,
-        opts.cards === true ? {} : opts.cards,
-      );
+    if (write && opts.beforeReport) await opts.beforeReport({ runDir, info, outDir, threshold: tau, modules: entries, trainSet, log });
     const modulesSeconds = seconds(modulesStarted);
 
     const modelFlops = countFlops(trained);

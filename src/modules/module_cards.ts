@@ -115,7 +115,7 @@ export async function writeModuleCard(
   }
 }
 
-/** Cards for every module of a modularization (called by modularizeRun before modules.json). */
+/** Cards for every module of a modularization (called by modularizeRun, src/modules/modularize_run.ts, before modules.json). */
 export interface CardSampling {
   fitSamples?: number;
   testSamples?: number;

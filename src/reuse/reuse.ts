@@ -28,7 +28,7 @@ import {
   loadModules,
   loadTrainingSet,
   maskedLayersOf,
-  modularizeRun,
+  buildModules,
   readModularRun,
   MODULES_DIR,
   MODULES_FILE,
@@ -109,11 +109,11 @@ async function modulesFor(runDir: string, threshold: number, log: Logger): Promi
     log.info(
       `modules: ${MODULES_FILE} was made with threshold ${existing.threshold}, modularizing again with ${threshold} (${path.join(runDir, MODULES_DIR)} is left as it is)`,
     );
-    return { modules: await modularizeRun(runDir, { threshold, log, cards: false, write: false }), recomputed: true };
+    return { modules: await buildModules(runDir, { threshold, log, write: false }), recomputed: true };
   }
   log.info(`modules: none in ${runDir}, modularizing with threshold ${threshold}`);
   // No cards on the way: they cost one inference pass per module; `mwt modularize` writes them.
-  return { modules: await modularizeRun(runDir, { threshold, log, cards: false }), recomputed: false };
+  return { modules: await buildModules(runDir, { threshold, log }), recomputed: false };
 }
 
 function loadTestSet(info: RunInfo): Dataset {

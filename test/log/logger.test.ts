@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createProgress, formatEta, loggerFor, silentLogger, type ProgressEvent } from '../../src/log/logger.js';
 import { train } from '../../src/train/train.js';
-import { modularizeRun } from '../../src/modularize/run.js';
+import { modularizeRun } from '../../src/modules/modularize_run.js';
 import { reuse } from '../../src/reuse/reuse.js';
 import { SAMPLE } from '../reliability/cli.js';
 

@@ -23,7 +23,7 @@ import { UsageError } from '../../src/train/options.js';
 import { testBackend } from '../support/backend.js';
 import { loadModel } from '../../src/io/model_io.js';
 import { MODEL_DIR, readRunInfo } from '../../src/train/run_info.js';
-import { loadTrainingSet } from '../../src/modularize/run.js';
+import { buildModules, loadTrainingSet, type SavedModules } from '../../src/modularize/run.js';
 import { meanMasks } from '../../src/modularize/mask_folding.js';
 import { selectClasses } from '../../src/data/dataset.js';
 
@@ -170,6 +170,47 @@ describe('modularize a trained run', () => {
     const module = await loadModule(run, 0);
     expect(module.outputs.length).toBe(1 + 12);
     module.dispose();
+  });
+});
+
+describe('buildModules: the modules without their cards', () => {
+  it('runs beforeReport once the modules are saved and before modules.json marks them complete', async () => {
+    const copy = path.join(root, 'copy');
+    fs.cpSync(run, copy, { recursive: true, filter: (src) => path.basename(src) !== 'modules' });
+    const seen: { saved: SavedModules; modulesJson: boolean; module0: boolean }[] = [];
+    const built = await buildModules(copy, {
+      threshold: 0.9,
+      log: silentLogger,
+      beforeReport: async (saved) => {
+        const dir = path.join(copy, 'modules');
+        seen.push({
+          saved,
+          modulesJson: fs.existsSync(path.join(dir, 'modules.json')),
+          module0: fs.existsSync(path.join(dir, 'class-0', 'model.json')),
+        });
+      },
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.modulesJson).toBe(false);
+    expect(seen[0]!.module0).toBe(true);
+    expect(seen[0]!.saved.threshold).toBe(0.9);
+    expect(seen[0]!.saved.outDir).toBe(path.join(copy, 'modules'));
+    expect(seen[0]!.saved.modules.map((m) => m.class)).toEqual(built.modules.map((m) => m.class));
+    expect(seen[0]!.saved.trainSet.count).toBe(600);
+    expect(built.modules.map((m) => m.mask)).toEqual(report.modules.map((m) => m.mask));
+    // No cards: those are modularizeRun's (src/modules/modularize_run.ts).
+    expect(fs.existsSync(path.join(copy, 'modules', 'class-0', 'card.json'))).toBe(false);
+    expect(fs.existsSync(path.join(run, 'modules', 'class-0', 'card.json'))).toBe(true);
+
+    // Without writing there is nothing to put beside the modules: the step is not run.
+    const again = await buildModules(copy, {
+      threshold: 0.5,
+      write: false,
+      log: silentLogger,
+      beforeReport: async () => void seen.push(seen[0]!),
+    });
+    expect(again.threshold).toBe(0.5);
+    expect(seen).toHaveLength(1);
   });
 });
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { untrainedRun } from './untrained_run.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { modularizeRun } from '../../src/modularize/run.js';
+import { modularizeRun } from '../../src/modules/modularize_run.js';
 import { fileHandler } from '../../src/io/model_io.js';
 import { readCard, CorruptModuleError } from '../../src/modules/card.js';
 import { moduleContentId } from '../../src/modules/content_id.js';

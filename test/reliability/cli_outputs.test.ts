@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { train } from '../../src/train/train.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { modularizeRun } from '../../src/modularize/run.js';
+import { modularizeRun } from '../../src/modules/modularize_run.js';
 import { runCli, SAMPLE, type CliResult } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-out-'));

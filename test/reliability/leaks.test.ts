@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { train } from '../../src/train/train.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { modularizeRun } from '../../src/modularize/run.js';
+import { modularizeRun } from '../../src/modules/modularize_run.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../../src/reuse/reuse.js';
 import { SAMPLE } from './cli.js';
 

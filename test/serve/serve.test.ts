@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { modularizeRun } from '../../src/modularize/run.js';
+import { modularizeRun } from '../../src/modules/modularize_run.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { loadCardedModule } from '../../src/modules/load.js';
 import { composedGraph } from '../../src/modules/compose_graph.js';
