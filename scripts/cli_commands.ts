@@ -39,7 +39,7 @@ const report: AddCommand = (program, common) =>
       program
         .command('report')
         .description(
-          'write a self-contained HTML report (RUN/report.html): curves, kernels per class and layer, sweeps, module cards, reuse, replace, compose, a repository',
+          'write a self-contained HTML report (RUN/report.html): curves, runs compared, kernels per class and layer, sweeps, module cards, reuse, replace, compose, a repository',
         ),
       reportOptionsSchema.shape,
     ),

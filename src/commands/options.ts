@@ -201,6 +201,12 @@ export const reportOptionsSchema = z.object({
   run: option(z.string().min(1), { help: 'run directory written by mwt train' }),
   /** A standard run of the same model and data, drawn beside the modular curves. */
   standardRun: option(z.string().min(1).optional(), { help: 'a standard run to draw beside the modular one' }),
+  /** Runs drawn beside RUN, one line each (paper Fig. 6): directories written by mwt train. */
+  compare: option(paths, {
+    help: 'another run to draw beside RUN, one line each (repeatable, or comma-separated)',
+    arg: '<dir>',
+    parse: () => collectList,
+  }),
   /** Reuse results besides RUN/reuse*: directories holding summary.json / reuse.json, or JSON files. */
   reuse: option(z.union([z.string().min(1), z.array(z.string().min(1))]).optional(), {
     help: 'reuse output directory or JSON (repeatable)',

@@ -1,5 +1,5 @@
 /**
- * `mwt report --run DIR [--standard-run DIR] [--reuse PATH...] [--replace DIR...] [--compose DIR...]
+ * `mwt report --run DIR [--standard-run DIR] [--compare DIR...] [--reuse PATH...] [--replace DIR...] [--compose DIR...]
  * [--repo DIR] [--out FILE]`: writes a self-contained HTML page (charts inline, viewable offline)
  * about a training run, its modules and their cards, and any reuse, replace and compose results
  * and a module repository. What the run lacks leaves its section out with a note; a path given
@@ -13,6 +13,7 @@ import { parseOptions, UsageError } from '../errors.js';
 import { checkWritableFile } from '../io/writable.js';
 import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';
 import { readComposeOutput, readReplaceOutput, readRepository } from '../report/data.js';
+import { readComparedRun } from '../report/compare.js';
 
 import { reportOptionsSchema } from './options.js';
 export { reportOptionsSchema } from './options.js';
@@ -36,6 +37,11 @@ export async function reportCommand(input: ReportOptionsInput, log: Logger): Pro
   const opts = parseOptions(reportOptionsSchema, input);
   requireDir('--run', opts.run);
   if (opts.standardRun) requireDir('--standard-run', opts.standardRun);
+  const compare = asList(opts.compare);
+  for (const dir of compare) {
+    requireDir('--compare', dir);
+    refuse('--compare', readComparedRun(dir).problem);
+  }
   const reuse = asList(opts.reuse);
   for (const p of reuse)
     if (!fs.existsSync(p)) throw new UsageError(`--reuse: ${p} does not exist (expected a reuse directory or JSON file)`);
@@ -50,7 +56,7 @@ export async function reportCommand(input: ReportOptionsInput, log: Logger): Pro
   if (out && fs.existsSync(out) && fs.statSync(out).isDirectory()) out = path.join(out, REPORT_FILE);
   checkWritableFile(out ?? path.join(opts.run, REPORT_FILE), opts.out ? '--out' : '--run');
 
-  const written = writeReport({ run: opts.run, standardRun: opts.standardRun, reuse, replace, compose, repo: opts.repo, out });
+  const written = writeReport({ run: opts.run, standardRun: opts.standardRun, compare, reuse, replace, compose, repo: opts.repo, out });
   for (const text of Object.values(written.data.notes)) log.info(`report: ${text}`);
   log.info(`report: ${written.charts} charts, written to ${written.file}`);
   return written;

@@ -13,13 +13,11 @@ import { RUN_FILE, MODEL_DIR } from '../train/run_info.js';
 import {
   checkFormat,
   COMPOSE_SUMMARY_FORMAT,
-  EPOCH_METRICS_FORMAT,
   MODULES_FORMAT,
   REPLACE_SUMMARY_FORMAT,
   REUSE_SUMMARY_FORMAT,
   RUN_INFO_FORMAT,
   TRAIN_SUMMARY_FORMAT,
-  epochMetricsSchema,
   modulesFileSchema,
   reuseSummarySchema,
   runInfoSchema,
@@ -27,16 +25,16 @@ import {
   composeSummarySchema,
   replaceSummarySchema,
   type Format,
-  FormatError,
-  readLines,
 } from '../io/formats.js';
+import { readJsonFile, readMetricsFile, type EpochPoint, type Read } from './read_files.js';
+import { collectComparedRuns, type ComparedRun } from './compare.js';
 import { CARD_FILE, moduleCardSchema, type ModuleCard } from '../modules/card.js';
 import { INDEX_FILE, listRepository, type ListedModule } from '../modules/repository.js';
 
 // --- the files we read: their schemas are src/io/formats.ts (loose: unknown extra keys are
 // kept, so the embedded copy equals the file)
 
-export type EpochPoint = z.infer<typeof epochMetricsSchema>;
+export { readMetricsFile, type EpochPoint } from './read_files.js';
 export type TrainSummaryFile = z.infer<typeof trainSummarySchema>;
 export type RunInfoFile = z.infer<typeof runInfoSchema>;
 export type ModulesFile = z.infer<typeof modulesFileSchema>;
@@ -117,7 +115,18 @@ export interface RepositoryListing {
 }
 
 export type SectionName =
-  'summary' | 'curves' | 'standard' | 'modules' | 'heatmap' | 'sweep' | 'cards' | 'reuse' | 'replace' | 'compose' | 'repository';
+  | 'summary'
+  | 'curves'
+  | 'standard'
+  | 'compare'
+  | 'modules'
+  | 'heatmap'
+  | 'sweep'
+  | 'cards'
+  | 'reuse'
+  | 'replace'
+  | 'compose'
+  | 'repository';
 
 export interface ReportData {
   generatedAt: string;
@@ -130,6 +139,8 @@ export interface ReportData {
     standardDir: string | null;
     standardSummary: TrainSummaryFile | null;
   };
+  /** RUN and the runs given with --compare, when any were (null otherwise). */
+  compared: ComparedRun[] | null;
   /** modules.json without the per-module `mask` arrays (large, and the page does not use them). */
   modules: ModulesFile | null;
   heatmap: KernelHeatmap | null;
@@ -149,6 +160,8 @@ export interface ReportData {
 export interface CollectOptions {
   run: string;
   standardRun?: string;
+  /** Runs to draw beside RUN, one line each (paper Fig. 6): directories written by mwt train. */
+  compare?: string[];
   /** Extra reuse results: directories (summary.json / reuse.json inside) or JSON files. */
   reuse?: string[];
   /** Outputs of `mwt replace` / `mwt compose`: directories (summary.json inside) or their summary.json. */
@@ -158,36 +171,7 @@ export interface CollectOptions {
   repo?: string;
 }
 
-// --- reading helpers
-
-type Read<T> = { value: T; problem?: undefined } | { value: null; problem: string };
-
-/** A JSON file of a known format (or any schema, for files without one); `what` names its kind in notes. */
-function readJsonFile<S extends z.ZodType>(file: string, fmt: Format<S> | S, what: string): Read<z.output<S>> {
-  if (!fs.existsSync(file)) return { value: null, problem: `${file} not found` };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    return { value: null, problem: `${file}: not valid JSON (${(e as Error).message})` };
-  }
-  const checked = checkFormat('schema' in fmt ? fmt : { what, version: 1, schema: fmt }, raw, what);
-  return checked.problem != null ? { value: null, problem: `${file}: ${checked.problem}` } : { value: checked.value };
-}
-
-/** metrics.jsonl: one JSON object per line, blank lines ignored. */
-export function readMetricsFile(file: string): Read<EpochPoint[]> {
-  if (!fs.existsSync(file)) return { value: null, problem: `${file} not found` };
-  let points: EpochPoint[];
-  try {
-    points = readLines(file, EPOCH_METRICS_FORMAT, { keepVersion: true });
-  } catch (e) {
-    if (e instanceof FormatError) return { value: null, problem: e.message };
-    throw e;
-  }
-  if (points.length === 0) return { value: null, problem: `${file} has no epochs yet` };
-  return { value: points };
-}
+// --- reading helpers: src/report/read_files.ts
 
 /**
  * Kernel count of every Conv2D in a saved model's topology, in layer order. Reading the JSON is
@@ -403,6 +387,13 @@ export function collectReportData(opts: CollectOptions): ReportData {
     notes.standard = 'No standard run given (--standard-run DIR), so the curves show the modular run alone.';
   }
 
+  let compared: ComparedRun[] | null = null;
+  if (opts.compare?.length) {
+    const read = collectComparedRuns([runDir, ...opts.compare]);
+    compared = read.runs;
+    if (read.problems.length) notes.compare = `Left out: ${read.problems.join('; ')}.`;
+  }
+
   const modulesRead = readJsonFile(path.join(runDir, 'modules', 'modules.json'), MODULES_FORMAT, 'modules file');
   let heatmap: KernelHeatmap | null = null;
   let overlap: ModuleOverlap | null = null;
@@ -459,6 +450,7 @@ export function collectReportData(opts: CollectOptions): ReportData {
       standardDir: opts.standardRun ?? null,
       standardSummary,
     },
+    compared,
     modules: modulesRead.value ? withoutMasks(modulesRead.value) : null,
     heatmap,
     overlap,

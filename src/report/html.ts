@@ -13,16 +13,10 @@ import { STYLE } from './style.js';
 import { cardsSection, composeSection, replaceSection, repositorySection } from './html_modules.js';
 import { formatMachine } from '../engine/machine.js';
 import { bigNumber, DASH, isNum, ms, note, num, pct, secs } from './format.js';
+import { chartCard } from './chart_card.js';
+import { compareSection } from './html_compare.js';
 
 export { pct, num } from './format.js';
-
-function chartCard(id: string, kind: string, key: string, title: string, caption: string, label: string): string {
-  return `<figure class="card">
-<figcaption><h3>${esc(title)}</h3></figcaption>
-<div class="chart"><canvas id="${esc(id)}" data-chart="${esc(kind)}" data-key="${esc(key)}" role="img" aria-label="${esc(label)}"></canvas></div>
-<p class="caption">${caption}</p>
-</figure>`;
-}
 
 // --- sections
 
@@ -420,6 +414,7 @@ export function renderReportHtml(data: ReportData, chartJs: string): string {
 ${aboutSection()}
 ${summarySection(data)}
 ${curvesSection(data)}
+${compareSection(data)}
 ${modulesSection(data)}
 ${cardsSection(data)}
 ${sweepSection(data)}

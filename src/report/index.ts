@@ -26,6 +26,8 @@ export type {
   EpochPoint,
   SectionName,
 } from './data.js';
+export { collectComparedRuns, comparisonLabels, readComparedRun, COMPARED_SETTINGS } from './compare.js';
+export type { ComparedRun } from './compare.js';
 export { renderReportHtml } from './html.js';
 export { chartJsBundlePath, chartJsSource } from './chartjs.js';
 export { escapeHtml, jsonForScript } from './escape.js';

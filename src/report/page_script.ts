@@ -63,23 +63,16 @@ export const PAGE_SCRIPT = String.raw`
       .map(function (p) { return { x: p.epoch, y: p[key] }; });
   }
 
-  function curveChart(canvas, key) {
+  // A line per dataset of one measure against the epoch, y formatted as the measure is.
+  function line(label, points, color, dashed) {
+    return { label: label, data: points, borderColor: color, backgroundColor: color, borderDash: dashed ? [6, 4] : [],
+      pointRadius: points.length > 40 ? 0 : 3, tension: 0.1 };
+  }
+  function epochChart(canvas, key, datasets) {
     var spec = CURVES[key];
-    var datasets = [];
-    var runLine = series(data.curves.run, key);
-    if (runLine.length) {
-      var modular = data.curves.runLabel === 'modular';
-      datasets.push({ label: data.curves.runLabel, data: runLine, borderColor: modular ? BLUE : ORANGE, backgroundColor: modular ? BLUE : ORANGE,
-        borderDash: modular ? [] : [6, 4], pointRadius: runLine.length > 40 ? 0 : 3, tension: 0.1 });
-    }
-    var stdLine = series(data.curves.standard, key);
-    if (stdLine.length) {
-      datasets.push({ label: 'standard', data: stdLine, borderColor: ORANGE, backgroundColor: ORANGE, borderDash: [6, 4],
-        pointRadius: stdLine.length > 40 ? 0 : 3, tension: 0.1 });
-    }
     return new Chart(canvas, {
       type: 'line',
-      data: { datasets: datasets },
+      data: { datasets: datasets.filter(function (d) { return d.data.length > 0; }) },
       options: {
         parsing: false,
         scales: {
@@ -89,6 +82,22 @@ export const PAGE_SCRIPT = String.raw`
         plugins: { legend: LEGEND, tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + spec.tip(c.parsed.y); } } } }
       }
     });
+  }
+
+  function curveChart(canvas, key) {
+    var modular = data.curves.runLabel === 'modular';
+    return epochChart(canvas, key, [
+      line(data.curves.runLabel, series(data.curves.run, key), modular ? BLUE : ORANGE, !modular),
+      line('standard', series(data.curves.standard, key), ORANGE, true)
+    ]);
+  }
+
+  // Runs compared (--compare): one line per run for one measure, named by its differing settings.
+  var PALETTE = [BLUE, ORANGE, GREEN, RED, PURPLE, GREY, '#8c564b', '#e377c2', '#bcbd22', '#17becf'];
+  function compareChart(canvas, key) {
+    return epochChart(canvas, key, data.compared.map(function (run, i) {
+      return line(run.label, series(run.metrics, key), PALETTE[i % PALETTE.length], i >= PALETTE.length);
+    }));
   }
 
   // Threshold sweep: KRR, cohesion, coupling (and any other 0..1 measure in sweep.json).
@@ -198,6 +207,7 @@ export const PAGE_SCRIPT = String.raw`
   var builders = {
     'reuse-sizes': function (canvas) { return reuseSizesChart(canvas, Number(canvas.getAttribute('data-key'))); },
     curve: function (canvas) { return curveChart(canvas, canvas.getAttribute('data-key')); },
+    compare: function (canvas) { return compareChart(canvas, canvas.getAttribute('data-key')); },
     sweep: sweepChart,
     'reuse-accuracy': function (canvas) { return reuseAccuracyChart(canvas, Number(canvas.getAttribute('data-key'))); },
     'reuse-cost': function (canvas) { return reuseCostChart(canvas, Number(canvas.getAttribute('data-key'))); }

@@ -427,3 +427,22 @@ export function writeFakeRuns(root: string): {
   writeJson(path.join(composeOut, 'summary.json'), { formatVersion: 1, ...COMPOSE_SUMMARY });
   return { run, standardRun, replaceOut, composeOut, cards };
 }
+
+/**
+ * Another modular run of the same model at alpha 0.3 (`mwt report --compare`): two epochs with
+ * their own numbers and no modules yet.
+ */
+export const ALPHA_03_METRICS = MODULAR_METRICS.slice(0, 2).map((m, i) => ({
+  ...m,
+  testAccuracy: [0.55, 0.7][i]!,
+  cohesionLoss: [0.08, 0.07][i]!,
+  couplingLoss: [0.85, 0.5][i]!,
+  kernelRate: [0.9, 0.6][i]!,
+}));
+
+export function writeComparedRun(root: string): string {
+  const dir = path.join(root, 'alpha-0.3');
+  writeJson(path.join(dir, 'run.json'), { ...RUN_INFO, options: { ...RUN_INFO.options, alpha: 0.3 } });
+  writeJsonl(path.join(dir, 'metrics.jsonl'), ALPHA_03_METRICS);
+  return dir;
+}

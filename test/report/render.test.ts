@@ -122,6 +122,26 @@ describe.skipIf(!browserInstalled)('report page in headless Chromium', () => {
     ]);
   });
 
+  it('draws one line per compared run, named by its settings', async () => {
+    const other = fake.writeComparedRun(root);
+    const { file } = await reportCommand({ run, compare: [other, standardRun], out: path.join(root, 'compare.html') }, silentLogger);
+    const dom = dumpDom(file);
+    const body = bodyAttributes(dom);
+    expect(body['data-errors']).toBeUndefined();
+    const charts = chartDump(dom);
+    expect(charts.get('chart-compare-testAccuracy')!.datasets).toEqual([
+      { label: 'modular, alpha 0.5', data: points(fake.MODULAR_METRICS, 'testAccuracy') },
+      { label: 'modular, alpha 0.3', data: points(fake.ALPHA_03_METRICS, 'testAccuracy') },
+      { label: 'standard, alpha 0.5', data: points(fake.STANDARD_METRICS, 'testAccuracy') },
+    ]);
+    // The standard run has no masks: no coupling line for it, not a line of zeros.
+    expect(charts.get('chart-compare-couplingLoss')!.datasets.map((d) => d.label)).toEqual(['modular, alpha 0.5', 'modular, alpha 0.3']);
+    expect(charts.get('chart-compare-kernelRate')!.datasets[1]!.data).toEqual([
+      { x: 1, y: 0.9 },
+      { x: 2, y: 0.6 },
+    ]);
+  });
+
   it('renders a run with only training curves', async () => {
     const dir = path.join(root, 'curves-only');
     fs.mkdirSync(dir);

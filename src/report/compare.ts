@@ -1,0 +1,111 @@
+/**
+ * Runs compared on one page (`mwt report --compare DIR...`), laid out like Figure 6 of the MwT
+ * paper: the per-epoch curves of several runs that differ in a setting or two (alpha, beta, the
+ * seed, the model), each line named by the settings that tell it from the others, and their
+ * modules' figures side by side.
+ */
+import * as path from 'node:path';
+import { MODULES_FORMAT, RUN_INFO_FORMAT } from '../io/formats.js';
+import { RUN_FILE } from '../train/run_info.js';
+import { readJsonFile, readMetricsFile, type EpochPoint, type Read } from './read_files.js';
+
+/** The training settings that can tell runs apart, in the order a label names them. */
+export const COMPARED_SETTINGS = [
+  'model',
+  'dataset',
+  'width',
+  'limit',
+  'epochs',
+  'batchSize',
+  'lr',
+  'standard',
+  'alpha',
+  'beta',
+  'maskLrFactor',
+  'maskLossMean',
+  'classifierInit',
+  'seed',
+] as const;
+
+export interface ComparedRun {
+  dir: string;
+  /** The run directory's name. */
+  name: string;
+  /** The settings that differ between the compared runs ("alpha 0.3, beta 1.5"), else the name. */
+  label: string;
+  settings: Record<string, unknown>;
+  metrics: EpochPoint[];
+  /** modules.json's figures, when the run was modularized. */
+  modules: { threshold: number; kernelRetentionRate: number; cohesion: number; coupling: number } | null;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function settingText(key: string, value: unknown): string {
+  if (key === 'standard') return value === true ? 'standard' : 'modular';
+  return `${kebab(key)} ${value === undefined ? 'default' : String(value)}`;
+}
+
+/**
+ * One label per run: the settings whose values are not the same in every run, in
+ * COMPARED_SETTINGS order. Runs that share all of them (another CPU, a copy) are told apart by
+ * their directory names.
+ */
+export function comparisonLabels(settings: Record<string, unknown>[], names: string[]): string[] {
+  const differing = COMPARED_SETTINGS.filter((key) => new Set(settings.map((s) => JSON.stringify(s[key]))).size > 1);
+  const labels = settings.map((s) => differing.map((key) => settingText(key, s[key])).join(', '));
+  return labels.map((label, i) => {
+    const shared = labels.filter((l) => l === label).length > 1;
+    if (label === '') return names[i]!;
+    return shared ? `${label} (${names[i]})` : label;
+  });
+}
+
+type RunRead = Omit<ComparedRun, 'label'>;
+
+/** A run's settings, curves and module figures; a problem when it has no run.json or no epochs. */
+export function readComparedRun(dir: string): Read<RunRead> {
+  const info = readJsonFile(path.join(dir, RUN_FILE), RUN_INFO_FORMAT, 'run description');
+  if (info.problem != null) return { value: null, problem: `${info.problem} (expected a run directory written by mwt train)` };
+  const metrics = readMetricsFile(path.join(dir, 'metrics.jsonl'));
+  if (metrics.problem != null) return { value: null, problem: metrics.problem };
+  const modules = readJsonFile(path.join(dir, 'modules', 'modules.json'), MODULES_FORMAT, 'modules file').value;
+  const options = info.value.options;
+  return {
+    value: {
+      dir,
+      name: path.basename(path.resolve(dir)),
+      settings: { ...options, model: options.model ?? info.value.spec.name, standard: info.value.standard },
+      metrics: metrics.value,
+      modules: modules
+        ? {
+            threshold: modules.threshold,
+            kernelRetentionRate: modules.kernelRetentionRate,
+            cohesion: modules.cohesion,
+            coupling: modules.coupling,
+          }
+        : null,
+    },
+  };
+}
+
+/** Reads every run, the report's own first; the ones that cannot be read are left out and named. */
+export function collectComparedRuns(dirs: string[]): { runs: ComparedRun[]; problems: string[] } {
+  const read = dirs.map(readComparedRun);
+  const problems = read.flatMap((r) => (r.problem != null ? [r.problem] : []));
+  const runs = read.flatMap((r) => (r.value ? [r.value] : []));
+  const labels = comparisonLabels(
+    runs.map((r) => r.settings),
+    runs.map((r) => r.name),
+  );
+  return { runs: runs.map((r, i) => ({ ...r, label: labels[i]! })), problems };
+}
+
+/** The value of `key` at the run's last epoch that has it. */
+export function lastValue(metrics: EpochPoint[], key: string): number | null {
+  for (let i = metrics.length - 1; i >= 0; i--) {
+    const v = (metrics[i] as Record<string, unknown>)[key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+}
