@@ -2,6 +2,7 @@
  * `mwt modules add|list|search|show|remove`: the module repository from the command line
  * (src/modules/repository.ts). Each prints a short table or, with --json, the records.
  */
+import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
@@ -29,6 +30,17 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
   return parsed.data;
+}
+
+/**
+ * The repository a command reads. One named with --repo must exist: a mistyped path would
+ * otherwise list nothing and look like an empty repository. The default one may not exist yet.
+ */
+function existingRepository(dir: string | undefined): string {
+  const repo = resolveRepository(dir);
+  if (dir != null && !fs.existsSync(repo))
+    throw new UsageError(`--repo: directory ${dir} does not exist (mwt modules add creates a repository)`);
+  return repo;
 }
 
 const short = (id: string) => id.slice(0, 12);
@@ -81,7 +93,7 @@ export async function modulesAddCommand(input: { source: string; repo?: string; 
 
 export function modulesListCommand(input: { repo?: string; json?: boolean }): ListedModule[] {
   const o = parse(z.object(common), input);
-  const mods = listRepository(resolveRepository(o.repo));
+  const mods = listRepository(existingRepository(o.repo));
   out(o.json ? JSON.stringify(mods, null, 2) : table(mods));
   return mods;
 }
@@ -89,7 +101,7 @@ export function modulesListCommand(input: { repo?: string; json?: boolean }): Li
 export function modulesSearchCommand(input: z.input<typeof searchOptionsSchema>): ListedModule[] {
   const o = parse(searchOptionsSchema, input);
   const cls = typeof o.class === 'string' && /^\d+$/.test(o.class) ? Number(o.class) : o.class;
-  const mods = searchRepository(resolveRepository(o.repo), {
+  const mods = searchRepository(existingRepository(o.repo), {
     dataset: o.dataset,
     class: cls,
     model: o.model,
@@ -113,7 +125,7 @@ function resolveId(repo: string, id: string): string {
 
 export function modulesShowCommand(input: { id: string; repo?: string; json?: boolean }): ShownModule {
   const o = parse(z.object({ id: idSchema, ...common }), input);
-  const repo = resolveRepository(o.repo);
+  const repo = existingRepository(o.repo);
   const shown = showModule(repo, resolveId(repo, o.id));
   if (o.json) out(JSON.stringify(shown, null, 2));
   else {
@@ -142,7 +154,7 @@ export function modulesShowCommand(input: { id: string; repo?: string; json?: bo
 
 export async function modulesRemoveCommand(input: { id: string; repo?: string; json?: boolean }, log: Logger): Promise<string> {
   const o = parse(z.object({ id: idSchema, ...common }), input);
-  const repo = resolveRepository(o.repo);
+  const repo = existingRepository(o.repo);
   const id = await removeModule(repo, resolveId(repo, o.id));
   if (o.json) out(JSON.stringify({ removed: id }));
   else log.info(`${repo}: removed ${id}`);

@@ -113,6 +113,10 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
     `data: ${opts.dataset} ${trainSet.count} train / ${testSet.count} test, ${trainSet.shape.join('x')}, ${trainSet.numClasses} classes${augment ? ', augmented' : ''}`,
   );
 
+  // Checked before anything in --out changes: an --overwrite that cannot train loses nothing.
+  const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
+  if (stepsPerEpoch === 0) throw new InputError('batchSize', `${opts.batchSize} is larger than the ${trainSet.count} training samples`);
+
   // --- model, optimizer, resume-or-scratch
   const resuming = opts.resume && hasCheckpoint(opts.out);
   if (opts.resume && !resuming) log.info(`--resume: no checkpoint in ${opts.out}, starting from scratch`);
@@ -170,8 +174,6 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       augment: augment ? { padValue } : false,
       lastBatch: 'drop',
     });
-    const stepsPerEpoch = Math.floor(trainSet.count / opts.batchSize);
-    if (stepsPerEpoch === 0) throw new InputError('batchSize', `${opts.batchSize} is larger than the ${trainSet.count} training samples`);
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
     // Replicas start from the (possibly resumed) model and optimizer state.
     stepper = await createStepper(model, optimizer, {

@@ -182,4 +182,14 @@ describe('modules commands', () => {
     expect(() => modulesShowCommand({ id: 'abcdef', repo })).toThrow(UsageError);
     expect(() => modulesSearchCommand({ minF1: 2, repo })).toThrow(/^--min-f1: expected a number in \[0, 1\]/);
   });
+
+  it('refuse a --repo that does not exist instead of listing nothing', async () => {
+    const { modulesListCommand, modulesSearchCommand, modulesShowCommand } = await import('../../src/commands/modules.js');
+    const missing = path.join(root, 'no-such-repo');
+    const refused = /^--repo: directory .*no-such-repo does not exist \(mwt modules add creates a repository\)$/;
+    expect(() => modulesListCommand({ repo: missing })).toThrow(refused);
+    expect(() => modulesSearchCommand({ repo: missing, dataset: 'fashion-mnist' })).toThrow(refused);
+    expect(() => modulesShowCommand({ id: 'abcdef', repo: missing })).toThrow(refused);
+    expect(fs.existsSync(missing)).toBe(false);
+  });
 });

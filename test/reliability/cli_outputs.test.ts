@@ -102,6 +102,19 @@ describe('mwt train on a directory that holds a run', () => {
     expect(fs.existsSync(path.join(dir, 'modules'))).toBe(false);
   });
 
+  it('--overwrite with a batch larger than the data refuses and keeps the old run', async () => {
+    const dir = copyRun(run);
+    const before = snapshot(dir);
+    const r = await runCli(trainArgs(dir, ['--overwrite', '--limit', '20', '--quiet']));
+    expect(r.code).toBe(1);
+    expect(errorLine(r)).toBe('mwt train: --batch-size: 50 is larger than the 20 training samples');
+    expect(snapshot(dir)).toEqual(before);
+    // Nor does a fresh --out get a run.json that a corrected command would then have to --overwrite.
+    const fresh = path.join(tmp(), 'fresh');
+    expect((await runCli(trainArgs(fresh, ['--limit', '20']))).code).toBe(1);
+    expect(fs.existsSync(path.join(fresh, 'run.json'))).toBe(false);
+  });
+
   it('a train that fails before any work leaves no --out directory behind', async () => {
     const out = path.join(tmp(), 'never-made', 'run');
     const r = await runCli([
