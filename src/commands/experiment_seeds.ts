@@ -9,6 +9,8 @@
  *                      the machine; per figure the mean, sample standard deviation, min and max;
  *                      with --reference, how many seeds are at or past each figure and past all four
  *   OUT/seeds.md       the same as Markdown
+ *   OUT/report.html    the first seed's report (mwt report) with every seed's curves and modules
+ *                      side by side (--compare)
  *
  * Why: at a few epochs one seed is a draw (docs/modular-training.md: on three CPUs the same seeded
  * command gave coupling 0.36-0.48), so a figure to beat is held to the spread, not to one run.
@@ -30,6 +32,7 @@ import { modularizeRun } from '../modules/modularize_run.js';
 import { MODULES_DIR } from '../train/run_info.js';
 import { maskSettingsText, modelSettingsText, modelTimeOf, mtimeOf, trainInputOf, trainStep } from './experiment_steps.js';
 import { reuseCommand } from './reuse.js';
+import { writeReport } from '../report/index.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 
 export { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
@@ -82,6 +85,7 @@ export interface SeedsResult {
 
 export const SEEDS_FILE = 'seeds.json';
 export const SEEDS_MARKDOWN = 'seeds.md';
+export const SEEDS_REPORT = 'report.html';
 const FIGURES: SeedFigure[] = ['accuracy', 'kernelRetentionRate', 'cohesion', 'coupling', 'reuseAccuracy'];
 /** Figures where lower is better (the rest: higher). */
 const LOWER_IS_BETTER = new Set<SeedFigure>(['kernelRetentionRate', 'coupling']);
@@ -244,11 +248,18 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
   };
   writeJsonAtomic(path.join(opts.out, SEEDS_FILE), result);
   writeFileAtomic(path.join(opts.out, SEEDS_MARKDOWN), formatSeedsMarkdown(result));
+  const runDirs = opts.seeds.map((seed) => path.join(opts.out, `seed-${seed}`));
+  const report = writeReport({
+    run: runDirs[0]!,
+    compare: runDirs.slice(1),
+    reuse: [path.join(opts.out, `seed-${opts.seeds[0]}-reuse`)],
+    out: path.join(opts.out, SEEDS_REPORT),
+  });
   const sp = result.spread;
   log.info(
     `seeds: accuracy ${sp.accuracy.mean.toFixed(3)} (sd ${sp.accuracy.sd.toFixed(3)}), KRR ${sp.kernelRetentionRate.mean.toFixed(3)}, coupling ${sp.coupling.mean.toFixed(3)}, reuse ${sp.reuseAccuracy.mean.toFixed(4)}` +
       (result.againstReference ? `; ${result.againstReference.allFour} of ${rows.length} seeds at or past the reference on all four` : '') +
-      `; ${path.join(opts.out, SEEDS_MARKDOWN)}`,
+      `; ${path.join(opts.out, SEEDS_MARKDOWN)}, report ${report.file}`,
   );
   if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   return result;

@@ -22,6 +22,7 @@ import {
   type SeedsResult,
 } from '../../src/commands/experiment_seeds.js';
 import { testBackend } from '../support/backend.js';
+import { embeddedData } from '../report/page.js';
 
 const row = (seed: number, accuracy: number, kernelRetentionRate: number, coupling: number, reuseAccuracy: number): SeedRow => ({
   seed,
@@ -155,6 +156,15 @@ describe('mwt experiment seeds', () => {
     expect(first.againstReference!.allFour).toBe(2);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'seeds.json'), 'utf8'))).toEqual(first);
     expect(fs.readFileSync(path.join(out, 'seeds.md'), 'utf8')).toBe(formatSeedsMarkdown(first));
+  });
+
+  it("writes a report of the first seed with every seed's curves beside it, each named by its seed", () => {
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    const data = embeddedData(html);
+    expect(data.run.dir).toBe(path.join(out, 'seed-0'));
+    expect(data.compared!.map((r) => r.label)).toEqual(['seed 0', 'seed 1']);
+    expect(data.compared!.map((r) => r.modules!.coupling)).toEqual(first.rows.map((r) => r.coupling));
+    expect(data.reuse.map((r) => r.summary!.accuracy)).toEqual([first.rows[0]!.reuseAccuracy]);
   });
 
   it('redoes nothing when rerun with the same settings (no tensor left behind)', async () => {
