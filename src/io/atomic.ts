@@ -19,6 +19,20 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
+/**
+ * Puts the finished directory `staged` in the place of `target` (which may not exist): the old
+ * one is moved aside, the new one renamed in, the old one removed. A reader sees the old
+ * directory or the new one, never a mix of both; a process killed between the two renames leaves
+ * the old one at `target.old`.
+ */
+export function replaceDirectory(staged: string, target: string): void {
+  const old = `${target}.old`;
+  fs.rmSync(old, { recursive: true, force: true });
+  if (fs.existsSync(target)) fs.renameSync(target, old);
+  fs.renameSync(staged, target);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }

@@ -5,7 +5,8 @@
  * beside them are the product layer's (src/modules/modularize_run.ts: `modularizeRun`, which
  * calls this with a `beforeReport` step).
  *
- * Output, under RUN/modules/:
+ * Output, under RUN/modules/ (written in RUN/modules.partial/, which replaces RUN/modules/ once
+ * complete: a run modularized again keeps its old modules until the new ones are all there):
  *   modules.json      the report (ModulesReport); written last, so its presence means complete
  *   sweep.json        one SweepEntry per threshold, when several were given
  *   class-<k>/        module k as a tfjs LayersModel (model.json + weights.bin)
@@ -17,7 +18,7 @@ import { ensureBackend } from '../engine/index.js';
 import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
 import { loadModel, saveModel } from '../io/model_io.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { replaceDirectory, writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { checkWritableDir } from '../io/writable.js';
@@ -41,7 +42,7 @@ export { DEFAULT_THRESHOLD } from '../cli/options.js';
 export interface SavedModules {
   runDir: string;
   info: RunInfo;
-  /** RUN/modules */
+  /** Where the modules are being written (RUN/modules.partial, renamed to RUN/modules once complete). */
   outDir: string;
   threshold: number;
   modules: ModuleEntry[];
@@ -146,6 +147,7 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
   const info = opts.dataDir ? { ...recorded, dataDir: opts.dataDir } : recorded;
   const outDir = path.join(runDir, MODULES_DIR);
   const write = opts.write !== false;
+  const stageDir = `${outDir}.partial`;
   if (write) checkWritableDir(outDir, '--run');
   const log = loggerFor(opts);
   await ensureBackend(opts.backend);
@@ -194,7 +196,10 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
 
     // --- modules as networks
     const modulesStarted = performance.now();
-    if (write) fs.mkdirSync(outDir, { recursive: true });
+    if (write) {
+      fs.rmSync(stageDir, { recursive: true, force: true }); // what a killed run left
+      fs.mkdirSync(stageDir, { recursive: true });
+    }
     const entries: ModuleEntry[] = [];
     const fold = opts.keepGenerators !== true && opts.foldMasks !== false;
     for (const [i, m] of chosen!.modules.entries()) {
@@ -203,7 +208,7 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
       // the scale its class's images see in the modular model instead (docs/modules.md).
       if (fold) foldMeanMasks(built.model, m.keep, classMeanMasks(masks, m.class));
       const dir = `class-${m.class}`;
-      if (write) await saveModel(built.model, path.join(outDir, dir));
+      if (write) await saveModel(built.model, path.join(stageDir, dir));
       const mm = chosen!.metrics.modules[i]!;
       entries.push({
         class: m.class,
@@ -222,7 +227,8 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
       });
       built.model.dispose();
     }
-    if (write && opts.beforeReport) await opts.beforeReport({ runDir, info, outDir, threshold: tau, modules: entries, trainSet, log });
+    if (write && opts.beforeReport)
+      await opts.beforeReport({ runDir, info, outDir: stageDir, threshold: tau, modules: entries, trainSet, log });
     const modulesSeconds = seconds(modulesStarted);
 
     const modelFlops = countFlops(trained);
@@ -249,11 +255,16 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
       modules: entries,
     };
     if (write) {
-      if (thresholds.length > 1) writeJsonAtomic(path.join(outDir, SWEEP_FILE), sweep);
-      writeModules(path.join(outDir, MODULES_FILE), report);
+      if (thresholds.length > 1) writeJsonAtomic(path.join(stageDir, SWEEP_FILE), sweep);
+      writeModules(path.join(stageDir, MODULES_FILE), report);
+      replaceDirectory(stageDir, outDir);
       log.info(`modules: ${entries.length} written to ${outDir} in ${report.seconds.toFixed(1)} s`);
     } else log.info(`modules: ${entries.length} computed in ${report.seconds.toFixed(1)} s (not written to ${outDir})`);
     return thresholds.length > 1 ? { ...report, sweep } : report;
+  } catch (e) {
+    // The old modules, if any, stay as they were; the half-written new ones go.
+    if (write) fs.rmSync(stageDir, { recursive: true, force: true });
+    throw e;
   } finally {
     trained.dispose();
   }

@@ -285,7 +285,18 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
 }
 
 /** What `mwt train` writes in a run directory; --overwrite removes exactly these. */
-const RUN_ENTRIES = [RUN_FILE, 'metrics.jsonl', 'summary.json', CHECKPOINT_FILE, 'checkpoints', MODEL_DIR, MODULES_DIR, 'report.html'];
+const RUN_ENTRIES = [
+  RUN_FILE,
+  'metrics.jsonl',
+  'summary.json',
+  CHECKPOINT_FILE,
+  'checkpoints',
+  MODEL_DIR,
+  MODULES_DIR,
+  `${MODULES_DIR}.partial`, // what a killed mwt modularize left (src/modularize/run.ts)
+  `${MODULES_DIR}.old`,
+  'report.html',
+];
 
 /** A directory holds a run when any of train's own files is there. */
 export function holdsRun(dir: string): boolean {

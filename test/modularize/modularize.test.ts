@@ -182,7 +182,7 @@ describe('buildModules: the modules without their cards', () => {
       threshold: 0.9,
       log: silentLogger,
       beforeReport: async (saved) => {
-        const dir = path.join(copy, 'modules');
+        const dir = saved.outDir;
         seen.push({
           saved,
           modulesJson: fs.existsSync(path.join(dir, 'modules.json')),
@@ -194,13 +194,15 @@ describe('buildModules: the modules without their cards', () => {
     expect(seen[0]!.modulesJson).toBe(false);
     expect(seen[0]!.module0).toBe(true);
     expect(seen[0]!.saved.threshold).toBe(0.9);
-    expect(seen[0]!.saved.outDir).toBe(path.join(copy, 'modules'));
+    expect(seen[0]!.saved.outDir).toBe(path.join(copy, 'modules.partial'));
     expect(seen[0]!.saved.modules.map((m) => m.class)).toEqual(built.modules.map((m) => m.class));
     expect(seen[0]!.saved.trainSet.count).toBe(600);
     expect(built.modules.map((m) => m.mask)).toEqual(report.modules.map((m) => m.mask));
     // No cards: those are modularizeRun's (src/modules/modularize_run.ts).
     expect(fs.existsSync(path.join(copy, 'modules', 'class-0', 'card.json'))).toBe(false);
     expect(fs.existsSync(path.join(run, 'modules', 'class-0', 'card.json'))).toBe(true);
+
+    expect(fs.readdirSync(copy).filter((f) => f.startsWith('modules'))).toEqual(['modules']);
 
     // Without writing there is nothing to put beside the modules: the step is not run.
     const again = await buildModules(copy, {
@@ -211,6 +213,40 @@ describe('buildModules: the modules without their cards', () => {
     });
     expect(again.threshold).toBe(0.5);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('modularizing a run again', () => {
+  it('keeps the old modules, untouched, until the new ones are complete', async () => {
+    const copy = path.join(root, 'again');
+    fs.cpSync(run, copy, { recursive: true });
+    const modulesDir = path.join(copy, 'modules');
+    const before = Object.fromEntries(
+      fs
+        .readdirSync(modulesDir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => [path.relative(modulesDir, path.join(e.parentPath, e.name)), fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')]),
+    );
+    // Interrupted after every module was saved at another threshold, before modules.json.
+    const interrupted = buildModules(copy, {
+      threshold: 0.5,
+      log: silentLogger,
+      beforeReport: async (saved) => {
+        expect(fs.existsSync(path.join(saved.outDir, 'class-0', 'model.json'))).toBe(true);
+        throw new Error('interrupted');
+      },
+    });
+    await expect(interrupted).rejects.toThrow('interrupted');
+    for (const [file, text] of Object.entries(before)) expect(fs.readFileSync(path.join(modulesDir, file), 'utf8'), file).toBe(text);
+    expect(fs.readdirSync(copy).filter((f) => f.startsWith('modules'))).toEqual(['modules']);
+
+    // Completed, the new modules replace the old ones whole: no file of the old folder is left.
+    const again = await buildModules(copy, { threshold: 0.5, log: silentLogger });
+    expect(loadModules(copy).threshold).toBe(0.5);
+    expect(again.threshold).toBe(0.5);
+    expect(fs.existsSync(path.join(modulesDir, 'class-0', 'card.json'))).toBe(false);
+    expect(fs.existsSync(path.join(modulesDir, 'sweep.json'))).toBe(false);
+    expect(fs.readdirSync(copy).filter((f) => f.startsWith('modules'))).toEqual(['modules']);
   });
 });
 
