@@ -8,6 +8,7 @@
  *                                 modules (masks and figures, no module networks) made for this reuse;
  *                                 RUN/modules is left as mwt modularize wrote it
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
@@ -19,6 +20,7 @@ import { validateClasses } from '../reuse/mixed_module.js';
 import { MODULES_FILE, readModularRun, writeModules } from '../modularize/run.js';
 import { REUSE_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
 import { writeReuseCard } from '../modules/module_cards.js';
+import { CARD_FILE } from '../modules/card.js';
 
 /** The option parser, where the CLI keeps it (it must load without tfjs). */
 export { parseClassList } from '../cli/parse.js';
@@ -84,14 +86,18 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
     throw runOptionsAsUsage(e);
   }
   const { summary, model, recomputedModules } = result;
+  // summary.json, written last, says OUT is complete. What describes an earlier sub-task model
+  // in OUT goes before its model is overwritten, so an interrupted rerun is never taken for a
+  // finished one, nor a card for the model beside it.
+  for (const file of ['summary.json', CARD_FILE, MODULES_FILE]) fs.rmSync(path.join(opts.out, file), { force: true });
   try {
     await saveModel(model, opts.out);
   } finally {
     model.dispose();
   }
   if (recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), recomputedModules);
-  writeFormat(path.join(opts.out, 'summary.json'), REUSE_SUMMARY_FORMAT, summary);
   await writeReuseCard(opts.out, opts.run, opts.dataDir, summary);
+  writeFormat(path.join(opts.out, 'summary.json'), REUSE_SUMMARY_FORMAT, summary);
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else log.info(`sub-task model and summary.json written to ${opts.out}`);
   return summary;

@@ -143,6 +143,14 @@ describe('mwt reuse', () => {
     await reuseCommand({ run, classes: [1, 2], epochs: 1, threshold: 0.9, out: same, latencyRepeats: 0 }, silentLogger);
     expect(fs.existsSync(path.join(same, 'modules.json'))).toBe(false);
     expect(snapshot(modulesDir)).toEqual(before);
+    // Again into OUT at the run's threshold: the modules.json of 0.8 would describe other modules
+    // than the new model's, so it goes; summary.json comes last, after the card of the new model.
+    await reuseCommand({ run, classes: [1, 2], epochs: 1, threshold: 0.9, out, latencyRepeats: 0 }, silentLogger);
+    expect(fs.existsSync(path.join(out, 'modules.json'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).threshold).toBe(0.9);
+    const writtenAt = (f: string) => fs.statSync(path.join(out, f)).mtimeMs;
+    expect(writtenAt('card.json')).toBeGreaterThanOrEqual(writtenAt('weights.bin'));
+    expect(writtenAt('summary.json')).toBeGreaterThanOrEqual(writtenAt('card.json'));
   });
 
   it('rejects bad classes and runs as usage errors naming the option', async () => {
