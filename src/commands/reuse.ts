@@ -8,12 +8,12 @@
  *                                 modules (masks and figures, no module networks) made for this reuse;
  *                                 RUN/modules is left as mwt modularize wrote it
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { asUsageError, InputError, parseOptions } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
+import { forgetOutput } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
@@ -86,10 +86,9 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
     throw runOptionsAsUsage(e);
   }
   const { summary, model, recomputedModules } = result;
-  // summary.json, written last, says OUT is complete. What describes an earlier sub-task model
-  // in OUT goes before its model is overwritten, so an interrupted rerun is never taken for a
-  // finished one, nor a card for the model beside it.
-  for (const file of ['summary.json', CARD_FILE, MODULES_FILE]) fs.rmSync(path.join(opts.out, file), { force: true });
+  // summary.json, written last, says OUT is complete; the card and modules.json of an earlier
+  // sub-task model in OUT describe that model, so they go with its summary.
+  forgetOutput(opts.out, [CARD_FILE, MODULES_FILE]);
   try {
     await saveModel(model, opts.out);
   } finally {

@@ -51,3 +51,15 @@ export function readJson<T>(file: string, what = 'JSON file'): T {
     throw new Error(`${file}: expected a valid ${what} (${(e as Error).message})`, { cause: e });
   }
 }
+
+/** The file that says an output directory (mwt reuse, replace, compose) is complete: written last. */
+export const SUMMARY_FILE = 'summary.json';
+
+/**
+ * Before the model in an output directory is overwritten, the summary that describes the old one
+ * goes (with `also`, other files that describe it), so an interrupted rerun leaves an output
+ * without a summary, never an old summary beside a new model.
+ */
+export function forgetOutput(dir: string, also: string[] = []): void {
+  for (const file of [SUMMARY_FILE, ...also]) fs.rmSync(path.join(dir, file), { force: true });
+}

@@ -19,6 +19,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { loadDataset, type DatasetName } from '../data/load.js';
 import { balancedSubset, normalize, selectClasses, type Dataset } from '../data/dataset.js';
 import { loadModel, saveModel } from '../io/model_io.js';
+import { forgetOutput } from '../io/atomic.js';
 import { reloadAgreement } from './reload_check.js';
 import { MODEL_DIR, readRunInfo, RUN_FILE } from '../train/run_info.js';
 import { restrictedAccuracy } from '../reuse/restricted_accuracy.js';
@@ -134,6 +135,7 @@ export async function composeModules(opts: ComposeOptions): Promise<ComposeSumma
     const pred = argmaxRows(finalScores, c);
     const accuracy = accuracyOf(pred, test.labels);
 
+    forgetOutput(opts.out);
     await saveModel(composed, opts.out);
     const reloaded = await reloadAgreement(opts.out, test, pred);
 

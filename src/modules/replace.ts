@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { loadModel, saveModel } from '../io/model_io.js';
+import { forgetOutput } from '../io/atomic.js';
 import { reloadAgreement } from './reload_check.js';
 import { MODEL_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loadTrainingSet } from '../modularize/run.js';
@@ -178,6 +179,7 @@ export async function replaceClass(opts: ReplaceOptions): Promise<ReplaceSummary
     const decided = new ReplaceClass({ name: 'replace_class', classIndex: k, rule, ...constants }).apply([logits, score]) as SymbolicTensor;
     const patched = tfl.model({ inputs: input, outputs: decided, name: `${info.spec.name}_replaced_${k}` });
     owner = patched;
+    forgetOutput(opts.out);
     await saveModel(patched, opts.out);
     const reloaded = await reloadAgreement(opts.out, test, argmaxRows(values[rule], n));
 
