@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { MODULES_FORMAT, RUN_INFO_FORMAT } from '../io/formats.js';
-import { RUN_FILE } from '../train/run_info.js';
+import { recordedSettings, RUN_FILE } from '../train/run_info.js';
 import { readJsonFile, readMetricsFile, type EpochPoint, type Read } from './read_files.js';
 
 /** The training settings that can tell runs apart, in the order a label names them. */
@@ -43,16 +43,18 @@ const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}
 
 function settingText(key: string, value: unknown): string {
   if (key === 'standard') return value === true ? 'standard' : 'modular';
-  return `${kebab(key)} ${value === undefined ? 'default' : String(value)}`;
+  return `${kebab(key)} ${value === undefined ? 'unrecorded' : String(value)}`;
 }
 
 /**
- * One label per run: the settings whose values are not the same in every run, in
- * COMPARED_SETTINGS order. Runs that share all of them (another CPU, a copy) are told apart by
- * their directory names.
+ * One label per run: the settings whose recorded values differ between the runs, in
+ * COMPARED_SETTINGS order. A setting a run did not record (the classifier init before
+ * 2026-12-05) cannot tell it apart, so it names runs only where the recorded values differ.
+ * Runs that share all of them (another CPU, a copy) are told apart by their directory names.
  */
 export function comparisonLabels(settings: Record<string, unknown>[], names: string[]): string[] {
-  const differing = COMPARED_SETTINGS.filter((key) => new Set(settings.map((s) => JSON.stringify(s[key]))).size > 1);
+  const recorded = (key: string) => settings.map((s) => s[key]).filter((v) => v !== undefined);
+  const differing = COMPARED_SETTINGS.filter((key) => new Set(recorded(key).map((v) => JSON.stringify(v))).size > 1);
   const labels = settings.map((s) => differing.map((key) => settingText(key, s[key])).join(', '));
   return labels.map((label, i) => {
     const shared = labels.filter((l) => l === label).length > 1;
@@ -75,7 +77,7 @@ export function readComparedRun(dir: string): Read<RunRead> {
     value: {
       dir,
       name: path.basename(path.resolve(dir)),
-      settings: { ...options, model: options.model ?? info.value.spec.name, standard: info.value.standard },
+      settings: { ...recordedSettings(options), model: options.model ?? info.value.spec.name, standard: info.value.standard },
       metrics: metrics.value,
       modules: modules
         ? {

@@ -28,6 +28,16 @@ export const MODEL_DIR = 'model';
 /** Where `mwt modularize` puts the run's modules. */
 export const MODULES_DIR = 'modules';
 
+/**
+ * A run's recorded options with what runs from before an option existed did without naming it:
+ * their generators trained at the model's rate and the mask losses were averaged class by class.
+ * (The classifier init is not filled in: the default of runs from before 2026-12-05 is not known,
+ * VGG16's and ResCNN's having changed.)
+ */
+export function recordedSettings(options: Record<string, unknown>): Record<string, unknown> {
+  return { maskLrFactor: 1, maskLossMean: 'classes', ...options };
+}
+
 export function writeRunInfo(runDir: string, info: RunInfo): void {
   writeFormat(path.join(runDir, RUN_FILE), RUN_INFO_FORMAT, info);
 }

@@ -23,7 +23,7 @@ import { checkInputShape, evaluate } from './evaluate.js';
 import { cosineLearningRate } from './schedule.js';
 import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
-import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
+import { MODEL_DIR, MODULES_DIR, readRunInfo, recordedSettings, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
 import { checkWritableDir } from '../io/writable.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { flagOf, InputError, InterruptedError, UsageError } from '../errors.js';
@@ -355,13 +355,7 @@ export function differingSetting(
   settings: Record<string, unknown>,
   ignored: ReadonlySet<string>,
 ): { key: string; flag: string; saved: string; given: string } | null {
-  // Runs started before --mask-lr-factor and --mask-loss-mean existed trained their generators at
-  // the model's rate and averaged the mask losses class by class.
-  const saved: Record<string, unknown> = {
-    maskLrFactor: 1,
-    maskLossMean: 'classes',
-    ...(readRunInfo(runDir).options as Record<string, unknown>),
-  };
+  const saved = recordedSettings(readRunInfo(runDir).options as Record<string, unknown>);
   // Settings as the run records them: the model's own classifier init when none is given. Runs
   // started before 2026-12-05 recorded it only when given, and the default they used then is not
   // known (VGG16's and ResCNN's changed), so theirs is not compared.

@@ -22,16 +22,29 @@ describe('comparisonLabels', () => {
     expect(comparisonLabels(settings, ['a', 'b', 'c'])).toEqual(['alpha 0.5, beta 1.5', 'alpha 0.3, beta 1.5', 'alpha 0.5, beta 2']);
   });
 
-  it('says standard or modular, kebab-cases options and shows a missing setting as the default', () => {
+  it('says standard or modular, and kebab-cases options', () => {
     const settings = [
       { standard: false, maskLrFactor: 2 },
       { standard: true, maskLrFactor: 2 },
-      { standard: false }, // a run from before --mask-lr-factor
+      { standard: false, maskLrFactor: 1 },
     ];
     expect(comparisonLabels(settings, ['m', 's', 'old'])).toEqual([
       'modular, mask-lr-factor 2',
       'standard, mask-lr-factor 2',
-      'modular, mask-lr-factor default',
+      'modular, mask-lr-factor 1',
+    ]);
+  });
+
+  it('names a run by a setting it did not record only where the recorded values differ', () => {
+    // A run from before 2026-12-05 beside one that records the same init: nothing to tell.
+    expect(comparisonLabels([{ alpha: 0.5 }, { alpha: 0.3, classifierInit: 'heNormal' }], ['old', 'new'])).toEqual([
+      'alpha 0.5',
+      'alpha 0.3',
+    ]);
+    expect(comparisonLabels([{}, { classifierInit: 'heNormal' }, { classifierInit: 'fanInUniform' }], ['a', 'b', 'c'])).toEqual([
+      'classifier-init unrecorded',
+      'classifier-init heNormal',
+      'classifier-init fanInUniform',
     ]);
   });
 
@@ -77,6 +90,14 @@ describe('report with --compare', async () => {
     expect(data.compared![1]!.metrics).toEqual(fake.ALPHA_03_METRICS);
     expect(data.compared![0]!.modules).toEqual({ threshold: 0.9, kernelRetentionRate: fake.KRR, cohesion: 0.93, coupling: 0.21 });
     expect(data.compared![1]!.modules).toBeNull();
+    // The fake runs record no --mask-lr-factor: they are read as runs from before it existed.
+    expect(data.compared![0]!.settings).toMatchObject({
+      model: 'simcnn',
+      standard: false,
+      alpha: 0.5,
+      maskLrFactor: 1,
+      maskLossMean: 'classes',
+    });
   });
 
   it("shows each run's last epoch and its modules in a table, a dash where it has none", () => {
