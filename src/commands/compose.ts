@@ -10,6 +10,7 @@ import { ensureBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { COMPOSE_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
+import { SUMMARY_FILE } from '../io/atomic.js';
 import { chooseModules, composeModules, type ComposeSummary } from '../modules/compose.js';
 import { readCard } from '../modules/card.js';
 import { loadCardedModule, type LoadedModule } from '../modules/load.js';
@@ -75,7 +76,7 @@ export async function composeCommand(input: z.input<typeof composeOptionsSchema>
       dataDir: o.dataDir,
       log,
     });
-    writeFormat(path.join(o.out, 'summary.json'), COMPOSE_SUMMARY_FORMAT, summary);
+    writeFormat(path.join(o.out, SUMMARY_FILE), COMPOSE_SUMMARY_FORMAT, summary);
     if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else log.info(formatCompose(summary));
     return summary;

@@ -11,6 +11,7 @@ import { ensureBackend } from '../engine/index.js';
 import type { Logger } from '../log/logger.js';
 import { asUsageError, formatZodError, UsageError } from '../errors.js';
 import { REPLACE_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
+import { SUMMARY_FILE } from '../io/atomic.js';
 import { checkReplaceable, readWeakRun, replaceClass, type ReplaceSummary } from '../modules/replace.js';
 import { readCard } from '../modules/card.js';
 import { loadCardedModule } from '../modules/load.js';
@@ -72,7 +73,7 @@ export async function replaceCommand(input: z.input<typeof replaceOptionsSchema>
   } finally {
     module.model.dispose();
   }
-  writeFormat(path.join(o.out, 'summary.json'), REPLACE_SUMMARY_FORMAT, summary);
+  writeFormat(path.join(o.out, SUMMARY_FILE), REPLACE_SUMMARY_FORMAT, summary);
   if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else log.info(formatReplace(summary));
   return summary;

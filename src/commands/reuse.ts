@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { asUsageError, InputError, parseOptions } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
-import { forgetOutput } from '../io/atomic.js';
+import { forgetOutput, SUMMARY_FILE } from '../io/atomic.js';
 import { saveModel } from '../io/model_io.js';
 import { reuse, type ReuseSummary } from '../reuse/reuse.js';
 import { validateClasses } from '../reuse/mixed_module.js';
@@ -96,7 +96,7 @@ export async function reuseCommand(input: ReuseCommandInput, log: Logger): Promi
   }
   if (recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), recomputedModules);
   await writeReuseCard(opts.out, opts.run, opts.dataDir, summary);
-  writeFormat(path.join(opts.out, 'summary.json'), REUSE_SUMMARY_FORMAT, summary);
+  writeFormat(path.join(opts.out, SUMMARY_FILE), REUSE_SUMMARY_FORMAT, summary);
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else log.info(`sub-task model and summary.json written to ${opts.out}`);
   return summary;
