@@ -14,8 +14,7 @@ import { SUMMARY_FILE } from '../io/atomic.js';
 import { chooseModules, composeModules, type ComposeSummary } from '../modules/compose.js';
 import { readCard } from '../modules/card.js';
 import { loadCardedModule, type LoadedModule } from '../modules/load.js';
-import { resolveModuleRef } from '../modules/module_ref.js';
-import { resolveRepository } from '../modules/repository.js';
+import { existingRepository, resolveModuleRef } from '../modules/module_ref.js';
 import { checkDataDir, checkOutDir } from './replace.js';
 import { composeOptionsSchema } from './options.js';
 
@@ -53,7 +52,7 @@ export async function composeCommand(input: z.input<typeof composeOptionsSchema>
   const o = parsed.data;
   checkDataDir(o.dataDir);
   checkOutDir(o.out);
-  const repo = resolveRepository(o.repo);
+  const repo = existingRepository(o.repo);
   const dirs = o.modules.map((m) => resolveModuleRef(m, repo, '--modules'));
   try {
     chooseModules(

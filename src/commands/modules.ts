@@ -2,12 +2,12 @@
  * `mwt modules add|list|search|show|remove`: the module repository from the command line
  * (src/modules/repository.ts). Each prints a short table or, with --json, the records.
  */
-import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { formatZodError, UsageError } from '../errors.js';
 import { modulesCommonFields, searchOptionsSchema } from './options.js';
 import { CorruptModuleError } from '../modules/card.js';
+import { existingRepository } from '../modules/module_ref.js';
 import {
   addToRepository,
   findModuleDirs,
@@ -30,17 +30,6 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error));
   return parsed.data;
-}
-
-/**
- * The repository a command reads. One named with --repo must exist: a mistyped path would
- * otherwise list nothing and look like an empty repository. The default one may not exist yet.
- */
-function existingRepository(dir: string | undefined): string {
-  const repo = resolveRepository(dir);
-  if (dir != null && !fs.existsSync(repo))
-    throw new UsageError(`--repo: directory ${dir} does not exist (mwt modules add creates a repository)`);
-  return repo;
 }
 
 const short = (id: string) => id.slice(0, 12);

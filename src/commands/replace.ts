@@ -15,8 +15,7 @@ import { SUMMARY_FILE } from '../io/atomic.js';
 import { checkReplaceable, readWeakRun, replaceClass, type ReplaceSummary } from '../modules/replace.js';
 import { readCard } from '../modules/card.js';
 import { loadCardedModule } from '../modules/load.js';
-import { resolveModuleRef } from '../modules/module_ref.js';
-import { resolveRepository } from '../modules/repository.js';
+import { existingRepository, resolveModuleRef } from '../modules/module_ref.js';
 import { replaceOptionsSchema } from './options.js';
 
 export { replaceOptionsSchema } from './options.js';
@@ -59,7 +58,7 @@ export async function replaceCommand(input: z.input<typeof replaceOptionsSchema>
   }
   checkDataDir(o.dataDir);
   checkOutDir(o.out);
-  const dir = resolveModuleRef(o.module, resolveRepository(o.repo), '--module');
+  const dir = resolveModuleRef(o.module, existingRepository(o.repo), '--module');
   try {
     checkReplaceable(info, o.run, o.class, { card: readCard(dir) });
   } catch (e) {

@@ -161,6 +161,12 @@ describe('replace and compose', () => {
     await expect(
       composeCommand({ modules: [moduleDir(0), moduleDir(1)], out, dataDir: path.join(root, 'nodata') }, silentLogger),
     ).rejects.toThrow(/^--data-dir: directory .* does not exist$/);
+    // A mistyped --repo is named as such, not as a module missing from it.
+    const noRepo = path.join(root, 'no-such-repo');
+    const refused = /^--repo: directory .*no-such-repo does not exist \(mwt modules add creates a repository\)$/;
+    await expect(replaceCommand({ run, class: 3, module: 'beef00', repo: noRepo, out }, silentLogger)).rejects.toThrow(refused);
+    await expect(composeCommand({ modules: ['beef00', 'beef01'], repo: noRepo, out }, silentLogger)).rejects.toThrow(refused);
+    expect(fs.existsSync(noRepo)).toBe(false);
     expect(fs.existsSync(out)).toBe(false);
   });
 });
