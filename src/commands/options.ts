@@ -221,6 +221,11 @@ export const reportOptionsSchema = z.object({
   repo: option(z.string().min(1, 'expected a directory').optional(), { help: 'module repository to list (mwt modules add)', arg: '<dir>' }),
   /** Output file (default RUN/report.html); an existing directory gets report.html inside. */
   out: option(z.string().min(1).optional(), { help: 'output file (default RUN/report.html)', arg: '<file>' }),
+  /** The --compare runs also as Markdown tables (summary, then each measure at a few epochs). */
+  markdown: option(z.string().min(1, 'expected a file').optional(), {
+    help: 'also write the --compare runs as Markdown tables to this file',
+    arg: '<file>',
+  }),
 });
 
 // --- mwt bench

@@ -1,6 +1,6 @@
 /**
  * `mwt report --run DIR [--standard-run DIR] [--compare DIR...] [--reuse PATH...] [--replace DIR...] [--compose DIR...]
- * [--repo DIR] [--out FILE]`: writes a self-contained HTML page (charts inline, viewable offline)
+ * [--repo DIR] [--out FILE] [--markdown FILE]`: writes a self-contained HTML page (charts inline, viewable offline)
  * about a training run, its modules and their cards, and any reuse, replace and compose results
  * and a module repository. What the run lacks leaves its section out with a note; a path given
  * on the command line that is missing or unreadable is an error naming its option.
@@ -14,6 +14,8 @@ import { checkWritableFile } from '../io/writable.js';
 import { REPORT_FILE, writeReport, type WrittenReport } from '../report/report.js';
 import { readComposeOutput, readReplaceOutput, readRepository } from '../report/data.js';
 import { readComparedRun } from '../report/compare.js';
+import { comparisonMarkdown } from '../report/markdown_compare.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 import { reportOptionsSchema } from './options.js';
 export { reportOptionsSchema } from './options.js';
@@ -55,9 +57,17 @@ export async function reportCommand(input: ReportOptionsInput, log: Logger): Pro
   let out = opts.out;
   if (out && fs.existsSync(out) && fs.statSync(out).isDirectory()) out = path.join(out, REPORT_FILE);
   checkWritableFile(out ?? path.join(opts.run, REPORT_FILE), opts.out ? '--out' : '--run');
+  if (opts.markdown != null) {
+    if (compare.length === 0) throw new UsageError('--markdown: the tables compare runs; give at least one --compare run');
+    checkWritableFile(opts.markdown, '--markdown');
+  }
 
   const written = writeReport({ run: opts.run, standardRun: opts.standardRun, compare, reuse, replace, compose, repo: opts.repo, out });
   for (const text of Object.values(written.data.notes)) log.info(`report: ${text}`);
   log.info(`report: ${written.charts} charts, written to ${written.file}`);
+  if (opts.markdown != null && written.data.compared != null) {
+    writeFileAtomic(opts.markdown, comparisonMarkdown(written.data.compared));
+    log.info(`report: ${written.data.compared.length} runs compared in Markdown, written to ${opts.markdown}`);
+  }
   return written;
 }

@@ -28,6 +28,7 @@ export type {
 } from './data.js';
 export { collectComparedRuns, comparisonLabels, readComparedRun, COMPARED_SETTINGS } from './compare.js';
 export type { ComparedRun } from './compare.js';
+export { comparisonMarkdown, tableEpochs } from './markdown_compare.js';
 export { renderReportHtml } from './html.js';
 export { chartJsBundlePath, chartJsSource } from './chartjs.js';
 export { escapeHtml, jsonForScript } from './escape.js';
