@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
 import { parseClassList, parseModuleList, parseSeedList, parseSizeRange, parseThresholds } from '../cli/parse.js';
-import { DEFAULT_REUSE, EPOCH_SELECTIONS, HEAD_INITS } from '../reuse/defaults.js';
+import { BN_STATISTICS, DEFAULT_REUSE, EPOCH_SELECTIONS, HEAD_INITS } from '../reuse/defaults.js';
 import { REPLACE_RULES } from '../modules/replace_rules.js';
 import { trainOptionsSchema } from '../train/options.js';
 
@@ -51,6 +51,9 @@ export const reuseSharedFields = {
   batchSize: option(z.number().int().positive().default(DEFAULT_REUSE.batchSize), { help: 'fine-tuning batch size' }),
   headInit: option(z.enum(HEAD_INITS).default(DEFAULT_REUSE.headInit), {
     help: "the new head's start: classes (the targets' own logits) or random (the paper's)",
+  }),
+  bnStatistics: option(z.enum(BN_STATISTICS).default(DEFAULT_REUSE.bnStatistics), {
+    help: "what the pruned network's batch norms are matched to before fine-tuning: the modular network's mean-variance or mean on the sub-task's images, or none",
   }),
   seed: option(z.number().int().default(DEFAULT_REUSE.seed), { help: 'random seed' }),
   dataDir: runDataDirOption,

@@ -38,7 +38,7 @@ export type ReuseCommandOptions = z.output<typeof reuseOptionsSchema>;
 export function subtaskSettings(
   opts: Pick<
     ReuseCommandOptions,
-    'epochs' | 'lr' | 'batchSize' | 'headInit' | 'validationFraction' | 'selectBy' | 'seed' | 'latencyRepeats'
+    'epochs' | 'lr' | 'batchSize' | 'headInit' | 'bnStatistics' | 'validationFraction' | 'selectBy' | 'seed' | 'latencyRepeats'
   >,
 ) {
   return {
@@ -46,6 +46,7 @@ export function subtaskSettings(
     lr: opts.lr,
     batchSize: opts.batchSize,
     headInit: opts.headInit,
+    bnStatistics: opts.bnStatistics,
     validationFraction: opts.validationFraction,
     selectBy: opts.selectBy,
     seed: opts.seed,

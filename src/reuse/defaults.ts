@@ -5,6 +5,14 @@ import { DEFAULT_THRESHOLD } from '../cli/options.js';
 export const HEAD_INITS = ['classes', 'random'] as const;
 export type HeadInit = (typeof HEAD_INITS)[number];
 
+/**
+ * What the mixed module's batch norms are matched to before fine-tuning (bn_statistics.ts): the
+ * modular network's pre-BN mean and variance over the sub-task's training images, the mean alone,
+ * or nothing (the statistics of the whole network, as the paper's pruning leaves them).
+ */
+export const BN_STATISTICS = ['mean-variance', 'mean', 'none'] as const;
+export type BnStatistics = (typeof BN_STATISTICS)[number];
+
 /** What chooses the fine-tuning epoch on the validation split (see fine_tune.ts). */
 export const EPOCH_SELECTIONS = ['loss', 'accuracy'] as const;
 export type EpochSelection = (typeof EPOCH_SELECTIONS)[number];
@@ -28,6 +36,7 @@ export const DEFAULT_REUSE = {
    */
   batchSize: 32,
   headInit: 'classes' as HeadInit,
+  bnStatistics: 'mean-variance' as BnStatistics,
   momentum: 0.9,
   validationFraction: 0.1,
   selectBy: 'loss' as EpochSelection,

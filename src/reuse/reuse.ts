@@ -18,7 +18,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../engine/index.js';
 import { buildModel } from '../../models/registry.js';
 import { loadDataset } from '../data/load.js';
-import { normalize, selectClasses, splitValidation, type Dataset } from '../data/dataset.js';
+import { balancedSubset, normalize, selectClasses, splitValidation, type Dataset } from '../data/dataset.js';
 import { loadModel } from '../io/model_io.js';
 import { MODEL_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
 import { evaluate } from '../train/evaluate.js';
@@ -40,13 +40,17 @@ import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
 import { buildSubtaskModel, type HeadInit } from './subtask_model.js';
 import { meanMasks } from '../modularize/mask_folding.js';
+import { matchBnStatistics } from '../modularize/bn_statistics.js';
 import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';
-import { DEFAULT_REUSE, type EpochSelection } from './defaults.js';
+import { DEFAULT_REUSE, type BnStatistics, type EpochSelection } from './defaults.js';
 import { describeMachine, type Machine } from '../engine/machine.js';
 
 export { DEFAULT_REUSE } from './defaults.js';
+
+/** Images whose moments the mixed module's batch norms are matched on (see bn_statistics.ts). */
+export const BN_STATISTICS_SAMPLES = 512;
 
 export interface ReuseContextOptions {
   /** A modular run directory (written by mwt train). */
@@ -195,6 +199,8 @@ export interface SubtaskOptions {
   batchSize?: number;
   /** How the new head starts (see appendSubtaskHead); default: the target classes' own logits. */
   headInit?: HeadInit;
+  /** What the mixed module's batch norms are matched to (see bn_statistics.ts); default mean-variance. */
+  bnStatistics?: BnStatistics;
   momentum?: number;
   /** Fraction of the sub-task's training samples held out to choose the epoch. */
   validationFraction?: number;
@@ -248,6 +254,8 @@ export interface ReuseSummary {
     lr: number;
     batchSize: number;
     headInit: HeadInit;
+    /** Absent in results written before 2026-12-05: none. */
+    bnStatistics?: BnStatistics;
     momentum: number;
     nesterov: true;
     schedule: 'cosine';
@@ -289,6 +297,7 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     lr: opts.lr ?? DEFAULT_REUSE.lr,
     batchSize: opts.batchSize ?? DEFAULT_REUSE.batchSize,
     headInit: opts.headInit ?? DEFAULT_REUSE.headInit,
+    bnStatistics: opts.bnStatistics ?? DEFAULT_REUSE.bnStatistics,
     momentum: opts.momentum ?? DEFAULT_REUSE.momentum,
     validationFraction: opts.validationFraction ?? DEFAULT_REUSE.validationFraction,
     selectBy: opts.selectBy ?? DEFAULT_REUSE.selectBy,
@@ -309,6 +318,10 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     // (all training images of each class): the validation images that choose the epoch stay unseen.
     meanMasks: meanMasks(ctx.trained, train),
   });
+  // One pass per conv: a class-balanced subset of the fine-tuning split keeps it to seconds, and
+  // 512 images give each channel's moments over thousands of positions even in the last layers.
+  if (settings.bnStatistics !== 'none')
+    matchBnStatistics(mixedModule, ctx.trained, keep, balancedSubset(train, BN_STATISTICS_SAMPLES, settings.seed), settings.bnStatistics);
   try {
     const test = selectClasses(ctx.test, classes);
     const restricted = restrictedAccuracy(mixedModule, test, classes);

@@ -87,6 +87,8 @@ describe('mwt reuse', () => {
     // 600 balanced training samples: 60 per class, 10% of each class held out for validation.
     expect(summary.fineTune.trainSamples + summary.fineTune.validationSamples).toBe(120);
     expect(summary.fineTune.validationSamples).toBe(12);
+    // The mixed module's batch norms were matched to the modular network (bn_statistics.ts).
+    expect(summary.fineTune.bnStatistics).toBe('mean-variance');
     // The kept epoch has the lowest validation cross-entropy (ties: the later one).
     expect(summary.fineTune.selectBy).toBe('loss');
     const losses = summary.fineTune.history.map((h) => h.validationLoss);
@@ -108,8 +110,16 @@ describe('mwt reuse', () => {
   });
 
   it('chooses the epoch by validation accuracy when asked, and reloads the sub-task model with identical predictions', async () => {
-    const { summary, model } = await reuse({ run, classes: [7, 1, 5], epochs: 2, selectBy: 'accuracy', latency: false });
+    const { summary, model } = await reuse({
+      run,
+      classes: [7, 1, 5],
+      epochs: 2,
+      selectBy: 'accuracy',
+      bnStatistics: 'none',
+      latency: false,
+    });
     expect(summary.classes).toEqual([7, 1, 5]);
+    expect(summary.fineTune.bnStatistics).toBe('none');
     expect(summary.fineTune.selectBy).toBe('accuracy');
     const v = summary.fineTune.history.map((h) => h.validationAccuracy);
     expect(summary.fineTune.bestEpoch).toBe(v.lastIndexOf(Math.max(...v)) + 1);

@@ -1,0 +1,137 @@
+/**
+ * Batch-norm statistics of a pruned network, matched to the modular network it was cut from.
+ *
+ * Removing kernels removes their contribution to every conv after them: a kept kernel of the next
+ * layer now sums fewer input channels, so its pre-BN activation has another mean and spread than
+ * the moving statistics its BN was trained with. Folding the mean masks (mask_folding.ts) fixes the
+ * scale of each kept kernel's own output, not this shift, and the error compounds layer after
+ * layer: on CIFAR-10 a 2-class mixed module predicted one class before fine-tuning.
+ *
+ * So, over the target classes' training images, each BN's moving mean and variance are moved so
+ * that its kept kernels' normalised output has the mean and spread it has in the modular network
+ * on the same images (matchedStatistics). Layers are matched in order, each after the ones before
+ * it, so a layer sees its inputs as corrected. Only the moving statistics change, the ones
+ * training re-estimates and never trains: no weight moves and no label is read, so fine-tuning,
+ * which normalises with each batch's own statistics, takes the same steps with or without it.
+ * The cost is one inference pass per conv over the images.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { model as functionalModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { KeepSpec } from '../../models/builder.js';
+import { BatchIterator } from '../data/batches.js';
+import type { Dataset } from '../data/dataset.js';
+
+/** Per-channel mean and variance of a conv's output over images, height and width. */
+export interface ChannelMoments {
+  mean: Float32Array;
+  variance: Float32Array;
+}
+
+/** Which moments to match: the mean alone, or the mean and the variance. */
+export type BnMatch = 'mean' | 'mean-variance';
+
+/** The convs of `model` that a BN named `${conv}_bn` follows, in the model's (topological) order. */
+export function convsWithBn(model: LayersModel): string[] {
+  const names = new Set(model.layers.map((l) => l.name));
+  return model.layers.filter((l) => l.getClassName() === 'Conv2D' && names.has(`${l.name}_bn`)).map((l) => l.name);
+}
+
+/**
+ * One inference pass over `ds`: the moments of each given tensor of `net` (a layer's output or
+ * input) per channel, over every axis but the last (images, height and width).
+ */
+export function tensorMoments(net: LayersModel, tensors: SymbolicTensor[], ds: Dataset, batchSize = 256): ChannelMoments[] {
+  if (ds.count === 0) throw new Error('batch-norm statistics: the dataset is empty');
+  const probe = functionalModel({ inputs: net.inputs, outputs: tensors });
+  const axes = tensors.map((t) => Array.from({ length: t.shape.length - 1 }, (_, a) => a));
+  let sums = tf.tidy(() => tensors.map((t) => [tf.zeros([t.shape[t.shape.length - 1]!]), tf.zeros([t.shape[t.shape.length - 1]!])]));
+  let count = 0;
+  for (const batch of new BatchIterator(ds, { batchSize, shuffle: false }).epoch(0)) {
+    const next = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
+      const out = probe.predict(x, { batchSize: batch.size });
+      const outs = Array.isArray(out) ? out : [out];
+      return outs.map((o, i) => [tf.add(sums[i]![0]!, tf.sum(o, axes[i]!)), tf.add(sums[i]![1]!, tf.sum(tf.square(o), axes[i]!))]);
+    });
+    tf.dispose(sums);
+    sums = next;
+    count += batch.size;
+  }
+  const moments = sums.map(([s, s2], i) => {
+    const n = count * (tensors[i]!.shape.slice(1, -1) as number[]).reduce((a, b) => a * b, 1);
+    const mean = Float32Array.from(s!.dataSync() as Float32Array, (v) => v / n);
+    const variance = Float32Array.from(s2!.dataSync() as Float32Array, (v, c) => Math.max(0, v / n - mean[c]! * mean[c]!));
+    return { mean, variance };
+  });
+  tf.dispose(sums);
+  return moments;
+}
+
+const outputOf = (net: LayersModel, name: string) => net.getLayer(name).output as SymbolicTensor;
+
+/**
+ * The new moving mean and variance of one BN (pure): `kept` maps the pruned layer's channels to
+ * the modular network's, `target` and `actual` are the pre-BN moments m, v of the modular and
+ * m', v' of the pruned network. The normalised output (x - mu) / s, s = sqrt(var + eps), keeps
+ * its mean and spread when s' = s r with r = sqrt(v' / v) and mu' = m' - (m - mu) r; matching the
+ * mean alone is r = 1. A channel the modular network never varies (v under 1e-12) gets r = 1.
+ */
+export function matchedStatistics(
+  moving: { mean: Float32Array; variance: Float32Array },
+  epsilon: number,
+  kept: number[],
+  target: ChannelMoments,
+  actual: ChannelMoments,
+  match: BnMatch,
+): { mean: Float32Array; variance: Float32Array } {
+  const ratio = kept.map((k, c) =>
+    match === 'mean' || !(target.variance[k]! > 1e-12) ? 1 : Math.sqrt(actual.variance[c]! / target.variance[k]!),
+  );
+  const mean = Float32Array.from(kept, (k, c) => actual.mean[c]! - (target.mean[k]! - moving.mean[c]!) * ratio[c]!);
+  const variance = Float32Array.from(kept, (_, c) => Math.max(0, (moving.variance[c]! + epsilon) * ratio[c]! ** 2 - epsilon));
+  return { mean, variance };
+}
+
+/**
+ * Moves, in place, the moving statistics of every BN in `pruned` after a conv so that each kept
+ * kernel's normalised output over `ds` has the moments it has in `modular` (the trained network,
+ * with its mask generators). `keep` numbers the masked convs' kept kernels in the modular network;
+ * a conv without an entry kept all of its kernels.
+ */
+export function matchBnStatistics(
+  pruned: LayersModel,
+  modular: LayersModel,
+  keep: KeepSpec,
+  ds: Dataset,
+  match: BnMatch = 'mean-variance',
+): void {
+  const convs = convsWithBn(pruned);
+  const targets = tensorMoments(
+    modular,
+    convs.map((c) => outputOf(modular, c)),
+    ds,
+  );
+  convs.forEach((conv, i) => {
+    const [actual] = tensorMoments(pruned, [outputOf(pruned, conv)], ds);
+    const bn = pruned.getLayer(`${conv}_bn`);
+    // gamma, beta, moving mean, moving variance (tfjs' order, with center and scale on).
+    const [, , movingMean, movingVariance] = bn.weights;
+    if (bn.weights.length !== 4) throw new Error(`batch-norm statistics: ${conv}_bn has ${bn.weights.length} weights, expected 4`);
+    const channels = movingMean!.shape[0]!;
+    const kept = keep[conv] ?? Array.from({ length: channels }, (_, c) => c);
+    if (kept.length !== channels) throw new Error(`batch-norm statistics: ${conv} keeps ${kept.length} kernels, its BN has ${channels}`);
+    const epsilon = (bn.getConfig().epsilon as number | undefined) ?? 1e-3;
+    const next = matchedStatistics(
+      { mean: movingMean!.read().dataSync() as Float32Array, variance: movingVariance!.read().dataSync() as Float32Array },
+      epsilon,
+      kept,
+      targets[i]!,
+      actual!,
+      match,
+    );
+    tf.tidy(() => {
+      movingMean!.write(tf.tensor1d(next.mean));
+      movingVariance!.write(tf.tensor1d(next.variance));
+    });
+  });
+}
