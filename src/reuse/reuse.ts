@@ -318,11 +318,12 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     // (all training images of each class): the validation images that choose the epoch stay unseen.
     meanMasks: meanMasks(ctx.trained, train),
   });
-  // One pass per conv: a class-balanced subset of the fine-tuning split keeps it to seconds, and
-  // 512 images give each channel's moments over thousands of positions even in the last layers.
-  if (settings.bnStatistics !== 'none')
-    matchBnStatistics(mixedModule, ctx.trained, keep, balancedSubset(train, BN_STATISTICS_SAMPLES, settings.seed), settings.bnStatistics);
   try {
+    // One pass per conv: a class-balanced subset of the fine-tuning split keeps it to a fraction
+    // of fine-tuning's time, and 512 images give each channel's moments over thousands of
+    // positions even in the last layers.
+    if (settings.bnStatistics !== 'none')
+      matchBnStatistics(mixedModule, ctx.trained, keep, balancedSubset(train, BN_STATISTICS_SAMPLES, settings.seed), settings.bnStatistics);
     const test = selectClasses(ctx.test, classes);
     const restricted = restrictedAccuracy(mixedModule, test, classes);
     const before = evaluate(model, test).accuracy;
