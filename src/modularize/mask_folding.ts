@@ -18,9 +18,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
-import { BatchIterator } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { maskedLayersOf, type SampleMasks } from './sample_masks.js';
+import { tensorMoments } from './channel_moments.js';
 
 /** Mean mask value of every kernel, by masked conv name (full-model kernel numbering). */
 export type MeanMasks = Record<string, Float32Array>;
@@ -42,23 +42,9 @@ export function classMeanMasks(masks: Pick<SampleMasks, 'layers' | 'meanMasks'>,
 export function meanMasks(modular: LayersModel, ds: Dataset, batchSize = 256): MeanMasks {
   const layers = maskedLayersOf(modular);
   if (ds.count === 0) throw new Error('mean masks: the dataset is empty');
-  const sums = tf.tidy(() => layers.map((l) => tf.zeros([l.kernels])));
-  for (const batch of new BatchIterator(ds, { batchSize, shuffle: false }).epoch(0)) {
-    const next = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
-      const outputs = modular.predict(x, { batchSize: batch.size }) as tf.Tensor[];
-      return sums.map((s, i) => tf.add(s, tf.sum(outputs[i + 1]!, 0)));
-    });
-    tf.dispose(sums);
-    sums.splice(0, sums.length, ...next);
-  }
-  const result: MeanMasks = {};
-  layers.forEach((l, i) => {
-    const sum = sums[i]!.dataSync() as Float32Array;
-    result[l.name] = Float32Array.from(sum, (v) => v / ds.count);
-  });
-  tf.dispose(sums);
-  return result;
+  // The mask outputs follow the logits, in the order maskedLayersOf names them.
+  const moments = tensorMoments(modular, modular.outputs.slice(1), ds, batchSize);
+  return Object.fromEntries(layers.map((l, i) => [l.name, moments[i]!.mean]));
 }
 
 /**

@@ -11,7 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { buildModel, type ModelSpec } from '../../models/registry.js';
 import { buildPrunedModel } from '../../src/modularize/prune.js';
-import { convsWithBn, matchBnStatistics, matchedStatistics, tensorMoments } from '../../src/modularize/bn_statistics.js';
+import { convsWithBn, matchBnStatistics, matchedStatistics } from '../../src/modularize/bn_statistics.js';
+import { tensorMoments } from '../../src/modularize/channel_moments.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { testBackend } from '../support/backend.js';
 
