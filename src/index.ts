@@ -31,6 +31,8 @@ export { readRunInfo } from './train/run_info.js';
 export type { RunInfo } from './train/run_info.js';
 export { saveModel, loadModel, fileHandler } from './io/model_io.js';
 export { buildPrunedModel, transferWeights } from './modularize/prune.js';
+export { bnTargets, matchBnStatistics } from './modularize/bn_statistics.js';
+export { BN_STATISTICS, type BnStatistics } from './modularize/bn_statistics_options.js';
 export { createProgress, silentLogger } from './log/logger.js';
 export type { Logger, ProgressEvent, ProgressCallback, ProgressTask } from './log/logger.js';
 export { modularizeRun } from './modules/modularize_run.js';

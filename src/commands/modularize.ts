@@ -50,7 +50,7 @@ export function formatModulesTable(report: ModulesReport, sweep?: SweepEntry[]):
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   const out = [
-    `modules of ${report.model} (${report.dataset}) at threshold ${report.threshold}${report.keepGenerators ? ', with generators' : report.foldedMasks ? ', class mean masks folded into batch norm' : ''}:`,
+    `modules of ${report.model} (${report.dataset}) at threshold ${report.threshold}${report.keepGenerators ? ', with generators' : report.foldedMasks ? ', class mean masks folded into batch norm' : ''}${report.bnStatistics && report.bnStatistics !== 'none' ? `, batch norms matched (${report.bnStatistics})` : ''}:`,
     ...rows.map(line),
   ];
   if (sweep && sweep.length > 1) {
@@ -74,6 +74,7 @@ export async function modularizeCommand(input: ModularizeOptionsInput, log: Logg
       threshold: opts.threshold,
       keepGenerators: opts.keepGenerators,
       foldMasks: opts.foldMasks,
+      bnStatistics: opts.bnStatistics,
       backend: opts.backend,
       batchSize: opts.batchSize,
       dataDir: opts.dataDir,

@@ -32,6 +32,9 @@ export const modularizeOptionsSchema = z.object({
     help: "modules without their class's mean masks folded into batch norm (the paper's plain pruning)",
     negate: true,
   }),
+  bnStatistics: option(z.enum(BN_STATISTICS).default('mean-variance'), {
+    help: "what each module's batch norms are matched to: the modular network's mean-variance or mean on 512 class-balanced training images, or none",
+  }),
   batchSize: option(z.number().int().positive().default(256), { help: 'inference batch size' }),
   /** The dataset directory, when not the one recorded in the run. */
   dataDir: runDataDirOption,

@@ -130,6 +130,8 @@ export const modulesFileSchema = z.looseObject({
   keepGenerators: z.boolean().optional(),
   /** Modules hold their class's mean masks in their batch norm (absent in files written before). */
   foldedMasks: z.boolean().optional(),
+  /** What the modules' batch norms were matched to (absent in files written before 2026-12-05: none). */
+  bnStatistics: z.string().optional(),
   kernelRetentionRate: z.number(),
   cohesion: z.number(),
   coupling: z.number(),

@@ -13,13 +13,16 @@
  * it, so a layer sees its inputs as corrected. Only the moving statistics change, the ones
  * training re-estimates and never trains: no weight moves and no label is read, so fine-tuning,
  * which normalises with each batch's own statistics, takes the same steps with or without it.
- * The cost is one inference pass per conv over the images.
+ * The cost is two inference passes over the images: one of the modular network for the targets
+ * (shared by every pruned network cut from it and matched on the same images), one of the pruned
+ * network walked layer by layer (layer_walk.ts), each BN matched as it is reached.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
 import type { Dataset } from '../data/dataset.js';
-import { tensorMoments, type ChannelMoments } from './channel_moments.js';
+import { MomentAccumulator, tensorMoments, type ChannelMoments } from './channel_moments.js';
+import { walkLayers } from './layer_walk.js';
 
 /** Which moments to match: the mean alone, or the mean and the variance. */
 export type BnMatch = 'mean' | 'mean-variance';
@@ -55,41 +58,54 @@ export function matchedStatistics(
   return { mean, variance };
 }
 
-/**
- * Moves, in place, the moving statistics of every BN in `pruned` after a conv so that each kept
- * kernel's normalised output over `ds` has the moments it has in `modular` (the trained network,
- * with its mask generators). `keep` numbers the masked convs' kept kernels in the modular network;
- * a conv without an entry kept all of its kernels.
- */
-export function matchBnStatistics(
-  pruned: LayersModel,
-  modular: LayersModel,
-  keep: KeepSpec,
-  ds: Dataset,
-  match: BnMatch = 'mean-variance',
-): void {
-  const convs = convsWithBn(pruned);
-  const targets = tensorMoments(
+/** The modular network's pre-BN moments of every conv that a BN follows, by conv name: what matching aims at. */
+export type BnTargets = Map<string, ChannelMoments>;
+
+/** One inference pass of the modular network (with its generators) over `ds`: the targets of matchBnStatistics. */
+export function bnTargets(modular: LayersModel, ds: Dataset): BnTargets {
+  const convs = convsWithBn(modular);
+  const moments = tensorMoments(
     modular,
     convs.map((c) => outputOf(modular, c)),
     ds,
   );
-  convs.forEach((conv, i) => {
-    const [actual] = tensorMoments(pruned, [outputOf(pruned, conv)], ds);
-    const bn = pruned.getLayer(`${conv}_bn`);
+  return new Map(convs.map((c, i) => [c, moments[i]!]));
+}
+
+/**
+ * Moves, in place, the moving statistics of every BN in `pruned` after a conv so that each kept
+ * kernel's normalised output over `ds` has the moments `targets` (bnTargets of the modular network
+ * over the same images) give it. `keep` numbers the masked convs' kept kernels in the modular
+ * network; a conv without an entry kept all of its kernels.
+ */
+export function matchBnStatistics(
+  pruned: LayersModel,
+  targets: BnTargets,
+  keep: KeepSpec,
+  ds: Dataset,
+  match: BnMatch = 'mean-variance',
+): void {
+  const bns = new Map(convsWithBn(pruned).map((c) => [`${c}_bn`, c]));
+  walkLayers(pruned, ds, (bn, inputs) => {
+    const conv = bns.get(bn.name);
+    if (conv == null) return;
+    const target = targets.get(conv);
+    if (!target) throw new Error(`batch-norm statistics: no target moments for ${conv}`);
     // gamma, beta, moving mean, moving variance (tfjs' order, with center and scale on).
     const [, , movingMean, movingVariance] = bn.weights;
-    if (bn.weights.length !== 4) throw new Error(`batch-norm statistics: ${conv}_bn has ${bn.weights.length} weights, expected 4`);
+    if (bn.weights.length !== 4) throw new Error(`batch-norm statistics: ${bn.name} has ${bn.weights.length} weights, expected 4`);
     const channels = movingMean!.shape[0]!;
     const kept = keep[conv] ?? Array.from({ length: channels }, (_, c) => c);
     if (kept.length !== channels) throw new Error(`batch-norm statistics: ${conv} keeps ${kept.length} kernels, its BN has ${channels}`);
+    const sums = new MomentAccumulator(channels);
+    for (const [x] of inputs) sums.add(x!);
     const epsilon = (bn.getConfig().epsilon as number | undefined) ?? 1e-3;
     const next = matchedStatistics(
       { mean: movingMean!.read().dataSync() as Float32Array, variance: movingVariance!.read().dataSync() as Float32Array },
       epsilon,
       kept,
-      targets[i]!,
-      actual!,
+      target,
+      sums.moments(),
       match,
     );
     tf.tidy(() => {

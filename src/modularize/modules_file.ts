@@ -11,6 +11,7 @@ import { MODULES_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
 import { buildModel } from '../../models/registry.js';
 import type { LayerBreakdown, LayerMetrics } from './metrics.js';
 import { InputError } from '../errors.js';
+import type { BnStatistics } from './bn_statistics_options.js';
 
 export const MODULES_FILE = 'modules.json';
 
@@ -50,6 +51,8 @@ export interface ModulesReport {
    * each kept kernel over the class's training images); false with generators, which make the masks.
    */
   foldedMasks?: boolean;
+  /** What each module's batch norms were matched to (bn_statistics.ts); absent in files written before 2026-12-05: none. */
+  bnStatistics?: BnStatistics;
   kernelRetentionRate: number;
   cohesion: number;
   coupling: number;

@@ -17,6 +17,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../engine/index.js';
 import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
+import { bnTargets, matchBnStatistics, type BnMatch } from './bn_statistics.js';
+import { BN_STATISTICS_SAMPLES, type BnStatistics } from './bn_statistics_options.js';
 import { loadModel, saveModel } from '../io/model_io.js';
 import { replaceDirectory, writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
@@ -60,6 +62,11 @@ export interface BuildModulesOptions {
    * which make the masks). False gives the paper's plain pruning: every kept kernel at mask 1.
    */
   foldMasks?: boolean;
+  /**
+   * What each module's batch norms are matched to (bn_statistics.ts): the modular network's
+   * pre-BN mean and variance (default), the mean, or none (the statistics of the whole network).
+   */
+  bnStatistics?: BnStatistics;
   /** Backend to initialise; default: the one already in use, else the best available. */
   backend?: string;
   /** Images per inference batch. */
@@ -202,11 +209,17 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
     }
     const entries: ModuleEntry[] = [];
     const fold = opts.keepGenerators !== true && opts.foldMasks !== false;
+    // Every module is matched on the same class-balanced images of all classes: a module answers
+    // for any image (replace, compose), and the modular network's moments are measured once.
+    const bnStatistics = opts.bnStatistics ?? 'mean-variance';
+    const images = bnStatistics === 'none' ? null : balancedSubset(trainSet, BN_STATISTICS_SAMPLES, info.options.seed);
+    const targets = images ? bnTargets(trained, images) : null;
     for (const [i, m] of chosen!.modules.entries()) {
       const built = buildPrunedModel(info.spec, trained, m.keep, { keepGenerators: opts.keepGenerators === true });
       // Without generators each kept kernel would fire as if its mask were 1: the module runs at
       // the scale its class's images see in the modular model instead (docs/modules.md).
       if (fold) foldMeanMasks(built.model, m.keep, classMeanMasks(masks, m.class));
+      if (images && targets) matchBnStatistics(built.model, targets, m.keep, images, bnStatistics as BnMatch);
       const dir = `class-${m.class}`;
       if (write) await saveModel(built.model, path.join(stageDir, dir));
       const mm = chosen!.metrics.modules[i]!;
@@ -239,6 +252,7 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
       threshold: tau,
       keepGenerators: opts.keepGenerators === true,
       foldedMasks: fold,
+      bnStatistics,
       kernelRetentionRate: chosen!.metrics.kernelRetentionRate,
       cohesion: chosen!.metrics.cohesion,
       coupling: chosen!.metrics.coupling,

@@ -1,17 +1,13 @@
 /** The defaults of on-demand reuse (src/reuse/reuse.ts); tfjs-free, so the CLI's options can show them. */
 import { DEFAULT_THRESHOLD } from '../cli/options.js';
+import type { BnStatistics } from '../modularize/bn_statistics_options.js';
 
 /** How the sub-task model's new head starts (see appendSubtaskHead in subtask_model.ts). */
 export const HEAD_INITS = ['classes', 'random'] as const;
 export type HeadInit = (typeof HEAD_INITS)[number];
 
-/**
- * What the mixed module's batch norms are matched to before fine-tuning (bn_statistics.ts): the
- * modular network's pre-BN mean and variance over the sub-task's training images, the mean alone,
- * or nothing (the statistics of the whole network, as the paper's pruning leaves them).
- */
-export const BN_STATISTICS = ['mean-variance', 'mean', 'none'] as const;
-export type BnStatistics = (typeof BN_STATISTICS)[number];
+/** What the mixed module's batch norms are matched to before fine-tuning (defined beside the matching). */
+export { BN_STATISTICS, type BnStatistics } from '../modularize/bn_statistics_options.js';
 
 /** What chooses the fine-tuning epoch on the validation split (see fine_tune.ts). */
 export const EPOCH_SELECTIONS = ['loss', 'accuracy'] as const;

@@ -40,7 +40,8 @@ import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
 import { buildSubtaskModel, type HeadInit } from './subtask_model.js';
 import { meanMasks } from '../modularize/mask_folding.js';
-import { matchBnStatistics } from '../modularize/bn_statistics.js';
+import { bnTargets, matchBnStatistics } from '../modularize/bn_statistics.js';
+import { BN_STATISTICS_SAMPLES } from '../modularize/bn_statistics_options.js';
 import { fineTune, type FineTuneEpoch } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';
@@ -48,9 +49,6 @@ import { DEFAULT_REUSE, type BnStatistics, type EpochSelection } from './default
 import { describeMachine, type Machine } from '../engine/machine.js';
 
 export { DEFAULT_REUSE } from './defaults.js';
-
-/** Images whose moments the mixed module's batch norms are matched on (see bn_statistics.ts). */
-export const BN_STATISTICS_SAMPLES = 512;
 
 export interface ReuseContextOptions {
   /** A modular run directory (written by mwt train). */
@@ -319,11 +317,11 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     meanMasks: meanMasks(ctx.trained, train),
   });
   try {
-    // One pass per conv: a class-balanced subset of the fine-tuning split keeps it to a fraction
-    // of fine-tuning's time, and 512 images give each channel's moments over thousands of
-    // positions even in the last layers.
-    if (settings.bnStatistics !== 'none')
-      matchBnStatistics(mixedModule, ctx.trained, keep, balancedSubset(train, BN_STATISTICS_SAMPLES, settings.seed), settings.bnStatistics);
+    // A class-balanced subset of the fine-tuning split: its validation images stay unseen.
+    if (settings.bnStatistics !== 'none') {
+      const images = balancedSubset(train, BN_STATISTICS_SAMPLES, settings.seed);
+      matchBnStatistics(mixedModule, bnTargets(ctx.trained, images), keep, images, settings.bnStatistics);
+    }
     const test = selectClasses(ctx.test, classes);
     const restricted = restrictedAccuracy(mixedModule, test, classes);
     const before = evaluate(model, test).accuracy;

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { buildModel, type ModelSpec } from '../../models/registry.js';
 import { buildPrunedModel } from '../../src/modularize/prune.js';
-import { convsWithBn, matchBnStatistics, matchedStatistics } from '../../src/modularize/bn_statistics.js';
+import { bnTargets, convsWithBn, matchBnStatistics, matchedStatistics } from '../../src/modularize/bn_statistics.js';
 import { tensorMoments } from '../../src/modularize/channel_moments.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { testBackend } from '../support/backend.js';
@@ -74,7 +74,7 @@ describe('matchBnStatistics', () => {
         const target = tensorMoments(full.model, outputs(full.model, bns), ds);
         const before = tensorMoments(pruned, outputs(pruned, bns), ds);
         const tensors = tf.memory().numTensors;
-        matchBnStatistics(pruned, full.model, keep, ds);
+        matchBnStatistics(pruned, bnTargets(full.model, ds), keep, ds);
         expect(tf.memory().numTensors).toBe(tensors);
         const trainable = pruned.trainableWeights.map((w) => w.read().dataSync().slice());
         const after = tensorMoments(pruned, outputs(pruned, bns), ds);

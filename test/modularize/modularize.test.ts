@@ -131,31 +131,34 @@ describe('modularize a trained run', () => {
         expect(Math.abs(foldedBeta![i]! - beta![k]! * m)).toBeLessThan(1e-5 * Math.max(1, Math.abs(beta![k]!)));
       });
     }
-    // The moving statistics describe the conv output before the mask: untouched.
+    // The moving statistics are matched to the modular network's (bn_statistics.test.ts checks
+    // how): a kernel of conv2 sums fewer input channels now, so its moving mean has moved.
+    expect(report.bnStatistics).toBe('mean-variance');
     const [, , mean] = trained.getLayer('conv2_bn').getWeights();
     const [, , prunedMean] = module.getLayer('conv2_bn').getWeights();
     const kept2 = keep['conv2']!;
-    expect(Array.from(prunedMean!.dataSync())).toEqual(kept2.map((k) => mean!.dataSync()[k]));
+    expect(Array.from(prunedMean!.dataSync())).not.toEqual(kept2.map((k) => mean!.dataSync()[k]));
     trained.dispose();
     module.dispose();
   });
 
-  it('prunes without folding when asked (--no-fold-masks)', async () => {
-    const plain = await modularizeRun(run, { threshold: 0.9, foldMasks: false, cards: false });
+  it("prunes as the paper does when asked (--no-fold-masks --bn-statistics none): the trained network's slices", async () => {
+    const plain = await modularizeRun(run, { threshold: 0.9, foldMasks: false, bnStatistics: 'none', cards: false });
     expect(plain.foldedMasks).toBe(false);
+    expect(plain.bnStatistics).toBe('none');
     const trained = await loadModel(path.join(run, MODEL_DIR));
     const module = await loadModule(run, 3);
     for (const [conv, kept] of Object.entries(plain.modules.find((m) => m.class === 3)!.mask)) {
-      const [gamma, beta] = trained
+      const full = trained
         .getLayer(`${conv}_bn`)
         .getWeights()
         .map((w) => Array.from(w.dataSync()));
-      const [prunedGamma, prunedBeta] = module
+      const pruned = module
         .getLayer(`${conv}_bn`)
         .getWeights()
         .map((w) => Array.from(w.dataSync()));
-      expect(prunedGamma).toEqual(kept.map((k) => gamma![k]));
-      expect(prunedBeta).toEqual(kept.map((k) => beta![k]));
+      // gamma, beta, moving mean, moving variance: each the kept kernels' entries, unchanged.
+      pruned.forEach((w, i) => expect(w).toEqual(kept.map((k) => full[i]![k])));
     }
     trained.dispose();
     module.dispose();
