@@ -22,8 +22,8 @@ type Node = Layer['inboundNodes'][number];
  */
 export type BeforeLayer = (layer: Layer, inputs: tf.Tensor[][]) => void;
 
-/** The call of `layer` inside `net`: the one inbound node whose inputs are all computed by now. */
-function nodeIn(layer: Layer, computed: Map<number, tf.Tensor[]>): Node {
+/** The call of `layer` inside the walked model: the one inbound node whose inputs are all computed by now. */
+function nodeIn(layer: Layer, computed: Set<number>): Node {
   const nodes = layer.inboundNodes.filter((n) => n.inputTensors.every((t) => computed.has(t.id)));
   if (nodes.length !== 1)
     throw new Error(`layer walk: layer ${layer.name} has ${nodes.length} calls whose inputs are computed before it, expected 1`);
@@ -45,14 +45,14 @@ export function walkLayers(net: LayersModel, ds: Dataset, beforeLayer: BeforeLay
   const readers = new Map<number, number>();
   const calls: [Layer, Node][] = [];
   try {
-    // Nodes are chosen against the ids known so far, as the walk will find them.
-    const known = new Map<number, tf.Tensor[]>([[net.inputs[0]!.id, []]]);
+    // The calls in order, each chosen against the tensors computed before it, as the walk will find them.
+    const known = new Set<number>([net.inputs[0]!.id]);
     for (const layer of net.layers) {
       if (layer.getClassName() === 'InputLayer') continue;
       const node = nodeIn(layer, known);
       calls.push([layer, node]);
       node.inputTensors.forEach((t) => readers.set(t.id, (readers.get(t.id) ?? 0) + 1));
-      node.outputTensors.forEach((t: SymbolicTensor) => known.set(t.id, []));
+      node.outputTensors.forEach((t: SymbolicTensor) => known.add(t.id));
     }
     for (const [layer, node] of calls) {
       const inputs = chunks.map((_, c) => node.inputTensors.map((t) => computed.get(t.id)![c]!));

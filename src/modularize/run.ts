@@ -211,15 +211,17 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
     const fold = opts.keepGenerators !== true && opts.foldMasks !== false;
     // Every module is matched on the same class-balanced images of all classes: a module answers
     // for any image (replace, compose), and the modular network's moments are measured once.
+    // Modules that are not saved (write: false, only their sizes are wanted) are not matched.
     const bnStatistics = opts.bnStatistics ?? 'mean-variance';
-    const images = bnStatistics === 'none' ? null : balancedSubset(trainSet, BN_STATISTICS_SAMPLES, info.options.seed);
+    const match: BnMatch | null = write && bnStatistics !== 'none' ? bnStatistics : null;
+    const images = match ? balancedSubset(trainSet, BN_STATISTICS_SAMPLES, info.options.seed) : null;
     const targets = images ? bnTargets(trained, images) : null;
     for (const [i, m] of chosen!.modules.entries()) {
       const built = buildPrunedModel(info.spec, trained, m.keep, { keepGenerators: opts.keepGenerators === true });
       // Without generators each kept kernel would fire as if its mask were 1: the module runs at
       // the scale its class's images see in the modular model instead (docs/modules.md).
       if (fold) foldMeanMasks(built.model, m.keep, classMeanMasks(masks, m.class));
-      if (images && targets) matchBnStatistics(built.model, targets, m.keep, images, bnStatistics as BnMatch);
+      if (match && images && targets) matchBnStatistics(built.model, targets, m.keep, images, match);
       const dir = `class-${m.class}`;
       if (write) await saveModel(built.model, path.join(stageDir, dir));
       const mm = chosen!.metrics.modules[i]!;
@@ -252,7 +254,7 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
       threshold: tau,
       keepGenerators: opts.keepGenerators === true,
       foldedMasks: fold,
-      bnStatistics,
+      bnStatistics: match ?? 'none',
       kernelRetentionRate: chosen!.metrics.kernelRetentionRate,
       cohesion: chosen!.metrics.cohesion,
       coupling: chosen!.metrics.coupling,
