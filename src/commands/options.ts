@@ -8,6 +8,7 @@ import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
 import { parseClassList, parseModuleList, parseSeedList, parseSizeRange, parseThresholds } from '../cli/parse.js';
 import { BN_STATISTICS, DEFAULT_REUSE, EPOCH_SELECTIONS, HEAD_INITS } from '../reuse/defaults.js';
+import { DEFAULT_BN_STATISTICS } from '../modularize/bn_statistics_options.js';
 import { REPLACE_RULES } from '../modules/replace_rules.js';
 import { trainOptionsSchema } from '../train/options.js';
 
@@ -32,7 +33,7 @@ export const modularizeOptionsSchema = z.object({
     help: "modules without their class's mean masks folded into batch norm (the paper's plain pruning)",
     negate: true,
   }),
-  bnStatistics: option(z.enum(BN_STATISTICS).default('mean-variance'), {
+  bnStatistics: option(z.enum(BN_STATISTICS).default(DEFAULT_BN_STATISTICS), {
     help: "what each module's batch norms are matched to: the modular network's mean-variance or mean on 512 class-balanced training images, or none",
   }),
   batchSize: option(z.number().int().positive().default(256), { help: 'inference batch size' }),

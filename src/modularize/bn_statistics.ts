@@ -23,9 +23,10 @@ import type { KeepSpec } from '../../models/builder.js';
 import type { Dataset } from '../data/dataset.js';
 import { MomentAccumulator, tensorMoments, type ChannelMoments } from './channel_moments.js';
 import { walkLayers } from './layer_walk.js';
+import type { BnStatistics } from './bn_statistics_options.js';
 
 /** Which moments to match: the mean alone, or the mean and the variance. */
-export type BnMatch = 'mean' | 'mean-variance';
+export type BnMatch = Exclude<BnStatistics, 'none'>;
 
 /** The convs of `model` that a BN named `${conv}_bn` follows, in the model's (topological) order. */
 export function convsWithBn(model: LayersModel): string[] {

@@ -10,6 +10,9 @@
 export const BN_STATISTICS = ['mean-variance', 'mean', 'none'] as const;
 export type BnStatistics = (typeof BN_STATISTICS)[number];
 
+/** What `mwt modularize` and `mwt reuse` match unless told otherwise. */
+export const DEFAULT_BN_STATISTICS: BnStatistics = 'mean-variance';
+
 /**
  * Class-balanced images the moments are measured on: a small share of an inference pass, and
  * thousands of positions per channel even in the last layers.

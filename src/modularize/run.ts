@@ -17,8 +17,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../engine/index.js';
 import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, type Dataset } from '../data/dataset.js';
-import { bnTargets, matchBnStatistics, type BnMatch } from './bn_statistics.js';
-import { BN_STATISTICS_SAMPLES, type BnStatistics } from './bn_statistics_options.js';
+import { bnTargets, matchBnStatistics } from './bn_statistics.js';
+import { BN_STATISTICS_SAMPLES, DEFAULT_BN_STATISTICS, type BnStatistics } from './bn_statistics_options.js';
 import { loadModel, saveModel } from '../io/model_io.js';
 import { replaceDirectory, writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
@@ -212,16 +212,18 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
     // Every module is matched on the same class-balanced images of all classes: a module answers
     // for any image (replace, compose), and the modular network's moments are measured once.
     // Modules that are not saved (write: false, only their sizes are wanted) are not matched.
-    const bnStatistics = opts.bnStatistics ?? 'mean-variance';
-    const match: BnMatch | null = write && bnStatistics !== 'none' ? bnStatistics : null;
-    const images = match ? balancedSubset(trainSet, BN_STATISTICS_SAMPLES, info.options.seed) : null;
-    const targets = images ? bnTargets(trained, images) : null;
+    const bnStatistics = opts.bnStatistics ?? DEFAULT_BN_STATISTICS;
+    const matching =
+      write && bnStatistics !== 'none'
+        ? { match: bnStatistics, images: balancedSubset(trainSet, BN_STATISTICS_SAMPLES, info.options.seed) }
+        : null;
+    const targets = matching ? bnTargets(trained, matching.images) : null;
     for (const [i, m] of chosen!.modules.entries()) {
       const built = buildPrunedModel(info.spec, trained, m.keep, { keepGenerators: opts.keepGenerators === true });
       // Without generators each kept kernel would fire as if its mask were 1: the module runs at
       // the scale its class's images see in the modular model instead (docs/modules.md).
       if (fold) foldMeanMasks(built.model, m.keep, classMeanMasks(masks, m.class));
-      if (match && images && targets) matchBnStatistics(built.model, targets, m.keep, images, match);
+      if (matching && targets) matchBnStatistics(built.model, targets, m.keep, matching.images, matching.match);
       const dir = `class-${m.class}`;
       if (write) await saveModel(built.model, path.join(stageDir, dir));
       const mm = chosen!.metrics.modules[i]!;
@@ -254,7 +256,7 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
       threshold: tau,
       keepGenerators: opts.keepGenerators === true,
       foldedMasks: fold,
-      bnStatistics: match ?? 'none',
+      bnStatistics: matching?.match ?? 'none',
       kernelRetentionRate: chosen!.metrics.kernelRetentionRate,
       cohesion: chosen!.metrics.cohesion,
       coupling: chosen!.metrics.coupling,

@@ -1,6 +1,6 @@
 /** The defaults of on-demand reuse (src/reuse/reuse.ts); tfjs-free, so the CLI's options can show them. */
 import { DEFAULT_THRESHOLD } from '../cli/options.js';
-import type { BnStatistics } from '../modularize/bn_statistics_options.js';
+import { DEFAULT_BN_STATISTICS } from '../modularize/bn_statistics_options.js';
 
 /** How the sub-task model's new head starts (see appendSubtaskHead in subtask_model.ts). */
 export const HEAD_INITS = ['classes', 'random'] as const;
@@ -32,7 +32,7 @@ export const DEFAULT_REUSE = {
    */
   batchSize: 32,
   headInit: 'classes' as HeadInit,
-  bnStatistics: 'mean-variance' as BnStatistics,
+  bnStatistics: DEFAULT_BN_STATISTICS,
   momentum: 0.9,
   validationFraction: 0.1,
   selectBy: 'loss' as EpochSelection,
