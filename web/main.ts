@@ -92,7 +92,7 @@ function renderSamples(): void {
 function renderRoute(): void {
   document.body.dataset.route = catalog.union ? 'union' : 'compose';
   $('#route').textContent = catalog.union
-    ? `Route: mask union. The run's whole trained network (${catalog.union.spec.name} x${catalog.union.spec.width}) is pruned in this page to the union of the ticked classes' kernels (modules at threshold ${catalog.union.threshold}), as mwt reuse does; a kernel two modules share runs once. Its output keeps the trained logits of the ticked classes only, and the highest one wins: no new head, so no training (this is the "restricted accuracy" mwt reuse reports before fine-tuning).`
+    ? `Route: mask union. The run's whole trained network (${catalog.union.spec.name} x${catalog.union.spec.width}) is pruned in this page to the union of the ticked classes' kernels (modules at threshold ${catalog.union.threshold}), as mwt reuse does; a kernel two modules share runs once. ${catalog.union.calibration ? `It is calibrated on the server's training images of the ticked classes (${Math.min(...catalog.union.calibration.counts)} or more a class): mean masks folded, batch norms matched.` : `It is not calibrated (${catalog.union.calibrationUnavailable}), so every kept kernel runs at its whole-network scale.`} Its output keeps the trained logits of the ticked classes only, and the highest one wins: no new head, so no training (this is the "restricted accuracy" mwt reuse reports before fine-tuning).`
     : `Route: compose. ${catalog.unionUnavailable ? `No mask union here: ${catalog.unionUnavailable}. ` : ''}Each ticked module runs separately with its own score head, and the highest score wins; no training. Modules that share kernels run them once each, so this can cost more than the whole network.`;
 }
 
@@ -192,7 +192,7 @@ function renderSize(c: Assembled): void {
   row('parameters', params, w?.parameters);
   const how =
     c.route === 'union'
-      ? `the union of ${c.modules.length} modules (${c.kernels} kernels kept), ${c.classes.length} logits`
+      ? `the union of ${c.modules.length} modules (${c.kernels} kernels kept), ${c.classes.length} logits, ${c.calibrationImages ? `calibrated on ${c.calibrationImages} training images` : 'not calibrated'}`
       : `${c.modules.length} modules run side by side`;
   box.append(
     el(

@@ -47,6 +47,8 @@ export interface Assembled {
   modules: CatalogModule[];
   /** Kept kernels of the mask union (union route only). */
   kernels?: number;
+  /** Training images the mask union was calibrated on (union route; 0: none were served). */
+  calibrationImages?: number;
 }
 
 /** One classifier from the ticked modules: one per class (best validation F1 among duplicates). */

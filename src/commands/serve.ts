@@ -64,12 +64,15 @@ export async function serve(input: ServeOptionsInput, log: Logger): Promise<Runn
   const routes = appRoutes(o.appDir ?? defaultAppDir());
   // Building the whole model for its size needs a backend; nothing else runs tfjs here.
   await ensureBackend(o.backend);
-  const { catalog, files } = readCatalog(source);
+  const { catalog, files, bytes } = readCatalog(source);
   for (const line of catalog.skipped) log.info(`serve: skipped ${line}`);
   if (source.kind === 'run' && catalog.union == null)
     log.info(`serve: no mask union for this run (${catalog.unionUnavailable}); the page composes the modules instead`);
   routes.set('/api/catalog.json', { body: Buffer.from(JSON.stringify(catalog)), type: 'application/json; charset=utf-8' });
+  if (catalog.union?.calibrationUnavailable)
+    log.info(`serve: the mask union is pruned without calibration: ${catalog.union.calibrationUnavailable}`);
   for (const [url, file] of files) routes.set(url, { file });
+  for (const [url, body] of bytes) routes.set(url, { body, type: 'application/octet-stream' });
 
   const server = createServer(routes);
   let port: number;

@@ -3,8 +3,9 @@
  * union of the target classes' kernels, mask generators dropped, `buildSubtaskModel`'s base),
  * whose final dense layer keeps only the columns of the target classes. Its M outputs are the
  * trained model's own logits of those classes, so argmax over them is the "restricted accuracy"
- * that `mwt reuse` reports before fine-tuning (restricted_accuracy.ts), and it costs less than
- * the mixed module (the head computes M logits, not N).
+ * that `mwt reuse` reports before fine-tuning (restricted_accuracy.ts; calibrated as reuse
+ * calibrates its mixed module when given images), and it costs less than the mixed module (the
+ * head computes M logits, not N).
  *
  * No file access: `mwt serve`'s page builds the same model in the browser.
  */
@@ -14,6 +15,9 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
 import type { ModelSpec } from '../../models/registry.js';
 import { buildPrunedModel } from '../modularize/prune.js';
+import { foldMeanMasks, meanMasks } from '../modularize/mask_folding.js';
+import { bnTargets, matchBnStatistics, type BnMatch } from '../modularize/bn_statistics.js';
+import type { Dataset } from '../data/dataset.js';
 
 export const RESTRICTED_HEAD = 'restricted_logits';
 
@@ -55,16 +59,43 @@ export function restrictLogits(base: LayersModel, classes: readonly number[]): L
 }
 
 /**
+ * Training images of the target classes that put a pruned network back on the scale of the
+ * modular one, as `mwt reuse` does before fine-tuning: each kept kernel's BN is multiplied by its
+ * mean mask over the images (mask_folding.ts: without generators a kernel would fire as if its
+ * mask were 1), then matched to the modular network's moments on them (bn_statistics.ts: removed
+ * kernels shift what every later conv sums). Labels are not read.
+ */
+export interface UnionCalibration {
+  images: Dataset;
+  /** What the batch norms are matched to (default mean-variance). */
+  bnStatistics?: BnMatch;
+}
+
+/**
  * The mask-union model of `classes` without training: `trained` (the run's modular model) pruned
- * to `keep` (mixedModuleKeep of the classes' modules), its logits restricted to `classes`.
- * Output k is the trained model's logit of classes[k].
+ * to `keep` (mixedModuleKeep of the classes' modules), calibrated on `calibration` when given, its
+ * logits restricted to `classes`. Output k is the trained model's logit of classes[k].
+ * Uncalibrated, every kept kernel runs at its whole-network scale: on a 2-class Fashion-MNIST union
+ * the restricted accuracy was 92.2% against 98.9% calibrated on 64 images a class (docs/serve.md).
  */
 export function buildRestrictedSubtaskModel(
   spec: ModelSpec,
   trained: LayersModel,
   keep: KeepSpec,
   classes: readonly number[],
+  calibration?: UnionCalibration,
 ): LayersModel {
-  const pruned = buildPrunedModel(spec, trained, keep, { keepGenerators: false });
-  return restrictLogits(pruned.model, classes);
+  const pruned = buildPrunedModel(spec, trained, keep, { keepGenerators: false }).model;
+  try {
+    if (calibration) {
+      const { images } = calibration;
+      if (images.count === 0) throw new Error('mask union: no calibration images');
+      foldMeanMasks(pruned, keep, meanMasks(trained, images));
+      matchBnStatistics(pruned, bnTargets(trained, images), keep, images, calibration.bnStatistics ?? 'mean-variance');
+    }
+  } catch (e) {
+    pruned.dispose();
+    throw e;
+  }
+  return restrictLogits(pruned, classes);
 }

@@ -18,6 +18,7 @@ import { SAMPLE_DATA_DIR } from '../data/sample.js';
 import { loadModules } from '../modularize/run.js';
 import { MODEL_DIR, readRunInfo } from '../train/run_info.js';
 import type { Catalog, CatalogSample, CatalogUnion } from './catalog_types.js';
+import { runCalibration } from './calibration.js';
 
 /** Test images per class shown in the page. */
 export const SAMPLES_PER_CLASS = 2;
@@ -26,6 +27,8 @@ export interface ServedCatalog {
   catalog: Catalog;
   /** URL path -> absolute file: the module files (under /modules/) and, for a run, its whole model (/whole/): all the server may answer besides the page. */
   files: Map<string, string>;
+  /** URL path -> bytes made at start: a run's calibration images. */
+  bytes: Map<string, Buffer>;
 }
 
 function moduleDirsOf(source: Catalog['source']): string[] {
@@ -112,7 +115,11 @@ export const WHOLE_MODEL_URL = '/whole/model.json';
  * The mask-union route of a run: its trained model and RUN/modules/modules.json (checked against
  * run.json by loadModules). A repository holds modules only, so it has no such route.
  */
-function unionOf(source: Catalog['source'], files: Map<string, string>): { union: CatalogUnion | null; why: string | null } {
+function unionOf(
+  source: Catalog['source'],
+  files: Map<string, string>,
+  bytes: Map<string, Buffer>,
+): { union: CatalogUnion | null; why: string | null } {
   if (source.kind === 'repo')
     return { union: null, why: 'a module repository holds the modules, not the whole trained network the mask union is cut from' };
   try {
@@ -124,12 +131,16 @@ function unionOf(source: Catalog['source'], files: Map<string, string>): { union
     for (const f of [json, weights]) if (!fs.existsSync(f)) throw new Error(`${f} not found`);
     files.set(WHOLE_MODEL_URL, json);
     files.set(path.posix.join(path.posix.dirname(WHOLE_MODEL_URL), 'weights.bin'), weights);
+    const calibrated = runCalibration(info);
+    if ('bytes' in calibrated) bytes.set(calibrated.calibration.url, calibrated.bytes);
     return {
       union: {
         modelUrl: WHOLE_MODEL_URL,
         spec: info.spec,
         threshold: report.threshold,
         masks: report.modules.map((m) => ({ class: m.class, mask: m.mask })),
+        calibration: 'bytes' in calibrated ? calibrated.calibration : null,
+        calibrationUnavailable: 'why' in calibrated ? calibrated.why : null,
       },
       why: null,
     };
@@ -141,6 +152,7 @@ function unionOf(source: Catalog['source'], files: Map<string, string>): { union
 /** Reads and verifies the modules of a run or repository. A corrupt module is skipped and named. */
 export function readCatalog(source: Catalog['source']): ServedCatalog {
   const files = new Map<string, string>();
+  const bytes = new Map<string, Buffer>();
   const modules: Catalog['modules'] = [];
   const skipped: string[] = [];
   for (const dir of moduleDirsOf(source)) {
@@ -167,7 +179,7 @@ export function readCatalog(source: Catalog['source']): ServedCatalog {
   const names = new Map(modules.map((m) => [m.card.classes[0]!.index, m.card.classes[0]!.name]));
   const samples = samplesOf(first);
   if (samples) for (const s of samples.items) s.name = names.get(s.label) ?? s.name;
-  const { union, why } = unionOf(source, files);
+  const { union, why } = unionOf(source, files, bytes);
   return {
     catalog: {
       source: { ...source, path: path.resolve(source.path) },
@@ -179,5 +191,6 @@ export function readCatalog(source: Catalog['source']): ServedCatalog {
       skipped,
     },
     files,
+    bytes,
   };
 }

@@ -21,6 +21,17 @@ export interface CatalogSample {
   pixels: string;
 }
 
+/** Training images the page calibrates a mask union on (src/serve/calibration.ts). */
+export interface CatalogCalibration {
+  /** URL of the bytes: 0..255, row-major [n, h, w, c], class by class in ascending class order. */
+  url: string;
+  shape: [number, number, number];
+  /** Images of each class, by class index: the bytes hold counts[0] images of class 0 first. */
+  counts: number[];
+  /** The data directory they were read from. */
+  from: string;
+}
+
 /**
  * What the mask-union route needs (`--run` only): the run's whole trained model and every
  * module's kept kernels (RUN/modules/modules.json), so the page prunes the model to the union.
@@ -31,6 +42,9 @@ export interface CatalogUnion {
   spec: ModelSpec;
   threshold: number;
   masks: ModuleMask[];
+  /** Training images to fold the mean masks and match the batch norms on; null: pruned uncalibrated, for the reason given. */
+  calibration: CatalogCalibration | null;
+  calibrationUnavailable: string | null;
 }
 
 export interface Catalog {

@@ -37,6 +37,8 @@ import { readRunInfo } from '../../src/train/run_info.js';
 import { mixedModuleKeep } from '../../src/reuse/mixed_module.js';
 import { buildRestrictedSubtaskModel } from '../../src/reuse/restricted_model.js';
 import { countFlops, countParameters } from '../../src/modularize/flops.js';
+import { calibrationImages } from '../../src/serve/calibration_images.js';
+import { CALIBRATION_PER_CLASS } from '../../src/serve/calibration.js';
 import { addToRepository } from '../../src/modules/repository.js';
 
 const browserInstalled = hasChromium();
@@ -125,11 +127,17 @@ async function nodeComposed(classes: number[]): Promise<{ model: LayersModel; di
   return { model, dispose: () => [model, ...modules.map((m) => m.model)].forEach((m) => m.dispose()) };
 }
 
-/** The Node library's mask-union model of `classes`: the run's trained model pruned to the union, logits of `classes` only. */
-async function nodeUnion(classes: number[]): Promise<{ model: LayersModel; dispose(): void }> {
+/**
+ * The Node library's mask-union model of `classes`: the run's trained model pruned to the union,
+ * calibrated on the served calibration images of `classes`, logits of `classes` only.
+ */
+async function nodeUnion(server: RunningServer, classes: number[]): Promise<{ model: LayersModel; dispose(): void }> {
   const trained = await loadModel(path.join(run, 'model'));
   const keep = mixedModuleKeep(loadModules(run).modules, classes);
-  const model = buildRestrictedSubtaskModel(readRunInfo(run).spec, trained, keep, classes);
+  const cal = server.catalog.union!.calibration!;
+  const bytes = new Uint8Array(await (await fetch(new URL(cal.url, server.url))).arrayBuffer());
+  const images = calibrationImages(bytes, cal, classes, server.catalog.modules[0]!.card.normalization);
+  const model = buildRestrictedSubtaskModel(readRunInfo(run).spec, trained, keep, classes, { images });
   return { model, dispose: () => [model, trained].forEach((m) => m.dispose()) };
 }
 
@@ -244,11 +252,25 @@ describe.skipIf(!browserInstalled)('the page in Debian Chromium', () => {
     const server = await serve({ run, port: 0 }, silentLogger);
     try {
       expect(server.catalog.union).not.toBeNull();
+      // Calibrated on the run's training images: the bundled sample has more than enough of each class.
+      expect(server.catalog.union!.calibrationUnavailable).toBeNull();
+      expect(server.catalog.union!.calibration!.counts).toEqual(new Array(10).fill(CALIBRATION_PER_CLASS));
       const page = await drivePage(browser, server, TICKED, 'run', SCREENSHOT);
       expect(page.route).toBe('union');
-      const node = await nodeUnion(TICKED);
+      const node = await nodeUnion(server, TICKED);
       try {
         await expectSameAsNode(page, node.model, server.catalog, TICKED);
+        // ...and calibration changed the model: the uncalibrated union scores otherwise.
+        const trained = await loadModel(path.join(run, 'model'));
+        const plain = buildRestrictedSubtaskModel(
+          readRunInfo(run).spec,
+          trained,
+          mixedModuleKeep(loadModules(run).modules, TICKED),
+          TICKED,
+        );
+        const uncalibrated = predictSamples(plain, server.catalog, TICKED).best;
+        [plain, trained].forEach((m) => m.dispose());
+        expect(Math.max(...page.shown.map((s, i) => Math.abs(s.score - uncalibrated[i]!)))).toBeGreaterThan(1e-3);
       } finally {
         node.dispose();
       }
@@ -297,6 +319,7 @@ describe('mwt serve: refusals, loopback, Ctrl-C', () => {
       // The mask-union route needs the run's whole model: that model, and nothing else of the run.
       expect(await rawGet(server.port, '/whole/model.json')).toBe(200);
       expect(await rawGet(server.port, '/whole/weights.bin')).toBe(200);
+      expect(await rawGet(server.port, '/api/calibration.bin')).toBe(200);
       for (const p of [
         '/whole/../run.json',
         '/whole/run.json',
