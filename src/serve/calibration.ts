@@ -13,8 +13,8 @@ import type { CatalogCalibration } from './catalog_types.js';
 
 /**
  * Training images per class. On 2-class unions of SimCNN (Fashion-MNIST, CIFAR-10) and ResCNN
- * (CIFAR-10), 32 to 256 a class gave the same restricted accuracy within one or two test images
- * of the spread between two draws; 64 a class is 0.5 MB of Fashion-MNIST and 2 MB of CIFAR-10.
+ * (CIFAR-10), 16 to 256 a class gave the same restricted accuracy within a few test images
+ * (docs/serve.md); 64 a class is 0.5 MB of Fashion-MNIST and 2 MB of CIFAR-10.
  */
 export const CALIBRATION_PER_CLASS = 64;
 
