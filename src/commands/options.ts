@@ -49,7 +49,9 @@ export const modularizeOptionsSchema = z.object({
 /** Options shared by `mwt reuse` and `mwt experiment reuse`: the run, where the result goes and how to fine-tune. */
 export const reuseSharedFields = {
   run: runDir('modular run directory written by mwt train'),
-  epochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs' }),
+  epochs: option(z.number().int().nonnegative().default(DEFAULT_REUSE.epochs), {
+    help: "fine-tuning epochs (0: none; the sub-task model is then the mixed module's own logits of the classes)",
+  }),
   threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
   lr: option(z.number().positive().default(DEFAULT_REUSE.lr), { help: 'fine-tuning learning rate (cosine-annealed)' }),
   batchSize: option(z.number().int().positive().default(DEFAULT_REUSE.batchSize), { help: 'fine-tuning batch size' }),

@@ -38,11 +38,12 @@ import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js'
 import { countFlops, countParameters } from '../modularize/flops.js';
 import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency.js';
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
-import { buildSubtaskModel, type HeadInit } from './subtask_model.js';
+import { appendSubtaskHead, buildMixedModule, type HeadInit } from './subtask_model.js';
+import { restrictLogits } from './restricted_model.js';
 import { meanMasks } from '../modularize/mask_folding.js';
 import { bnTargets, matchBnStatistics } from '../modularize/bn_statistics.js';
 import { BN_STATISTICS_SAMPLES } from '../modularize/bn_statistics_options.js';
-import { fineTune, type FineTuneEpoch } from './fine_tune.js';
+import { fineTune, type FineTuneEpoch, type FineTuneResult } from './fine_tune.js';
 import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_REUSE, type BnStatistics, type EpochSelection } from './defaults.js';
@@ -309,13 +310,10 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
   seedGlobalRandom(settings.seed); // dropout in fine-tuning draws from Math.random
   const subtaskTrain = selectClasses(ctx.train, classes);
   const { train, validation } = splitValidation(subtaskTrain, settings.validationFraction, settings.seed);
-  const { model, mixedModule } = buildSubtaskModel(spec, ctx.trained, keep, classes, {
-    seed: settings.seed,
-    headInit: settings.headInit,
-    // Over the fine-tuning split only, not the per-class means modularize folded into the modules
-    // (all training images of each class): the validation images that choose the epoch stay unseen.
-    meanMasks: meanMasks(ctx.trained, train),
-  });
+  // Over the fine-tuning split only, not the per-class means modularize folded into the modules
+  // (all training images of each class): the validation images that choose the epoch stay unseen.
+  const mixedModule = buildMixedModule(spec, ctx.trained, keep, meanMasks(ctx.trained, train));
+  let model: LayersModel | null = null;
   try {
     // A class-balanced subset of the fine-tuning split: its validation images stay unseen.
     if (settings.bnStatistics !== 'none') {
@@ -324,15 +322,22 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     }
     const test = selectClasses(ctx.test, classes);
     const restricted = restrictedAccuracy(mixedModule, test, classes);
+    // --epochs 0: no head to train. The sub-task model is the mixed module's own logits of the
+    // classes (restricted_model.ts, what `mwt serve`'s page builds), and M logits cost less than N.
+    const trainingFree = settings.epochs === 0;
+    model = trainingFree ? restrictLogits(mixedModule, classes) : appendSubtaskHead(mixedModule, classes, settings.seed, settings.headInit);
     const before = evaluate(model, test).accuracy;
     const names = classes.map((c) => ctx.info.classNames?.[c] ?? String(c));
     log.info(
-      `sub-task ${names.join(', ')}: kernel rate ${(kernelRate * 100).toFixed(2)}%, mixed module restricted accuracy ${(restricted * 100).toFixed(2)}%, before fine-tuning ${(before * 100).toFixed(2)}%`,
+      `sub-task ${names.join(', ')}: kernel rate ${(kernelRate * 100).toFixed(2)}%, mixed module restricted accuracy ${(restricted * 100).toFixed(2)}%` +
+        (trainingFree ? ', no fine-tuning (--epochs 0)' : `, before fine-tuning ${(before * 100).toFixed(2)}%`),
     );
 
     const augment = ctx.info.options.augment ?? (spec.inputShape[0] === 32 && spec.inputShape[2] === 3);
-    const tuned = fineTune(model, train, validation, { ...settings, augment, log, monitor: test });
-    const accuracy = evaluate(model, test).accuracy;
+    const tuned = trainingFree
+      ? untuned(model, validation)
+      : fineTune(model, train, validation, { ...settings, augment, log, monitor: test });
+    const accuracy = trainingFree ? before : evaluate(model, test).accuracy;
 
     const flops = countFlops(model).total;
     const summary: ReuseSummary = {
@@ -386,15 +391,21 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     }
     summary.seconds = (performance.now() - started) / 1000;
     log.info(
-      `sub-task accuracy ${(accuracy * 100).toFixed(2)}% (epoch ${tuned.bestEpoch} by validation)` +
+      `sub-task accuracy ${(accuracy * 100).toFixed(2)}% (${trainingFree ? 'not fine-tuned' : `epoch ${tuned.bestEpoch} by validation`})` +
         (summary.standardModelAccuracy != null ? `, standard model ${(summary.standardModelAccuracy * 100).toFixed(2)}%` : '') +
         `; ${(flops / 1e6).toFixed(2)} M MACs vs ${(ctx.reference.flops / 1e6).toFixed(2)} M (${summary.flopReduction >= 0 ? '-' : '+'}${Math.abs(summary.flopReduction * 100).toFixed(1)}%)`,
     );
     return { summary, model };
   } catch (e) {
-    model.dispose();
+    (model ?? mixedModule).dispose();
     throw e;
   }
+}
+
+/** What fineTune reports, for a model not fine-tuned (--epochs 0): epoch 0, its figures on the validation split. */
+function untuned(model: LayersModel, validation: Dataset): FineTuneResult {
+  const v = evaluate(model, validation);
+  return { history: [], bestEpoch: 0, bestValidationAccuracy: v.accuracy, bestValidationLoss: v.loss };
 }
 
 export type ReuseOptions = ReuseContextOptions & SubtaskOptions;

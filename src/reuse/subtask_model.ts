@@ -61,6 +61,13 @@ export interface SubtaskBuildOptions {
   meanMasks?: MeanMasks;
 }
 
+/** Prunes `trained` to `keep` (no generators), with `meanMasks` folded into its BN layers when given: N logits. */
+export function buildMixedModule(spec: ModelSpec, trained: LayersModel, keep: KeepSpec, meanMasks?: MeanMasks): LayersModel {
+  const pruned = buildPrunedModel(spec, trained, keep, { keepGenerators: false });
+  if (meanMasks) foldMeanMasks(pruned.model, keep, meanMasks);
+  return pruned.model;
+}
+
 /** Prunes `trained` to `keep` (no generators) and appends the head for the target `classes`. */
 export function buildSubtaskModel(
   spec: ModelSpec,
@@ -69,7 +76,6 @@ export function buildSubtaskModel(
   classes: number[],
   opts: SubtaskBuildOptions,
 ): SubtaskModel {
-  const pruned = buildPrunedModel(spec, trained, keep, { keepGenerators: false });
-  if (opts.meanMasks) foldMeanMasks(pruned.model, keep, opts.meanMasks);
-  return { mixedModule: pruned.model, model: appendSubtaskHead(pruned.model, classes, opts.seed, opts.headInit) };
+  const mixedModule = buildMixedModule(spec, trained, keep, opts.meanMasks);
+  return { mixedModule, model: appendSubtaskHead(mixedModule, classes, opts.seed, opts.headInit) };
 }

@@ -19,6 +19,7 @@ import { loadModules } from '../../src/modularize/index.js';
 import { reuseCommand, reuse } from '../../src/commands/reuse.js';
 import { experimentReuseCommand, type ExperimentReuseResult } from '../../src/commands/experiment_reuse.js';
 import { countFlops } from '../../src/modularize/flops.js';
+import { RESTRICTED_HEAD } from '../../src/reuse/restricted_model.js';
 import { testBackend } from '../support/backend.js';
 
 const SAMPLE = path.resolve('data/fashion-mnist-sample');
@@ -135,6 +136,33 @@ describe('mwt reuse', () => {
     tf.dispose([x, a, b]);
     model.dispose();
     loaded.dispose();
+  });
+
+  it("--epochs 0: no fine-tuning, the mixed module's own logits of the classes, the restricted accuracy", async () => {
+    const out = path.join(root, 'reuse-untuned');
+    const summary = await reuseCommand({ run, classes: [9, 5], epochs: 0, out, latencyRepeats: 0 }, silentLogger);
+    // The model's argmax is the restricted accuracy's, so all three figures are one.
+    expect(summary.accuracy).toBe(summary.restrictedAccuracy);
+    expect(summary.accuracyBeforeFineTune).toBe(summary.restrictedAccuracy);
+    expect(summary.fineTune.epochs).toBe(0);
+    expect(summary.fineTune.bestEpoch).toBe(0);
+    expect(summary.fineTune.history).toEqual([]);
+    expect(summary.fineTune.bestValidationAccuracy).toBeGreaterThanOrEqual(0);
+    expect(summary.fineTune.bestValidationLoss).toBeGreaterThan(0);
+    const loaded = await loadLayersModel(fileHandler(out));
+    try {
+      expect(loaded.outputs[0]!.shape).toEqual([null, 2]);
+      expect(loaded.layers.at(-1)!.name).toBe(RESTRICTED_HEAD);
+      expect(countFlops(loaded).total).toBe(summary.flops);
+      // M logits instead of N, and no head on top: cheaper than the fine-tuning route's model.
+      const withHead = await reuse({ run, classes: [9, 5], epochs: 1, latency: false });
+      expect(summary.flops).toBeLessThan(withHead.summary.flops);
+      expect(summary.restrictedAccuracy).toBe(withHead.summary.restrictedAccuracy);
+      withHead.model.dispose();
+    } finally {
+      loaded.dispose();
+    }
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'card.json'), 'utf8')).kind).toBe('subtask');
   });
 
   it('with another --threshold leaves RUN/modules as it was and writes the modules used to OUT/modules.json', async () => {
