@@ -115,7 +115,11 @@ export function formatReuseMarkdown(
   result: Pick<ExperimentReuseResult, 'model' | 'dataset' | 'threshold' | 'modelFlops' | 'bySize' | 'settings'>,
 ): string {
   const lines = [
-    `Reuse of ${result.model} modules on ${result.dataset} sub-tasks (threshold ${result.threshold}, ${result.settings.epochs} fine-tuning epochs, lr ${result.settings.lr}, epoch chosen by ${recordedEpochSelection(result.settings)} on a ${result.settings.validationFraction * 100}% validation split; seed ${result.settings.seed}).`,
+    `Reuse of ${result.model} modules on ${result.dataset} sub-tasks (threshold ${result.threshold}, ${
+      result.settings.epochs === 0
+        ? "no fine-tuning: each sub-task model is its mixed module's own logits of the classes"
+        : `${result.settings.epochs} fine-tuning epochs, lr ${result.settings.lr}, epoch chosen by ${recordedEpochSelection(result.settings)} on a ${result.settings.validationFraction * 100}% validation split`
+    }; seed ${result.settings.seed}).`,
     `Whole model: ${(result.modelFlops / 1e6).toFixed(2)} M FLOPs (multiply-accumulates). KRR: kernel retention rate (Table 5); FLOPs and reduction (Table 6); m-ACC module, M-ACC standard model restricted to the sub-task's classes, loss = M-ACC - m-ACC in points (Table 7).`,
     '',
     '| sub-task | sub-tasks run | KRR (%) | FLOPs (M) | reduction (%) | m-ACC (%) | M-ACC (%) | loss (pp) |',

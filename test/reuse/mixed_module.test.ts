@@ -160,5 +160,18 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
       settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0, selectBy: 'loss' } as never,
     });
     expect(withRule).toContain('epoch chosen by loss on a 10% validation split');
+    // --epochs 0: no fine-tuning, so no epoch to choose.
+    const untuned = formatReuseMarkdown({
+      model: 'simcnn',
+      dataset: 'fashion-mnist',
+      threshold: 0.9,
+      modelFlops: 5e6,
+      bySize,
+      settings: { epochs: 0, lr: 0.01, validationFraction: 0.1, seed: 0, selectBy: 'loss' } as never,
+    });
+    expect(untuned).toContain(
+      "(threshold 0.9, no fine-tuning: each sub-task model is its mixed module's own logits of the classes; seed 0)",
+    );
+    expect(untuned).not.toContain('epoch chosen');
   });
 });
