@@ -352,12 +352,14 @@ function reuseEntry(entry: ReuseEntry, index: number, classNames?: string[]): st
       return name ? `${name} (${c})` : String(c);
     });
     const lm = s.latencyMs;
+    // mwt reuse --epochs 0: the model is the modules' own outputs, nothing was fine-tuned.
+    const untuned = (s.fineTune as { epochs?: number } | undefined)?.epochs === 0;
     const rows: [string, string][] = [
       ['classes', names.join(', ')],
-      ['accuracy of the combined modules', pct(s.accuracy)],
+      ['accuracy of the combined modules', `${pct(s.accuracy)}${untuned ? ' (their own outputs, not fine-tuned: --epochs 0)' : ''}`],
     ];
-    if (isNum(s.accuracyBeforeFineTune)) rows.push(['before fine-tuning', pct(s.accuracyBeforeFineTune)]);
-    if (isNum(s.restrictedAccuracy)) rows.push(["modules' own outputs, no new head", pct(s.restrictedAccuracy)]);
+    if (!untuned && isNum(s.accuracyBeforeFineTune)) rows.push(['before fine-tuning', pct(s.accuracyBeforeFineTune)]);
+    if (!untuned && isNum(s.restrictedAccuracy)) rows.push(["modules' own outputs, no new head", pct(s.restrictedAccuracy)]);
     if (isNum(s.standardModelAccuracy)) rows.push(['whole standard model on this sub-task', pct(s.standardModelAccuracy)]);
     if (isNum(s.kernelRate)) rows.push(['kernels kept', pct(s.kernelRate, 1)]);
     if (isNum(s.flops))
@@ -374,7 +376,7 @@ function reuseEntry(entry: ReuseEntry, index: number, classNames?: string[]): st
     const hasCost = (isNum(s.flops) && isNum(s.modelFlops)) || (isNum(s.parameters) && isNum(s.modelParameters)) || lm?.module != null;
     inner += `<div class="grid three">
 <div class="card"><h3>Numbers</h3><table class="kv">${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n')}</table></div>
-${chartCard(`chart-reuse-accuracy-${index}`, 'reuse-accuracy', String(index), 'Accuracy on the sub-task', 'The modules of the chosen classes combined into one small model: its own outputs for those classes (no training), then with a new output layer before and after fine-tuning, against the whole standard model asked the same question.', 'accuracy of the reused modules and of the whole model')}
+${chartCard(`chart-reuse-accuracy-${index}`, 'reuse-accuracy', String(index), 'Accuracy on the sub-task', untuned ? 'The modules of the chosen classes combined into one small model, answering with its own outputs for those classes (no training), against the whole standard model asked the same question.' : 'The modules of the chosen classes combined into one small model: its own outputs for those classes (no training), then with a new output layer before and after fine-tuning, against the whole standard model asked the same question.', 'accuracy of the reused modules and of the whole model')}
 ${hasCost ? chartCard(`chart-reuse-cost-${index}`, 'reuse-cost', String(index), 'Cost compared with the whole model', 'Compute (FLOPs), size (parameters) and measured time per batch of the sub-task model, as a share of the whole model: below 100% means cheaper.', 'cost of the reused modules as a share of the whole model') : ''}
 </div>`;
   }

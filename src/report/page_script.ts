@@ -144,10 +144,15 @@ export const PAGE_SCRIPT = String.raw`
     // The value goes into the label too: bars of 97% and 98% are hard to tell apart by length.
     // (Two-line labels: Chart.js cuts long single-line category labels.)
     function bar(label, value, color) { labels.push([label, percent1(value)]); values.push(value); colors.push(color); }
-    var tuned = typeof s.accuracyBeforeFineTune === 'number';
-    if (typeof s.restrictedAccuracy === 'number') bar("modules' own outputs", s.restrictedAccuracy, '#c6dbef');
-    if (tuned) bar('new head, not fine-tuned', s.accuracyBeforeFineTune, '#9ecae1');
-    bar(tuned ? 'modules, fine-tuned' : 'reused modules', s.accuracy, BLUE);
+    // mwt reuse --epochs 0: one model, the modules' own outputs, so one bar.
+    var untuned = s.fineTune != null && s.fineTune.epochs === 0;
+    var tuned = !untuned && typeof s.accuracyBeforeFineTune === 'number';
+    if (untuned) bar("modules' own outputs, not fine-tuned", s.accuracy, BLUE);
+    else {
+      if (typeof s.restrictedAccuracy === 'number') bar("modules' own outputs", s.restrictedAccuracy, '#c6dbef');
+      if (tuned) bar('new head, not fine-tuned', s.accuracyBeforeFineTune, '#9ecae1');
+      bar(tuned ? 'modules, fine-tuned' : 'reused modules', s.accuracy, BLUE);
+    }
     if (typeof s.standardModelAccuracy === 'number') bar('whole standard model', s.standardModelAccuracy, ORANGE);
     return new Chart(canvas, {
       type: 'bar',

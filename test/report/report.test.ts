@@ -207,6 +207,20 @@ describe('report page from an unfinished run', () => {
     const html = fs.readFileSync(file, 'utf8');
     expect(html).toContain('<th scope="col">classes</th><th scope="col">accuracy</th>');
   });
+
+  it('a sub-task model not fine-tuned (mwt reuse --epochs 0) is shown as one accuracy, with no before and after', async () => {
+    const out = tempDir();
+    const untuned = path.join(out, 'untuned.json');
+    const same = { restrictedAccuracy: 0.95, accuracyBeforeFineTune: 0.95, accuracy: 0.95 };
+    fs.writeFileSync(untuned, JSON.stringify({ ...fake.REUSE_SUMMARY, ...same, fineTune: { epochs: 0, history: [] } }));
+    const { file } = await reportCommand({ run, reuse: [untuned], out }, silentLogger);
+    const html = fs.readFileSync(file, 'utf8');
+    const untunedEntry = html.slice(html.indexOf('<h3 class="entry">untuned.json</h3>'));
+    expect(untunedEntry).toContain('95.00% (their own outputs, not fine-tuned: --epochs 0)');
+    expect(untunedEntry.slice(0, untunedEntry.indexOf('</article>'))).not.toContain('before fine-tuning');
+    // The fine-tuned sub-task of the same run keeps its before and after.
+    expect(html.slice(html.indexOf('<h3 class="entry">reuse-0-2</h3>'))).toContain('before fine-tuning');
+  });
 });
 
 describe('report options', () => {
