@@ -15,11 +15,22 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
 import type { ModelSpec } from '../../models/registry.js';
 import { buildPrunedModel } from '../modularize/prune.js';
-import { foldMeanMasks, meanMasks } from '../modularize/mask_folding.js';
+import { foldMeanMasks, meanMasks, type MeanMasks } from '../modularize/mask_folding.js';
 import { bnTargets, matchBnStatistics, type BnMatch } from '../modularize/bn_statistics.js';
 import type { Dataset } from '../data/dataset.js';
 
 export const RESTRICTED_HEAD = 'restricted_logits';
+
+/**
+ * The mixed module: `trained` pruned to `keep` (no generators), with `meanMasks` folded into its BN
+ * layers when given: N logits. The base of both sub-task models, this one and the fine-tuned one
+ * (subtask_model.ts).
+ */
+export function buildMixedModule(spec: ModelSpec, trained: LayersModel, keep: KeepSpec, meanMasks?: MeanMasks): LayersModel {
+  const pruned = buildPrunedModel(spec, trained, keep, { keepGenerators: false });
+  if (meanMasks) foldMeanMasks(pruned.model, keep, meanMasks);
+  return pruned.model;
+}
 
 /**
  * Replaces the final dense layer of a one-output model by one with only the columns `classes`
@@ -85,17 +96,14 @@ export function buildRestrictedSubtaskModel(
   classes: readonly number[],
   calibration?: UnionCalibration,
 ): LayersModel {
-  const pruned = buildPrunedModel(spec, trained, keep, { keepGenerators: false }).model;
+  const images = calibration?.images;
+  if (images?.count === 0) throw new Error('mask union: no calibration images');
+  const mixed = buildMixedModule(spec, trained, keep, images && meanMasks(trained, images));
   try {
-    if (calibration) {
-      const { images } = calibration;
-      if (images.count === 0) throw new Error('mask union: no calibration images');
-      foldMeanMasks(pruned, keep, meanMasks(trained, images));
-      matchBnStatistics(pruned, bnTargets(trained, images), keep, images, calibration.bnStatistics ?? 'mean-variance');
-    }
+    if (images) matchBnStatistics(mixed, bnTargets(trained, images), keep, images, calibration!.bnStatistics ?? 'mean-variance');
   } catch (e) {
-    pruned.dispose();
+    mixed.dispose();
     throw e;
   }
-  return restrictLogits(pruned, classes);
+  return restrictLogits(mixed, classes);
 }

@@ -38,8 +38,8 @@ import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js'
 import { countFlops, countParameters } from '../modularize/flops.js';
 import { compareLatencies, type LatencyMs, type LatencyOptions } from './latency.js';
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses } from './mixed_module.js';
-import { appendSubtaskHead, buildMixedModule, type HeadInit } from './subtask_model.js';
-import { restrictLogits } from './restricted_model.js';
+import { appendSubtaskHead, type HeadInit } from './subtask_model.js';
+import { buildMixedModule, restrictLogits } from './restricted_model.js';
 import { meanMasks } from '../modularize/mask_folding.js';
 import { bnTargets, matchBnStatistics } from '../modularize/bn_statistics.js';
 import { BN_STATISTICS_SAMPLES } from '../modularize/bn_statistics_options.js';

@@ -11,8 +11,8 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { KeepSpec } from '../../models/builder.js';
 import type { ModelSpec } from '../../models/registry.js';
 import { fanInUniform } from '../layers/fan_in_uniform.js';
-import { buildPrunedModel } from '../modularize/prune.js';
-import { foldMeanMasks, type MeanMasks } from '../modularize/mask_folding.js';
+import type { MeanMasks } from '../modularize/mask_folding.js';
+import { buildMixedModule } from './restricted_model.js';
 import type { HeadInit } from './defaults.js';
 
 export const HEAD_RELU = 'subtask_relu';
@@ -59,13 +59,6 @@ export interface SubtaskBuildOptions {
   headInit?: HeadInit;
   /** Mean masks of the sub-task's samples, folded into the pruned BN layers (see mask_folding.ts). */
   meanMasks?: MeanMasks;
-}
-
-/** Prunes `trained` to `keep` (no generators), with `meanMasks` folded into its BN layers when given: N logits. */
-export function buildMixedModule(spec: ModelSpec, trained: LayersModel, keep: KeepSpec, meanMasks?: MeanMasks): LayersModel {
-  const pruned = buildPrunedModel(spec, trained, keep, { keepGenerators: false });
-  if (meanMasks) foldMeanMasks(pruned.model, keep, meanMasks);
-  return pruned.model;
 }
 
 /** Prunes `trained` to `keep` (no generators) and appends the head for the target `classes`. */
