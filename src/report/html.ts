@@ -308,6 +308,8 @@ interface SizeRow {
   modelAccuracy: number;
   kernelRate: number;
   flopReduction: number;
+  /** Not fine-tuned (absent in results from before 2026-12-05). */
+  restrictedAccuracy?: number;
 }
 
 /** The rows of `bySize` when the table is `mwt experiment reuse`'s reuse.json, else null. */
@@ -327,17 +329,18 @@ function experimentsBlock(experiments: unknown, index: number): string {
   const bySize = reuseBySize(experiments);
   if (!bySize) return `<div class="card"><h3>Experiments</h3>${genericTables(experiments)}</div>`;
   const { bySize: _sizes, subtasks, ...rest } = experiments as Record<string, unknown>;
-  const table = `<table class="numbers"><thead><tr><th scope="col">classes</th><th scope="col">sub-tasks</th><th scope="col">module accuracy</th><th scope="col">model accuracy</th><th scope="col">kernels kept</th><th scope="col">FLOPs saved</th></tr></thead><tbody>
+  const untuned = bySize.some((r) => isNum(r.restrictedAccuracy));
+  const table = `<table class="numbers"><thead><tr><th scope="col">classes</th><th scope="col">sub-tasks</th><th scope="col">module accuracy</th><th scope="col">model accuracy</th><th scope="col">kernels kept</th><th scope="col">FLOPs saved</th>${untuned ? '<th scope="col">modules not fine-tuned</th>' : ''}</tr></thead><tbody>
 ${[...bySize]
   .sort((a, b) => a.size - b.size)
   .map(
     (r) =>
-      `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${esc(pct(r.modelAccuracy))}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td></tr>`,
+      `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${esc(pct(r.modelAccuracy))}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td>${untuned ? `<td>${isNum(r.restrictedAccuracy) ? esc(pct(r.restrictedAccuracy)) : DASH}</td>` : ''}</tr>`,
   )
   .join('\n')}
 </tbody></table>`;
   return `<div class="grid halves">
-${chartCard(`chart-reuse-sizes-${index}`, 'reuse-sizes', String(index), 'Sub-tasks by number of classes', 'Each point averages the sub-tasks with that many classes. Module accuracy is the fine-tuned sub-task model, model accuracy the whole standard model on the same classes. More classes need more kernels, so the savings shrink.', 'reuse experiment results by number of classes')}
+${chartCard(`chart-reuse-sizes-${index}`, 'reuse-sizes', String(index), 'Sub-tasks by number of classes', 'Each point averages the sub-tasks with that many classes. Module accuracy is the fine-tuned sub-task model (dotted: its modules before any training), model accuracy the whole standard model on the same classes. More classes need more kernels, so the savings shrink.', 'reuse experiment results by number of classes')}
 <div class="card"><h3>Averages by number of classes</h3><div class="scroll">${table}</div></div>
 </div>
 <details class="card"><summary>Settings and every sub-task</summary>${genericTables(rest)}${subtasks != null ? genericTables(subtasks, 'sub-tasks') : ''}</details>`;

@@ -200,7 +200,8 @@ export const PAGE_SCRIPT = String.raw`
         line('whole model accuracy', 'modelAccuracy', ORANGE, [6, 4]),
         line('kernels kept', 'kernelRate', GREEN),
         line('FLOPs saved', 'flopReduction', PURPLE)
-      ] },
+      ].concat(rows.some(function (r) { return typeof r.restrictedAccuracy === 'number'; })
+        ? [line('modules, not fine-tuned', 'restrictedAccuracy', BLUE, [2, 3])] : []) },
       options: {
         parsing: false,
         scales: { x: { type: 'linear', title: { display: true, text: 'classes in the sub-task' }, ticks: { precision: 0 } }, y: { min: 0, max: 1, ticks: { callback: percent } } },

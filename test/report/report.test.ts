@@ -221,6 +221,25 @@ describe('report page from an unfinished run', () => {
     // The fine-tuned sub-task of the same run keeps its before and after.
     expect(html.slice(html.indexOf('<h3 class="entry">reuse-0-2</h3>'))).toContain('before fine-tuning');
   });
+
+  it('a reuse experiment with the modules not fine-tuned per size gets that column; one without, none', async () => {
+    const out = tempDir();
+    const sizes = path.join(out, 'sizes.json');
+    const [three, two] = fake.REUSE_EXPERIMENT.bySize;
+    const bySize = [
+      { ...three, restrictedAccuracy: 0.81 },
+      { ...two, restrictedAccuracy: 0.9 },
+    ];
+    fs.writeFileSync(sizes, JSON.stringify({ ...fake.REUSE_EXPERIMENT, bySize }));
+    const { file } = await reportCommand({ run, reuse: [sizes], out }, silentLogger);
+    const html = fs.readFileSync(file, 'utf8');
+    const entry = html.slice(html.indexOf('<h3 class="entry">sizes.json</h3>'));
+    expect(entry).toContain('<th scope="col">modules not fine-tuned</th>');
+    expect(entry).toMatch(/<tr><td>3<\/td>.*<td>81\.00%<\/td><\/tr>/);
+    // RUN/reuse-experiment (fake_run.ts) has no such figure: no column.
+    const older = html.slice(html.indexOf('<h3 class="entry">reuse-experiment</h3>'));
+    expect(older.slice(0, older.indexOf('</article>'))).not.toContain('not fine-tuned');
+  });
 });
 
 describe('report options', () => {

@@ -127,7 +127,7 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
       moduleAccuracy: acc,
       modelAccuracy: std,
       accuracyLoss: std - acc,
-      restrictedAccuracy: 0,
+      restrictedAccuracy: acc - 0.1,
       accuracyBeforeFineTune: 0,
       bestEpoch: 1,
       parameters: 0,
@@ -148,7 +148,19 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
       bySize,
       settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0 } as never,
     });
-    expect(md).toContain('| 2-class | 2 of 45 | 40.00 | 2.00 | 80.00 | 85.00 | 95.00 | 10.00 |');
+    // The last column: the modules not fine-tuned, (0.8 + 0.7) / 2.
+    expect(md).toContain('| 2-class | 2 of 45 | 40.00 | 2.00 | 80.00 | 85.00 | 95.00 | 10.00 | 75.00 |');
+    // reuse.json of earlier versions has no such figure per size: a dash.
+    const { restrictedAccuracy: _gone, ...older } = bySize[1]!;
+    const md2 = formatReuseMarkdown({
+      model: 'simcnn',
+      dataset: 'fashion-mnist',
+      threshold: 0.9,
+      modelFlops: 5e6,
+      bySize: [{ ...older, restrictedAccuracy: NaN }],
+      settings: { epochs: 5, lr: 0.01, validationFraction: 0.1, seed: 0 } as never,
+    });
+    expect(md2).toContain('| 3-class | 1 of 120 | 60.00 | 3.00 | 70.00 | 70.00 | 70.00 | 0.00 | - |');
     // Results written before the epoch rule was recorded chose by validation accuracy.
     expect(md).toContain('epoch chosen by accuracy on a 10% validation split');
     const withRule = formatReuseMarkdown({
