@@ -154,6 +154,7 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
       'moduleAccuracy',
       'modelAccuracy',
       'accuracyLoss',
+      'restrictedAccuracy',
     ]),
   );
   writeFileAtomic(

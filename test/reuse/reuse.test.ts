@@ -218,7 +218,9 @@ describe('mwt experiment reuse', () => {
     ]);
     for (const s of result.subtasks) expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy - s.moduleAccuracy, 12);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toHaveLength(2);
-    expect(fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    const csvLines = fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n');
+    expect(csvLines).toHaveLength(3);
+    expect(csvLines[0]!.split(',').at(-1)).toBe('restrictedAccuracy');
     expect(fs.readFileSync(path.join(out, 'reuse.md'), 'utf8')).toMatch(/\| 3-class \| 1 of 120 \|/);
     await expect(experimentReuseCommand({ run, standardRun, sizes: [2, 11], out }, silentLogger)).rejects.toThrow(
       /^--sizes: the largest sub-task size is 10/,
