@@ -347,6 +347,26 @@ describe('mwt serve: refusals, loopback, Ctrl-C', () => {
     }
   });
 
+  it('a run whose training images are gone still gets the mask union, uncalibrated, and says why', async () => {
+    const moved = path.join(root, 'moved');
+    fs.cpSync(run, moved, { recursive: true });
+    const runFile = path.join(moved, 'run.json');
+    const gone = path.join(root, 'no-data-here');
+    fs.writeFileSync(runFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(runFile, 'utf8')), dataDir: gone }));
+    const lines: string[] = [];
+    const server = await serve({ run: moved, port: 0 }, { ...silentLogger, info: (line: string) => lines.push(line) });
+    try {
+      const union = server.catalog.union!;
+      expect(union).not.toBeNull();
+      expect(union.calibration).toBeNull();
+      expect(union.calibrationUnavailable).toMatch(new RegExp(`training images cannot be read .*${gone}`));
+      expect(lines.filter((l) => l.startsWith('serve: the mask union is pruned without calibration: '))).toHaveLength(1);
+      expect(await rawGet(server.port, '/api/calibration.bin')).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses a bad port, a missing run, a run without modules, and both or neither source', async () => {
     await expect(serve({ run, port: 70000 }, silentLogger)).rejects.toThrow(/^--port: expected an integer from 0 to 65535/);
     await expect(serve({ run: path.join(root, 'nope'), port: 0 }, silentLogger)).rejects.toThrow(UsageError);
