@@ -133,6 +133,29 @@ export function commandInput<S extends z.ZodObject>(values: Record<string, unkno
   return optionValues(values, schema.shape as Record<string, z.ZodType>) as z.input<S>;
 }
 
+/**
+ * The flags that give `values` on the command line: the inverse of `optionValues`, for running a
+ * command in a child process (`mwt experiment trends --parallel`). Keys left undefined are left
+ * out (the command's defaults apply); a value no flag can express is refused, not dropped.
+ */
+export function optionArgs(values: Record<string, unknown>, shape: Record<string, z.ZodType>): string[] {
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const schema = shape[key];
+    const help = schema && HELP.get(schema);
+    if (!help) throw new Error(`${key} has no command-line flag`);
+    const flag = `--${kebab(key)}`;
+    if (typeof value === 'boolean') {
+      if (help.negate && value) throw new Error(`${key}: true cannot be given on the command line, only --no-${kebab(key)}`);
+      if (help.negate) args.push(`--no-${kebab(key)}`);
+      else if (value) args.push(flag);
+      // false for a plain switch is its default: no flag.
+    } else args.push(flag, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  return args;
+}
+
 // --- options several commands share
 
 export const backendOption = option(z.enum(BACKENDS).optional(), {

@@ -32,6 +32,7 @@ import { MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
+import { startTrainingAside } from './train_aside.js';
 import { DEFAULT_REUSE, recordedEpochSelection } from '../reuse/defaults.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
@@ -53,7 +54,7 @@ export interface TrendsResult {
   formatVersion: 1;
   model: string;
   dataset: string;
-  settings: Omit<ExperimentTrendsOptions, 'json' | 'out' | 'backend' | 'dataDir'>;
+  settings: Omit<ExperimentTrendsOptions, 'json' | 'out' | 'backend' | 'dataDir' | 'parallel'>;
   standardAccuracy: number;
   modularAccuracy: number;
   /** standardAccuracy - modularAccuracy, as a fraction (positive: the modular model is worse). */
@@ -203,11 +204,19 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     );
 
   // --- the two training runs (train itself refuses to continue a run made with other settings)
-  for (const [dir, standard] of [
-    [modularDir, false],
-    [standardDir, true],
-  ] as const)
-    await trainStep(trainInputOf(opts, { out: dir, seed: opts.seed, standard }), 'trends', log, hooks.shouldStop);
+  const modularInput = trainInputOf(opts, { out: modularDir, seed: opts.seed, standard: false });
+  const standardInput = trainInputOf(opts, { out: standardDir, seed: opts.seed, standard: true });
+  if (opts.parallel && !trainedTo(standardDir, opts.epochs)) {
+    const aside = startTrainingAside(standardInput, path.join(opts.out, 'standard.log'), 'trends', log, hooks.shouldStop);
+    try {
+      await trainStep(modularInput, 'trends', log, hooks.shouldStop);
+    } catch (e) {
+      await aside.stop();
+      throw e;
+    }
+    await aside.done;
+    log.info(`trends: ${standardDir} is trained (${opts.epochs} epochs)`);
+  } else for (const input of [modularInput, standardInput]) await trainStep(input, 'trends', log, hooks.shouldStop);
   // Training starts its backend (wasm threads and all); when both runs were done already, start
   // it before the first tensor op (checking modules.json builds a model), or tfjs would stay on
   // the cpu backend it picks lazily.
@@ -272,7 +281,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   // --- the figures, then the report of the modular run (which draws them all)
   const modular = readMetrics(path.join(modularDir, 'metrics.jsonl'));
   const standard = readMetrics(path.join(standardDir, 'metrics.jsonl'));
-  const { json: _json, out: _out, backend: _backend, dataDir: _dataDir, ...settings } = opts;
+  const { json: _json, out: _out, backend: _backend, dataDir: _dataDir, parallel: _parallel, ...settings } = opts;
   const result: TrendsResult = {
     formatVersion: 1,
     model: opts.model,

@@ -153,6 +153,9 @@ export const experimentTrendsOptionsSchema = z.object({
     arg: '<dir>',
   }),
   reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of each sub-task' }),
+  parallel: option(z.boolean().default(false), {
+    help: 'train the standard run in a second process beside the modular one (log: OUT/standard.log); more throughput on 2+ cores',
+  }),
   backend: backendOption,
   json: jsonOption,
 });

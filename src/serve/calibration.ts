@@ -10,6 +10,7 @@ import { balancedSubset, type Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import type { RunInfo } from '../train/run_info.js';
 import type { CatalogCalibration } from './catalog_types.js';
+import { classStarts } from './calibration_images.js';
 
 /**
  * Training images per class. On 2-class unions of SimCNN (Fashion-MNIST, CIFAR-10) and ResCNN
@@ -30,7 +31,7 @@ export function calibrationBytes(train: Dataset, perClass: number, seed: number)
   const size = drawn.shape[0] * drawn.shape[1] * drawn.shape[2];
   const counts = new Array<number>(drawn.numClasses).fill(0);
   for (const label of drawn.labels) counts[label]!++;
-  const next = counts.map((_, c) => counts.slice(0, c).reduce((a, b) => a + b, 0));
+  const next = classStarts(counts);
   const bytes = Buffer.alloc(drawn.count * size);
   for (let i = 0; i < drawn.count; i++) {
     const at = next[drawn.labels[i]!]!++ * size;

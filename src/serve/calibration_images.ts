@@ -6,13 +6,24 @@
 import { normalize, type ChannelStats, type Dataset } from '../data/dataset.js';
 import type { CatalogCalibration } from './catalog_types.js';
 
+/** Where each class's images start in the served bytes (in images): the bytes hold them class by class. */
+export function classStarts(counts: readonly number[]): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  for (const n of counts) {
+    starts.push(at);
+    at += n;
+  }
+  return starts;
+}
+
 /** Images of `classes` (labelled 0..M-1 in that order) from the served bytes, normalised with `stats`. */
 export function calibrationImages(bytes: Uint8Array, cal: CatalogCalibration, classes: readonly number[], stats: ChannelStats): Dataset {
   const size = cal.shape[0] * cal.shape[1] * cal.shape[2];
   const total = cal.counts.reduce((a, b) => a + b, 0);
   if (bytes.length !== total * size)
     throw new Error(`calibration images: ${bytes.length} bytes, expected ${total} images of ${cal.shape.join('x')} (${total * size})`);
-  const starts = cal.counts.map((_, c) => cal.counts.slice(0, c).reduce((a, b) => a + b, 0));
+  const starts = classStarts(cal.counts);
   for (const c of classes) if (cal.counts[c] == null) throw new Error(`calibration images: no class ${c}`);
   const count = classes.reduce((n, c) => n + cal.counts[c]!, 0);
   const images = new Float32Array(count * size);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { buildProgram } from '../../scripts/cli.js';
-import { defaultOf, optionHelp } from '../../src/cli/options.js';
+import { commandInput, defaultOf, optionArgs, optionHelp } from '../../src/cli/options.js';
 import { trainOptionsSchema } from '../../src/train/options.js';
 import * as commandOptions from '../../src/commands/options.js';
 
@@ -55,6 +55,36 @@ describe('CLI options derived from the schemas', () => {
     const report = command(program, ['report']).helpInformation();
     expect(report).toMatch(/--replace <dir>\s+mwt replace output directory/);
     expect(report).toMatch(/--compose <dir>\s+mwt compose output directory/);
+  });
+
+  it("writes a command's input back as flags that parse to the same input (a run started in a child process)", async () => {
+    const input = {
+      model: 'resnet18',
+      dataset: 'cifar10',
+      dataDir: '/data/cifar 10',
+      out: 'runs/x',
+      epochs: 30,
+      width: 0.5,
+      beta: 2.2,
+      maskLossMean: 'pairs',
+      limit: 8000,
+      seed: 1,
+      standard: true,
+      resume: false,
+      augment: false,
+      backend: 'wasm',
+    } as const;
+    const args = optionArgs(input, trainOptionsSchema.shape);
+    expect(args).toContain('--no-augment');
+    expect(args).not.toContain('--resume'); // false: the switch's default, no flag
+    let parsed: Record<string, unknown> = {};
+    const again = buildProgram();
+    command(again, ['train']).action((o) => void (parsed = o));
+    await again.parseAsync(['node', 'mwt', 'train', ...args]);
+    const { resume: _resume, ...given } = input;
+    expect(commandInput(parsed, trainOptionsSchema)).toMatchObject(given);
+    expect(() => optionArgs({ augment: true }, trainOptionsSchema.shape)).toThrow(/augment: true cannot be given on the command line/);
+    expect(() => optionArgs({ momentum: 0.8 }, trainOptionsSchema.shape)).toThrow(/momentum has no command-line flag/);
   });
 
   it('shows the defaults in --help', () => {

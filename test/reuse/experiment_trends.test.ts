@@ -177,6 +177,34 @@ describe('mwt experiment trends', () => {
     expect(trends.bySize[0]!.modelAccuracy).toBe(first.bySize[0]!.modelAccuracy);
   }, 120_000);
 
+  it('--parallel trains the standard run in a second process: the same run as in this one, its command and output in OUT/standard.log', async () => {
+    const other = path.join(root, 'parallel');
+    fs.cpSync(path.join(out, 'modular'), path.join(other, 'modular'), { recursive: true });
+    const trends = await experimentTrendsCommand({ ...input, out: other, parallel: true, backend: testBackend() }, silentLogger);
+    const weights = (dir: string) => fs.readFileSync(path.join(dir, 'standard/model/weights.bin'));
+    expect(weights(other).equals(weights(out))).toBe(true);
+    expect(readMetrics(path.join(other, 'standard/metrics.jsonl')).map((m) => m.testAccuracy)).toEqual(
+      readMetrics(path.join(out, 'standard/metrics.jsonl')).map((m) => m.testAccuracy),
+    );
+    expect(trends.standardAccuracy).toBe(first.standardAccuracy);
+    expect(trends.settings).toEqual(first.settings); // how it ran is not a setting of the experiment
+    const log = fs.readFileSync(path.join(other, 'standard.log'), 'utf8');
+    expect(log).toMatch(/^# \S+: mwt train --model simcnn --dataset fashion-mnist .*--standard/m);
+    expect(log).toMatch(/epoch 1/);
+  }, 180_000);
+
+  it('--parallel: a standard run that fails stops the experiment with its error line and log', async () => {
+    const other = path.join(root, 'parallel-fails');
+    fs.cpSync(path.join(out, 'modular'), path.join(other, 'modular'), { recursive: true });
+    fs.writeFileSync(path.join(other, 'standard'), 'a file where the run directory goes');
+    const failed = experimentTrendsCommand({ ...input, out: other, parallel: true, backend: testBackend() }, silentLogger);
+    await expect(failed).rejects.toThrow(
+      new RegExp(
+        `^${path.join(other, 'standard')}: mwt train exited with code \\d+: mwt train: .+ \\(log: ${path.join(other, 'standard.log')}\\)$`,
+      ),
+    );
+  }, 120_000);
+
   it('refuses a --standard-run that holds no finished run, before training', async () => {
     const other = path.join(root, 'no-standard');
     const missing = path.join(root, 'missing');

@@ -1,0 +1,134 @@
+/**
+ * Two training runs one after the other against the same two side by side (what `mwt experiment
+ * trends --parallel` does with its modular and standard runs): wall time of each way, their
+ * ratio, and a check that both ways train the same models (the final test accuracies and
+ * weights must be equal: running beside another process changes the timing, not the arithmetic).
+ * Rewrites the "## Two runs side by side" section of BENCHMARKS.md.
+ *
+ *   npx tsx scripts/bench_side_by_side.ts [--model rescnn] [--width 0.5] [--dataset fashion-mnist]
+ *     [--data-dir data/fashion-mnist-sample] [--limit N] [--epochs 3] [--repeats 3] [--out BENCHMARKS.md]
+ *
+ * Each `mwt train` is a fresh process of the compiled CLI, on the backend it picks by default;
+ * the two ways alternate, so a change in the machine's load falls on both.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { median } from '../src/reuse/latency.js';
+import { writeSection } from './benchmarks_md.js';
+
+const HEADING = '## Two runs side by side';
+const ROOT = path.resolve(import.meta.dirname, '..');
+const MWT = path.join(ROOT, 'bin', 'mwt.js');
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
+const settings = {
+  model: option('--model', 'rescnn'),
+  width: option('--width', '0.5'),
+  dataset: option('--dataset', 'fashion-mnist'),
+  dataDir: option('--data-dir', path.join(ROOT, 'data', 'fashion-mnist-sample')),
+  limit: option('--limit', ''),
+  epochs: option('--epochs', '3'),
+};
+const repeats = Number(option('--repeats', '3'));
+const out = option('--out', path.join(ROOT, 'BENCHMARKS.md'));
+
+function trainArgs(dir: string, standard: boolean): string[] {
+  const s = settings;
+  return [
+    MWT,
+    'train',
+    ...['--model', s.model, '--width', s.width, '--dataset', s.dataset, '--data-dir', s.dataDir, '--epochs', s.epochs],
+    ...(s.limit ? ['--limit', s.limit] : []),
+    ...(standard ? ['--standard'] : []),
+    '--out',
+    dir,
+    '--quiet',
+  ];
+}
+
+function trainOnce(dir: string, standard: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, trainArgs(dir, standard), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`mwt train ${dir} exited ${code}: ${err.trim().split('\n').pop()}`)),
+    );
+  });
+}
+
+/** Seconds to train the modular and the standard run, one after the other or side by side. */
+async function timeWay(way: 'sequential' | 'side by side', dir: string): Promise<number> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const started = performance.now();
+  if (way === 'sequential') {
+    await trainOnce(path.join(dir, 'modular'), false);
+    await trainOnce(path.join(dir, 'standard'), true);
+  } else await Promise.all([trainOnce(path.join(dir, 'modular'), false), trainOnce(path.join(dir, 'standard'), true)]);
+  return (performance.now() - started) / 1000;
+}
+
+/** What the two runs of a way ended with: final test accuracies and the weights' bytes. */
+function outcome(dir: string): { accuracy: string; backend: string; weights: Buffer[] } {
+  const runs = ['modular', 'standard'].map((r) => path.join(dir, r));
+  const summaries = runs.map((r) => JSON.parse(fs.readFileSync(path.join(r, 'summary.json'), 'utf8')));
+  return {
+    accuracy: summaries.map((s) => s.testAccuracy).join(' / '),
+    backend: [...new Set(summaries.map((s) => s.backend))].join(', '),
+    weights: runs.map((r) => fs.readFileSync(path.join(r, 'model', 'weights.bin'))),
+  };
+}
+
+async function main() {
+  spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-side-by-side-'));
+  const times: Record<'sequential' | 'side by side', number[]> = { sequential: [], 'side by side': [] };
+  const load = os.loadavg()[0]!;
+  try {
+    for (let r = 0; r < repeats; r++) {
+      // Alternate which way goes first, so a drift in load does not favour one.
+      const order = r % 2 === 0 ? (['sequential', 'side by side'] as const) : (['side by side', 'sequential'] as const);
+      for (const way of order) {
+        const t = await timeWay(way, path.join(tmp, way.replace(/ /g, '-')));
+        times[way].push(t);
+        process.stderr.write(`repeat ${r + 1}/${repeats}, ${way}: ${t.toFixed(1)} s\n`);
+      }
+    }
+    const a = outcome(path.join(tmp, 'sequential'));
+    const b = outcome(path.join(tmp, 'side-by-side'));
+    const same = a.accuracy === b.accuracy && a.weights.every((w, i) => w.equals(b.weights[i]!));
+    if (!same) throw new Error(`the two ways trained different models: ${a.accuracy} against ${b.accuracy}`);
+    const seq = median(times.sequential);
+    const par = median(times['side by side']);
+    const cpuName =
+      spawnSync('lscpu', { encoding: 'utf8' }).stdout?.match(/Model name:\s*(.+)/)?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
+    const s = settings;
+    const command = `npx tsx scripts/bench_side_by_side.ts --model ${s.model} --width ${s.width} --dataset ${s.dataset} --data-dir ${path.relative(ROOT, s.dataDir) || '.'}${s.limit ? ` --limit ${s.limit}` : ''} --epochs ${s.epochs} --repeats ${repeats}`;
+    const section = [
+      HEADING,
+      '',
+      `\`${command}\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpuName}, ${os.cpus().length} cores,`,
+      `Node.js ${process.version}, load average ${load.toFixed(2)} before and ${os.loadavg()[0]!.toFixed(2)} after (one minute's). A modular and a standard`,
+      `\`mwt train\` of ${s.model} width ${s.width}, ${s.epochs} epochs, each a fresh process on its default backend (${a.backend}): one after the`,
+      'other, or both at once (`mwt experiment trends --parallel`). Median of the repeats, the two ways alternated.',
+      '',
+      '| way | wall s (median) | every repeat |',
+      '|---|---:|---|',
+      `| one after the other | ${seq.toFixed(1)} | ${times.sequential.map((t) => t.toFixed(1)).join(', ')} |`,
+      `| side by side | ${par.toFixed(1)} | ${times['side by side'].map((t) => t.toFixed(1)).join(', ')} |`,
+      '',
+      `Side by side is **${(seq / par).toFixed(2)}x** the throughput. Both ways trained the same models (final test accuracy ${a.accuracy},`,
+      'modular / standard, and the same weights to the byte).',
+      '',
+    ].join('\n');
+    writeSection(out, HEADING, section);
+    process.stderr.write(`${(seq / par).toFixed(2)}x; written to ${out}\n`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
