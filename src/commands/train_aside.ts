@@ -82,6 +82,11 @@ export function startTrainingAside(
       reject(new Error(`${input.out}: mwt train exited with ${signal ?? `code ${code}`}: ${lastLine(logFile)} (log: ${logFile})`));
     });
   });
+  // Handled now, not only when the caller awaits it after its own run (hours later, maybe): a
+  // failure is said at once, and is no unhandled rejection meanwhile.
+  done.catch((e: Error) => {
+    if (!(e instanceof InterruptedError)) log.info(`${what}: ${e.message}; the run in this process goes on, then the experiment stops`);
+  });
   log.info(
     `${what}: training ${input.standard ? 'the standard' : 'the modular'} model in ${input.out} in a second process (log: ${logFile})`,
   );
