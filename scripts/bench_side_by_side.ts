@@ -1,12 +1,15 @@
 /**
  * Two training runs one after the other against the same two side by side (what `mwt experiment
- * trends --parallel` does with its modular and standard runs): wall time of each way, their
+ * trends --parallel` does with its modular and standard runs, and `mwt experiment seeds
+ * --parallel` with two modular runs of two seeds: `--second modular`): wall time of each way, their
  * ratio, and a check that both ways train the same models (the final test accuracies and
  * weights must be equal: running beside another process changes the timing, not the arithmetic).
- * Rewrites the "## Two runs side by side" section of BENCHMARKS.md.
+ * Rewrites its part of the "## Two runs side by side" section of BENCHMARKS.md (one part per --second).
  *
  *   npx tsx scripts/bench_side_by_side.ts [--model rescnn] [--width 0.5] [--dataset fashion-mnist]
- *     [--data-dir data/fashion-mnist-sample] [--limit N] [--epochs 3] [--repeats 3] [--out BENCHMARKS.md]
+ *     [--data-dir data/fashion-mnist-sample] [--limit N] [--epochs 3] [--second standard|modular]
+ *     [--repeats 3] [--out BENCHMARKS.md]
+
  *
  * Each `mwt train` is a fresh process of the compiled CLI, on the backend it picks by default;
  * the two ways alternate, so a change in the machine's load falls on both.
@@ -16,9 +19,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { median } from '../src/reuse/latency.js';
-import { writeSection } from './benchmarks_md.js';
+import { replacePart } from './benchmarks_md.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
 
 const HEADING = '## Two runs side by side';
+const PART = '###';
+const INTRO = `${HEADING}
+
+Two \`mwt train\` runs one after the other, and the same two at once: what \`mwt experiment trends
+--parallel\` (its modular and standard runs) and \`mwt experiment seeds --parallel\` (two seeds at a
+time) do. One training process leaves cores idle between the modular step's many small ops, which
+it dispatches one at a time; a second process fills them. The two ways alternate, so a change in
+the machine's load falls on both, and the models they train must be the same to the byte.`;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MWT = path.join(ROOT, 'bin', 'mwt.js');
 
@@ -31,27 +43,33 @@ const settings = {
   dataDir: option('--data-dir', path.join(ROOT, 'data', 'fashion-mnist-sample')),
   limit: option('--limit', ''),
   epochs: option('--epochs', '3'),
+  /** The second run: the standard one of the same seed (trends), or a modular one of seed 1 (seeds). */
+  second: option('--second', 'standard'),
 };
+if (!['standard', 'modular'].includes(settings.second)) throw new Error(`--second: expected standard or modular, got ${settings.second}`);
 const repeats = Number(option('--repeats', '3'));
 const out = option('--out', path.join(ROOT, 'BENCHMARKS.md'));
 
-function trainArgs(dir: string, standard: boolean): string[] {
+/** The first run is modular with seed 0; the second is the standard run of seed 0 or the modular run of seed 1. */
+function trainArgs(dir: string, second: boolean): string[] {
   const s = settings;
+  const standard = second && s.second === 'standard';
   return [
     MWT,
     'train',
     ...['--model', s.model, '--width', s.width, '--dataset', s.dataset, '--data-dir', s.dataDir, '--epochs', s.epochs],
     ...(s.limit ? ['--limit', s.limit] : []),
     ...(standard ? ['--standard'] : []),
+    ...(second && !standard ? ['--seed', '1'] : []),
     '--out',
     dir,
     '--quiet',
   ];
 }
 
-function trainOnce(dir: string, standard: boolean): Promise<void> {
+function trainOnce(dir: string, second: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, trainArgs(dir, standard), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, trainArgs(dir, second), { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('exit', (code) =>
@@ -65,15 +83,15 @@ async function timeWay(way: 'sequential' | 'side by side', dir: string): Promise
   fs.rmSync(dir, { recursive: true, force: true });
   const started = performance.now();
   if (way === 'sequential') {
-    await trainOnce(path.join(dir, 'modular'), false);
-    await trainOnce(path.join(dir, 'standard'), true);
-  } else await Promise.all([trainOnce(path.join(dir, 'modular'), false), trainOnce(path.join(dir, 'standard'), true)]);
+    await trainOnce(path.join(dir, 'first'), false);
+    await trainOnce(path.join(dir, 'second'), true);
+  } else await Promise.all([trainOnce(path.join(dir, 'first'), false), trainOnce(path.join(dir, 'second'), true)]);
   return (performance.now() - started) / 1000;
 }
 
 /** What the two runs of a way ended with: final test accuracies and the weights' bytes. */
 function outcome(dir: string): { accuracy: string; backend: string; weights: Buffer[] } {
-  const runs = ['modular', 'standard'].map((r) => path.join(dir, r));
+  const runs = ['first', 'second'].map((r) => path.join(dir, r));
   const summaries = runs.map((r) => JSON.parse(fs.readFileSync(path.join(r, 'summary.json'), 'utf8')));
   return {
     accuracy: summaries.map((s) => s.testAccuracy).join(' / '),
@@ -106,14 +124,17 @@ async function main() {
     const cpuName =
       spawnSync('lscpu', { encoding: 'utf8' }).stdout?.match(/Model name:\s*(.+)/)?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
     const s = settings;
-    const command = `npx tsx scripts/bench_side_by_side.ts --model ${s.model} --width ${s.width} --dataset ${s.dataset} --data-dir ${path.relative(ROOT, s.dataDir) || '.'}${s.limit ? ` --limit ${s.limit}` : ''} --epochs ${s.epochs} --repeats ${repeats}`;
-    const section = [
-      HEADING,
+    const command = `npx tsx scripts/bench_side_by_side.ts --model ${s.model} --width ${s.width} --dataset ${s.dataset} --data-dir ${path.relative(ROOT, s.dataDir) || '.'}${s.limit ? ` --limit ${s.limit}` : ''} --epochs ${s.epochs} --second ${s.second} --repeats ${repeats}`;
+    const pair =
+      s.second === 'standard'
+        ? { heading: `${PART} A modular and a standard run (experiment trends --parallel)`, runs: 'modular / standard' }
+        : { heading: `${PART} Two modular runs, seeds 0 and 1 (experiment seeds --parallel)`, runs: 'seed 0 / seed 1' };
+    const part = [
+      pair.heading,
       '',
       `\`${command}\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpuName}, ${os.cpus().length} cores,`,
-      `Node.js ${process.version}, load average ${load.toFixed(2)} before and ${os.loadavg()[0]!.toFixed(2)} after (one minute's). A modular and a standard`,
-      `\`mwt train\` of ${s.model} width ${s.width}, ${s.epochs} epochs, each a fresh process on its default backend (${a.backend}): one after the`,
-      'other, or both at once (`mwt experiment trends --parallel`). Median of the repeats, the two ways alternated.',
+      `Node.js ${process.version}, load average ${load.toFixed(2)} before and ${os.loadavg()[0]!.toFixed(2)} after (one minute's); ${s.model} width ${s.width},`,
+      `${s.epochs} epochs a run, each run a fresh \`mwt train\` process on its default backend (${a.backend}).`,
       '',
       '| way | wall s (median) | every repeat |',
       '|---|---:|---|',
@@ -121,10 +142,11 @@ async function main() {
       `| side by side | ${par.toFixed(1)} | ${times['side by side'].map((t) => t.toFixed(1)).join(', ')} |`,
       '',
       `Side by side is **${(seq / par).toFixed(2)}x** the throughput. Both ways trained the same models (final test accuracy ${a.accuracy},`,
-      'modular / standard, and the same weights to the byte).',
+      `${pair.runs}, and the same weights to the byte).`,
       '',
     ].join('\n');
-    writeSection(out, HEADING, section);
+    const doc = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+    writeFileAtomic(out, replacePart(doc, HEADING, INTRO, pair.heading, part));
     process.stderr.write(`${(seq / par).toFixed(2)}x; written to ${out}\n`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -30,7 +30,8 @@ import { ensureBackend } from '../engine/index.js';
 import { loadModules, MODULES_FILE } from '../modularize/run.js';
 import { modularizeRun } from '../modules/modularize_run.js';
 import { MODULES_DIR } from '../train/run_info.js';
-import { maskSettingsText, modelSettingsText, modelTimeOf, mtimeOf, trainInputOf, trainStep } from './experiment_steps.js';
+import { maskSettingsText, modelSettingsText, modelTimeOf, mtimeOf, trainedTo, trainInputOf, trainStep } from './experiment_steps.js';
+import { besideTraining, startTrainingAside } from './train_aside.js';
 import { reuseCommand } from './reuse.js';
 import { writeReport } from '../report/index.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
@@ -70,7 +71,7 @@ export interface SeedsResult {
   formatVersion: 1;
   model: string;
   dataset: string;
-  settings: Omit<ExperimentSeedsOptions, 'json' | 'out' | 'backend' | 'dataDir'>;
+  settings: Omit<ExperimentSeedsOptions, 'json' | 'out' | 'backend' | 'dataDir' | 'parallel'>;
   rows: SeedRow[];
   spread: Record<SeedFigure, FigureSpread>;
   /** With --reference: per figure, the seeds at or past it (accuracy and reuse >=, KRR and coupling <=). */
@@ -195,11 +196,24 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
     throw new UsageError(`--seeds: expected distinct seeds, got ${opts.seeds.join(',')}`, { option: 'seeds' });
   checkWritableDir(opts.out, '--out');
   const started = performance.now();
+  const runDirOf = (seed: number) => path.join(opts.out, `seed-${seed}`);
+  const trainSeed = (seed: number) =>
+    trainStep(trainInputOf(opts, { out: runDirOf(seed), seed, standard: false }), `seeds: seed ${seed}`, log, hooks.shouldStop);
+  if (opts.parallel) {
+    // Two seeds at a time, the second in a child process; an odd one out trains in the loop below.
+    const untrained = opts.seeds.filter((seed) => !trainedTo(runDirOf(seed), opts.epochs));
+    for (let i = 0; i + 1 < untrained.length; i += 2) {
+      const [here, there] = [untrained[i]!, untrained[i + 1]!];
+      const input = trainInputOf(opts, { out: runDirOf(there), seed: there, standard: false });
+      const aside = startTrainingAside(input, path.join(opts.out, `seed-${there}.log`), `seeds: seed ${there}`, log, hooks.shouldStop);
+      await besideTraining(aside, () => trainSeed(here));
+    }
+  }
   const rows: SeedRow[] = [];
   for (const seed of opts.seeds) {
-    const runDir = path.join(opts.out, `seed-${seed}`);
+    const runDir = runDirOf(seed);
     const reuseDir = path.join(opts.out, `seed-${seed}-reuse`);
-    await trainStep(trainInputOf(opts, { out: runDir, seed, standard: false }), `seeds: seed ${seed}`, log, hooks.shouldStop);
+    await trainSeed(seed);
     // A skipped training run started no backend: start it before the first tensor op, or tfjs
     // would stay on the cpu backend it picks lazily.
     await ensureBackend(opts.backend);
@@ -235,7 +249,7 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
     rows.push(rowOf(seed, runDir, reuseDir));
   }
 
-  const { json: _json, out: _out, backend: _backend, dataDir: _dataDir, ...settings } = opts;
+  const { json: _json, out: _out, backend: _backend, dataDir: _dataDir, parallel: _parallel, ...settings } = opts;
   const result: SeedsResult = {
     formatVersion: 1,
     model: opts.model,

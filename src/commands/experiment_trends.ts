@@ -32,7 +32,7 @@ import { MODULES_DIR } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
-import { startTrainingAside } from './train_aside.js';
+import { besideTraining, startTrainingAside } from './train_aside.js';
 import { DEFAULT_REUSE, recordedEpochSelection } from '../reuse/defaults.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
@@ -208,13 +208,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   const standardInput = trainInputOf(opts, { out: standardDir, seed: opts.seed, standard: true });
   if (opts.parallel && !trainedTo(standardDir, opts.epochs)) {
     const aside = startTrainingAside(standardInput, path.join(opts.out, 'standard.log'), 'trends', log, hooks.shouldStop);
-    try {
-      await trainStep(modularInput, 'trends', log, hooks.shouldStop);
-    } catch (e) {
-      await aside.stop();
-      throw e;
-    }
-    await aside.done;
+    await besideTraining(aside, () => trainStep(modularInput, 'trends', log, hooks.shouldStop));
     log.info(`trends: ${standardDir} is trained (${opts.epochs} epochs)`);
   } else for (const input of [modularInput, standardInput]) await trainStep(input, 'trends', log, hooks.shouldStop);
   // Training starts its backend (wasm threads and all); when both runs were done already, start

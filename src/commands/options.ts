@@ -191,6 +191,9 @@ export const experimentSeedsOptionsSchema = z.object({
     arg: '<list>',
     parse: () => (v) => v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))),
   }),
+  parallel: option(z.boolean().default(false), {
+    help: 'train two seeds at a time, the second in another process (log: OUT/seed-S.log); more throughput on 2+ cores',
+  }),
   backend: backendOption,
   json: jsonOption,
 });

@@ -1,6 +1,7 @@
 /**
  * A training run in a second process, beside the one this process trains: `mwt experiment trends
- * --parallel` trains its standard run this way while it trains the modular one. One run alone
+ * --parallel` trains its standard run this way while it trains the modular one, `mwt experiment
+ * seeds --parallel` two seeds at a time. One run alone
  * leaves cores idle: the modular step is hundreds of small ops dispatched one after another from
  * JavaScript, most too small to split over cores, so a second run fills the gaps (BENCHMARKS.md,
  * "Two runs side by side").
@@ -98,4 +99,18 @@ export function startTrainingAside(
       await done.catch(() => {});
     },
   };
+}
+
+/**
+ * Runs `here` (a training run of this process) while `aside` trains in its child, and waits for
+ * both. If `here` fails or is interrupted, the child is stopped at a checkpoint too.
+ */
+export async function besideTraining(aside: TrainingAside, here: () => Promise<void>): Promise<void> {
+  try {
+    await here();
+  } catch (e) {
+    await aside.stop();
+    throw e;
+  }
+  await aside.done;
 }

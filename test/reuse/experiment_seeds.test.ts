@@ -177,6 +177,17 @@ describe('mwt experiment seeds', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
+  it('--parallel trains two seeds at a time, the second in a child process: the same figures as one after the other', async () => {
+    const other = path.join(root, 'parallel');
+    const side = await experimentSeedsCommand({ ...input, out: other, parallel: true, backend: testBackend() }, silentLogger);
+    expect(side.rows).toEqual(first.rows);
+    expect(side.settings).toEqual(first.settings);
+    expect(fs.readFileSync(path.join(other, 'seed-1.log'), 'utf8')).toMatch(
+      /^# \S+: mwt train --model simcnn .*--seed 1 --out \S+seed-1$/m,
+    );
+    expect(fs.existsSync(path.join(other, 'seed-0.log'))).toBe(false); // seed 0 trained in this process
+  }, 240_000);
+
   it('refuses a finished run trained with other settings, and bad classes or seeds before training', async () => {
     await expect(experimentSeedsCommand({ ...input, beta: 2.5 }, silentLogger)).rejects.toThrow(
       new RegExp(`^--beta: ${path.join(out, 'seed-0')} was trained with 1\\.5, not 2\\.5`),
