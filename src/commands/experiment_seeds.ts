@@ -206,7 +206,7 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
       const [here, there] = [untrained[i]!, untrained[i + 1]!];
       const input = trainInputOf(opts, { out: runDirOf(there), seed: there, standard: false });
       const aside = startTrainingAside(input, path.join(opts.out, `seed-${there}.log`), `seeds: seed ${there}`, log, hooks.shouldStop);
-      await besideTraining(aside, () => trainSeed(here));
+      await besideTraining(aside, () => trainSeed(here), `seeds: seed ${there}`, log);
     }
   }
   const rows: SeedRow[] = [];

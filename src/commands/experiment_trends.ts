@@ -208,7 +208,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   const standardInput = trainInputOf(opts, { out: standardDir, seed: opts.seed, standard: true });
   if (opts.parallel && !trainedTo(standardDir, opts.epochs)) {
     const aside = startTrainingAside(standardInput, path.join(opts.out, 'standard.log'), 'trends', log, hooks.shouldStop);
-    await besideTraining(aside, () => trainStep(modularInput, 'trends', log, hooks.shouldStop));
+    await besideTraining(aside, () => trainStep(modularInput, 'trends', log, hooks.shouldStop), 'trends', log);
     log.info(`trends: ${standardDir} is trained (${opts.epochs} epochs)`);
   } else for (const input of [modularInput, standardInput]) await trainStep(input, 'trends', log, hooks.shouldStop);
   // Training starts its backend (wasm threads and all); when both runs were done already, start

@@ -19,15 +19,22 @@ import { optionArgs } from '../cli/options.js';
 import { packageRoot } from '../data/sample.js';
 import { trainOptionsSchema, type TrainOptionsInput } from '../train/options.js';
 import type { Logger } from '../log/logger.js';
+import { readMetrics } from '../train/train.js';
 import { EXIT } from '../cli/errors.js';
 
 export interface TrainingAside {
   /** The command line the child runs. */
   command: string[];
+  /** Where its output goes. */
+  logFile: string;
   /** Settles when the child has exited: resolves on success, rejects with its last log line otherwise. */
   done: Promise<void>;
   /** Asks the child to checkpoint and stop (once), then waits for it; never rejects. */
   stop(): Promise<void>;
+  /** Whether the child is still training. */
+  running(): boolean;
+  /** Where the child's run stands, from its metrics: "epoch 12 of 30 done". */
+  progress(): string;
 }
 
 /** The last non-empty line of a log file (what a failed `mwt train` printed as its error). */
@@ -91,9 +98,16 @@ export function startTrainingAside(
   log.info(
     `${what}: training ${input.standard ? 'the standard' : 'the modular'} model in ${input.out} in a second process (log: ${logFile})`,
   );
+  const metrics = path.join(input.out, 'metrics.jsonl');
   return {
     command: args.slice(1),
+    logFile,
     done,
+    running: () => child.exitCode == null && child.signalCode == null,
+    progress: () => {
+      const epochs = fs.existsSync(metrics) ? readMetrics(metrics).length : 0;
+      return `epoch ${epochs} of ${input.epochs ?? '?'} done`;
+    },
     stop: async () => {
       interrupt();
       await done.catch(() => {});
@@ -105,12 +119,14 @@ export function startTrainingAside(
  * Runs `here` (a training run of this process) while `aside` trains in its child, and waits for
  * both. If `here` fails or is interrupted, the child is stopped at a checkpoint too.
  */
-export async function besideTraining(aside: TrainingAside, here: () => Promise<void>): Promise<void> {
+export async function besideTraining(aside: TrainingAside, here: () => Promise<void>, what: string, log: Logger): Promise<void> {
   try {
     await here();
   } catch (e) {
     await aside.stop();
     throw e;
   }
+  // Its progress is in its log, not here: say what this process is waiting for.
+  if (aside.running()) log.info(`${what}: waiting for the run in the second process (${aside.progress()}; log: ${aside.logFile})`);
   await aside.done;
 }

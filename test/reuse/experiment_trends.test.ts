@@ -180,7 +180,13 @@ describe('mwt experiment trends', () => {
   it('--parallel trains the standard run in a second process: the same run as in this one, its command and output in OUT/standard.log', async () => {
     const other = path.join(root, 'parallel');
     fs.cpSync(path.join(out, 'modular'), path.join(other, 'modular'), { recursive: true });
-    const trends = await experimentTrendsCommand({ ...input, out: other, parallel: true, backend: testBackend() }, silentLogger);
+    const said: string[] = [];
+    const log = { ...silentLogger, info: (m: string) => void said.push(m) };
+    const trends = await experimentTrendsCommand({ ...input, out: other, parallel: true, backend: testBackend() }, log);
+    // The modular run was there already: this process waited for the child, and said so.
+    const logFile = path.join(other, 'standard.log');
+    expect(said).toContain(`trends: training the standard model in ${path.join(other, 'standard')} in a second process (log: ${logFile})`);
+    expect(said.some((m) => m.startsWith('trends: waiting for the run in the second process (epoch 0 of 1 done; log: '))).toBe(true);
     const weights = (dir: string) => fs.readFileSync(path.join(dir, 'standard/model/weights.bin'));
     expect(weights(other).equals(weights(out))).toBe(true);
     expect(readMetrics(path.join(other, 'standard/metrics.jsonl')).map((m) => m.testAccuracy)).toEqual(
@@ -188,9 +194,9 @@ describe('mwt experiment trends', () => {
     );
     expect(trends.standardAccuracy).toBe(first.standardAccuracy);
     expect(trends.settings).toEqual(first.settings); // how it ran is not a setting of the experiment
-    const log = fs.readFileSync(path.join(other, 'standard.log'), 'utf8');
-    expect(log).toMatch(/^# \S+: mwt train --model simcnn --dataset fashion-mnist .*--standard/m);
-    expect(log).toMatch(/epoch 1/);
+    const written = fs.readFileSync(logFile, 'utf8');
+    expect(written).toMatch(/^# \S+: mwt train --model simcnn --dataset fashion-mnist .*--standard/m);
+    expect(written).toMatch(/epoch 1/);
   }, 180_000);
 
   it('--parallel: a standard run that fails is said at once, the modular run still ends, then the experiment stops with the error line and log', async () => {
