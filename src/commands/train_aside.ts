@@ -1,9 +1,9 @@
 /**
  * A training run in a second process, beside the one this process trains: `mwt experiment trends
  * --parallel` trains its standard run this way while it trains the modular one, `mwt experiment
- * seeds --parallel` two seeds at a time. One run alone
- * leaves cores idle: the modular step is hundreds of small ops dispatched one after another from
- * JavaScript, most too small to split over cores, so a second run fills the gaps (BENCHMARKS.md,
+ * seeds --parallel` two seeds at a time. One run alone leaves cores idle: the modular step is
+ * hundreds of small ops dispatched one after another from JavaScript, most too small to split
+ * over cores, so a second run fills the gaps (1.2-1.5x the throughput on 2 cores: BENCHMARKS.md,
  * "Two runs side by side").
  *
  * The child is `mwt train` with the run's settings as flags (the same command a user could type,
