@@ -9,7 +9,6 @@
  *   npx tsx scripts/bench_side_by_side.ts [--model rescnn] [--width 0.5] [--dataset fashion-mnist]
  *     [--data-dir data/fashion-mnist-sample] [--limit N] [--epochs 3] [--second standard|modular]
  *     [--repeats 3] [--out BENCHMARKS.md]
-
  *
  * Each `mwt train` is a fresh process of the compiled CLI, on the backend it picks by default;
  * the two ways alternate, so a change in the machine's load falls on both.
@@ -19,8 +18,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { median } from '../src/reuse/latency.js';
-import { replacePart } from './benchmarks_md.js';
-import { writeFileAtomic } from '../src/io/atomic.js';
+import { describeMachine, formatCpu } from '../src/engine/machine.js';
+import { writePart } from './benchmarks_md.js';
 
 const HEADING = '## Two runs side by side';
 const PART = '###';
@@ -78,7 +77,7 @@ function trainOnce(dir: string, second: boolean): Promise<void> {
   });
 }
 
-/** Seconds to train the modular and the standard run, one after the other or side by side. */
+/** Seconds to train the first and the second run, one after the other or side by side. */
 async function timeWay(way: 'sequential' | 'side by side', dir: string): Promise<number> {
   fs.rmSync(dir, { recursive: true, force: true });
   const started = performance.now();
@@ -121,8 +120,6 @@ async function main() {
     if (!same) throw new Error(`the two ways trained different models: ${a.accuracy} against ${b.accuracy}`);
     const seq = median(times.sequential);
     const par = median(times['side by side']);
-    const cpuName =
-      spawnSync('lscpu', { encoding: 'utf8' }).stdout?.match(/Model name:\s*(.+)/)?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
     const s = settings;
     const command = `npx tsx scripts/bench_side_by_side.ts --model ${s.model} --width ${s.width} --dataset ${s.dataset} --data-dir ${path.relative(ROOT, s.dataDir) || '.'}${s.limit ? ` --limit ${s.limit}` : ''} --epochs ${s.epochs} --second ${s.second} --repeats ${repeats}`;
     const pair =
@@ -132,7 +129,7 @@ async function main() {
     const part = [
       pair.heading,
       '',
-      `\`${command}\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpuName}, ${os.cpus().length} cores,`,
+      `\`${command}\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${formatCpu(describeMachine())} (\`lscpu\`), ${os.cpus().length} cores,`,
       `Node.js ${process.version}, load average ${load.toFixed(2)} before and ${os.loadavg()[0]!.toFixed(2)} after (one minute's); ${s.model} width ${s.width},`,
       `${s.epochs} epochs a run, each run a fresh \`mwt train\` process on its default backend (${a.backend}).`,
       '',
@@ -145,8 +142,7 @@ async function main() {
       `${pair.runs}, and the same weights to the byte).`,
       '',
     ].join('\n');
-    const doc = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
-    writeFileAtomic(out, replacePart(doc, HEADING, INTRO, pair.heading, part));
+    writePart(out, HEADING, INTRO, pair.heading, part);
     process.stderr.write(`${(seq / par).toFixed(2)}x; written to ${out}\n`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -38,3 +38,9 @@ export function writeSection(file: string, heading: string, section: string): vo
   const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   writeFileAtomic(file, replaceSection(doc, heading, section));
 }
+
+/** Rewrites one part of a section of `file` atomically (replacePart). */
+export function writePart(file: string, parent: string, intro: string, heading: string, part: string): void {
+  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  writeFileAtomic(file, replacePart(doc, parent, intro, heading, part));
+}
