@@ -27,6 +27,28 @@ export function startCli(args: string[], opts: { cwd?: string } = {}): { child: 
   return { child, done };
 }
 
+/**
+ * `mwt train --model simcnn --dataset fashion-mnist --data-dir DIR --out OUT --epochs N ...extra`:
+ * the command most CLI tests start from (the bundled sample and one epoch unless told).
+ */
+export function trainArgs(opts: { out: string; dataDir?: string; epochs?: number }, extra: string[] = []): string[] {
+  const { out, dataDir = SAMPLE, epochs = 1 } = opts;
+  return [
+    'train',
+    '--model',
+    'simcnn',
+    '--dataset',
+    'fashion-mnist',
+    '--data-dir',
+    dataDir,
+    '--out',
+    out,
+    '--epochs',
+    String(epochs),
+    ...extra,
+  ];
+}
+
 export function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliResult> {
   return startCli(args, opts).done;
 }

@@ -4,23 +4,10 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli, SAMPLE } from './cli.js';
+import { runCli, SAMPLE, trainArgs } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-cli-'));
-const trainArgs = (extra: string[]) => [
-  'train',
-  '--model',
-  'simcnn',
-  '--dataset',
-  'fashion-mnist',
-  '--data-dir',
-  SAMPLE,
-  '--out',
-  path.join(tmp(), 'run'),
-  '--epochs',
-  '1',
-  ...extra,
-];
+const trainInTmp = (extra: string[]) => trainArgs({ out: path.join(tmp(), 'run') }, extra);
 
 function expectOneLine(stderr: string, pattern: RegExp) {
   // Commander adds its hints on lines of their own: a suggestion and the pointer to --help.
@@ -45,11 +32,11 @@ describe('CLI usage errors (exit 2)', () => {
       ['train', '--model', 'simcnn', '--dataset', 'cifar', '--data-dir', '.', '--out', '.'],
       /^mwt train: --dataset: unknown dataset 'cifar', expected one of cifar10, svhn, mnist, fashion-mnist$/,
     ],
-    [trainArgs(['--width', '0']), /^mwt train: --width: expected a positive number, got 0$/],
-    [trainArgs(['--batch-size', '0']), /^mwt train: --batch-size: expected a positive number, got 0$/],
-    [trainArgs(['--width', 'wide']), /^mwt train: --width: expected a number, got 'wide'/],
-    [trainArgs(['--epochs', '1.5']), /^mwt train: --epochs: expected an integer/],
-    [trainArgs(['--lrr', '0.1']), /^mwt train: unknown option '--lrr' \(Did you mean --lr\?\)$/],
+    [trainInTmp(['--width', '0']), /^mwt train: --width: expected a positive number, got 0$/],
+    [trainInTmp(['--batch-size', '0']), /^mwt train: --batch-size: expected a positive number, got 0$/],
+    [trainInTmp(['--width', 'wide']), /^mwt train: --width: expected a number, got 'wide'/],
+    [trainInTmp(['--epochs', '1.5']), /^mwt train: --epochs: expected an integer/],
+    [trainInTmp(['--lrr', '0.1']), /^mwt train: unknown option '--lrr' \(Did you mean --lr\?\)$/],
     [['train', '--model', 'simcnn'], /^mwt train: required option '--dataset <name>' not specified$/],
     [['modularize', '--run', '/nonexistent/run'], /^mwt modularize: --run: /],
     [['modularize', '--run', '.', '--threshold', '1.5'], /^mwt modularize: --threshold: expected a number in \(0, 1\]/],
@@ -67,19 +54,7 @@ describe('CLI usage errors (exit 2)', () => {
 
 describe('CLI data and run errors (exit 1)', () => {
   it('names a missing data directory and the files it expected', async () => {
-    const r = await runCli([
-      'train',
-      '--model',
-      'simcnn',
-      '--dataset',
-      'fashion-mnist',
-      '--data-dir',
-      '/nonexistent/fm',
-      '--out',
-      path.join(tmp(), 'r'),
-      '--epochs',
-      '1',
-    ]);
+    const r = await runCli(trainArgs({ out: path.join(tmp(), 'r'), dataDir: '/nonexistent/fm' }));
     expect(r.code).toBe(1);
     expectOneLine(
       r.stderr,
@@ -90,19 +65,7 @@ describe('CLI data and run errors (exit 1)', () => {
   it('names an output directory that cannot be written', async () => {
     const file = path.join(tmp(), 'a-file');
     fs.writeFileSync(file, 'x');
-    const r = await runCli([
-      'train',
-      '--model',
-      'simcnn',
-      '--dataset',
-      'fashion-mnist',
-      '--data-dir',
-      SAMPLE,
-      '--out',
-      path.join(file, 'run'),
-      '--epochs',
-      '1',
-    ]);
+    const r = await runCli(trainArgs({ out: path.join(file, 'run') }));
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /^mwt train: --out: cannot write to .*a-file\/run \(.*a-file is not a directory\)$/);
   });
@@ -111,38 +74,13 @@ describe('CLI data and run errors (exit 1)', () => {
     const dir = tmp();
     for (const f of fs.readdirSync(SAMPLE)) fs.copyFileSync(path.join(SAMPLE, f), path.join(dir, f));
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 5, 1, 2]));
-    const r = await runCli([
-      'train',
-      '--model',
-      'simcnn',
-      '--dataset',
-      'fashion-mnist',
-      '--data-dir',
-      dir,
-      '--out',
-      path.join(dir, 'run'),
-      '--epochs',
-      '1',
-    ]);
+    const r = await runCli(trainArgs({ out: path.join(dir, 'run'), dataDir: dir }));
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /^mwt train: .*train-labels-idx1-ubyte\.gz: /);
   });
 
   it('prints a stack trace only with --verbose', async () => {
-    const r = await runCli([
-      'train',
-      '--model',
-      'simcnn',
-      '--dataset',
-      'fashion-mnist',
-      '--data-dir',
-      '/nonexistent/fm',
-      '--out',
-      path.join(tmp(), 'r'),
-      '--epochs',
-      '1',
-      '--verbose',
-    ]);
+    const r = await runCli(trainArgs({ out: path.join(tmp(), 'r'), dataDir: '/nonexistent/fm' }, ['--verbose']));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\n\s+at /);
   });

@@ -9,30 +9,12 @@ import * as path from 'node:path';
 import { train } from '../../src/train/train.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { modularizeRun } from '../../src/modules/modularize_run.js';
-import { runCli, SAMPLE, type CliResult } from './cli.js';
+import { runCli, SAMPLE, trainArgs, type CliResult } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-out-'));
 const tiny = { dataset: 'fashion-mnist' as const, dataDir: SAMPLE, epochs: 1, width: 0.125, limit: 200, batchSize: 50 };
-const trainArgs = (out: string, extra: string[] = []) => [
-  'train',
-  '--model',
-  'simcnn',
-  '--dataset',
-  'fashion-mnist',
-  '--data-dir',
-  SAMPLE,
-  '--out',
-  out,
-  '--epochs',
-  '1',
-  '--width',
-  '0.125',
-  '--limit',
-  '200',
-  '--batch-size',
-  '50',
-  ...extra,
-];
+const tinyTrainArgs = (out: string, extra: string[] = []) =>
+  trainArgs({ out }, ['--width', '0.125', '--limit', '200', '--batch-size', '50', ...extra]);
 
 /** Every file under `dir` with its content hash and modification time. */
 function snapshot(dir: string): Record<string, string> {
@@ -75,7 +57,7 @@ describe('mwt train on a directory that holds a run', () => {
 
   it('refuses without --resume or --overwrite, exit 2, and touches nothing', async () => {
     const before = snapshot(run);
-    const r = await runCli(trainArgs(run));
+    const r = await runCli(tinyTrainArgs(run));
     expect(r.code, r.stderr).toBe(2);
     expect(errorLine(r)).toBe(`mwt train: --out: ${run} already holds a run; pass --resume to continue it or --overwrite to replace it`);
     expect(snapshot(run)).toEqual(before);
@@ -83,7 +65,7 @@ describe('mwt train on a directory that holds a run', () => {
 
   it('refuses --resume with --overwrite', async () => {
     const before = snapshot(run);
-    const r = await runCli(trainArgs(run, ['--resume', '--overwrite']));
+    const r = await runCli(tinyTrainArgs(run, ['--resume', '--overwrite']));
     expect(r.code).toBe(2);
     expect(errorLine(r)).toBe('mwt train: --resume and --overwrite: choose one (continue the run in --out, or replace it)');
     expect(snapshot(run)).toEqual(before);
@@ -94,7 +76,7 @@ describe('mwt train on a directory that holds a run', () => {
     fs.mkdirSync(path.join(dir, 'modules'));
     fs.writeFileSync(path.join(dir, 'modules', 'modules.json'), '{}');
     const oldRunJson = fs.readFileSync(path.join(dir, 'run.json'), 'utf8');
-    const r = await runCli(trainArgs(dir, ['--overwrite', '--seed', '7']));
+    const r = await runCli(tinyTrainArgs(dir, ['--overwrite', '--seed', '7']));
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).not.toBe(oldRunJson);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).options.seed).toBe(7);
@@ -105,31 +87,19 @@ describe('mwt train on a directory that holds a run', () => {
   it('--overwrite with a batch larger than the data refuses and keeps the old run', async () => {
     const dir = copyRun(run);
     const before = snapshot(dir);
-    const r = await runCli(trainArgs(dir, ['--overwrite', '--limit', '20', '--quiet']));
+    const r = await runCli(tinyTrainArgs(dir, ['--overwrite', '--limit', '20', '--quiet']));
     expect(r.code).toBe(1);
     expect(errorLine(r)).toBe('mwt train: --batch-size: 50 is larger than the 20 training samples');
     expect(snapshot(dir)).toEqual(before);
     // Nor does a fresh --out get a run.json that a corrected command would then have to --overwrite.
     const fresh = path.join(tmp(), 'fresh');
-    expect((await runCli(trainArgs(fresh, ['--limit', '20']))).code).toBe(1);
+    expect((await runCli(tinyTrainArgs(fresh, ['--limit', '20']))).code).toBe(1);
     expect(fs.existsSync(path.join(fresh, 'run.json'))).toBe(false);
   });
 
   it('a train that fails before any work leaves no --out directory behind', async () => {
     const out = path.join(tmp(), 'never-made', 'run');
-    const r = await runCli([
-      'train',
-      '--model',
-      'simcnn',
-      '--dataset',
-      'fashion-mnist',
-      '--data-dir',
-      '/nonexistent/fm',
-      '--out',
-      out,
-      '--epochs',
-      '1',
-    ]);
+    const r = await runCli(trainArgs({ out, dataDir: '/nonexistent/fm' }));
     expect(r.code).toBe(1);
     expect(errorLine(r)).toMatch(/^mwt train: fashion-mnist: data directory \/nonexistent\/fm does not exist/);
     expect(fs.existsSync(path.dirname(out))).toBe(false);

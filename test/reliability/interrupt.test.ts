@@ -4,33 +4,13 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli, startCli, waitForOutput, SAMPLE } from './cli.js';
+import { runCli, startCli, trainArgs, waitForOutput } from './cli.js';
 import { readMetrics } from '../../src/train/train.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-int-'));
 // 600 samples, batch 32: 18 steps an epoch, a few seconds each epoch at width 0.125.
-const args = (out: string, epochs: number, extra: string[] = []) => [
-  'train',
-  '--model',
-  'simcnn',
-  '--dataset',
-  'fashion-mnist',
-  '--data-dir',
-  SAMPLE,
-  '--out',
-  out,
-  '--epochs',
-  String(epochs),
-  '--width',
-  '0.125',
-  '--limit',
-  '600',
-  '--batch-size',
-  '32',
-  '--seed',
-  '7',
-  ...extra,
-];
+const args = (out: string, epochs: number, extra: string[] = []) =>
+  trainArgs({ out, epochs }, ['--width', '0.125', '--limit', '600', '--batch-size', '32', '--seed', '7', ...extra]);
 const pointer = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'checkpoint.json'), 'utf8')).dir as string;
 
 describe('interruptions', () => {

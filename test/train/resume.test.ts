@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { readMetrics, train } from '../../src/train/train.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { cosineLearningRate } from '../../src/train/schedule.js';
-import { runCli, SAMPLE } from '../reliability/cli.js';
+import { runCli, SAMPLE, trainArgs } from '../reliability/cli.js';
 
 const base = { model: 'simcnn', dataset: 'fashion-mnist', dataDir: SAMPLE, width: 0.125, limit: 200, batchSize: 50, lr: 0.04 } as const;
 
@@ -25,18 +25,7 @@ describe('resume', () => {
     [['--classifier-init', 'fanInUniform'], '--classifier-init: the run in <out> was started with "heNormal", not "fanInUniform"'],
   ])('a changed %j is refused, naming the setting', async (change, expected) => {
     const before = fs.readFileSync(path.join(out, 'run.json'), 'utf8');
-    const args = [
-      'train',
-      '--model',
-      'simcnn',
-      '--dataset',
-      'fashion-mnist',
-      '--data-dir',
-      SAMPLE,
-      '--out',
-      out,
-      '--epochs',
-      '2',
+    const args = trainArgs({ out, epochs: 2 }, [
       '--width',
       '0.125',
       '--limit',
@@ -47,7 +36,7 @@ describe('resume', () => {
       '0.04',
       '--resume',
       ...change,
-    ];
+    ]);
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr.trim()).toBe(
