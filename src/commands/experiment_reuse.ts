@@ -33,6 +33,7 @@ import { MODULES_FILE, writeModules } from '../modularize/modules_file.js';
 export { parseSizeRange } from '../cli/parse.js';
 
 import { experimentReuseOptionsSchema } from './options.js';
+import { resultSettings, type ResultSettings } from './result_settings.js';
 export { experimentReuseOptionsSchema } from './options.js';
 
 export type ExperimentReuseInput = z.input<typeof experimentReuseOptionsSchema>;
@@ -82,7 +83,7 @@ export interface ExperimentReuseResult {
   threshold: number;
   modelFlops: number;
   modelParameters: number;
-  settings: Omit<ExperimentReuseOptions, 'json' | 'out' | 'run' | 'standardRun' | 'backend' | 'dataDir'>;
+  settings: ResultSettings<ExperimentReuseOptions, 'run' | 'standardRun'>;
   complete: boolean;
   bySize: SizeResult[];
   subtasks: SubtaskResult[];
@@ -245,7 +246,7 @@ export async function experimentReuseCommand(
     for (let size = lo; size <= hi; size++)
       for (const classes of sampleSubsets(n, size, opts.perSize, `${opts.seed}:${size}`)) plan.push({ size, classes });
     log.info(`experiment reuse: ${plan.length} sub-tasks, sizes ${lo}-${hi}, up to ${opts.perSize} per size`);
-    const { json: _json, out: _out, run: _run, standardRun: _std, backend: _backend, dataDir: _dataDir, ...settings } = opts;
+    const settings = resultSettings(opts, 'run', 'standardRun');
     const result: ExperimentReuseResult = {
       run: opts.run,
       standardRun: opts.standardRun,

@@ -35,6 +35,7 @@ import { besideTraining, startTrainingAside } from './train_aside.js';
 import { reuseCommand } from './reuse.js';
 import { writeReport } from '../report/index.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
+import { resultSettings, type ResultSettings } from './result_settings.js';
 
 export { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 export type ExperimentSeedsInput = z.input<typeof experimentSeedsOptionsSchema>;
@@ -71,7 +72,7 @@ export interface SeedsResult {
   formatVersion: 1;
   model: string;
   dataset: string;
-  settings: Omit<ExperimentSeedsOptions, 'json' | 'out' | 'backend' | 'dataDir' | 'parallel'>;
+  settings: ResultSettings<ExperimentSeedsOptions>;
   rows: SeedRow[];
   spread: Record<SeedFigure, FigureSpread>;
   /** With --reference: per figure, the seeds at or past it (accuracy and reuse >=, KRR and coupling <=). */
@@ -249,12 +250,11 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
     rows.push(rowOf(seed, runDir, reuseDir));
   }
 
-  const { json: _json, out: _out, backend: _backend, dataDir: _dataDir, parallel: _parallel, ...settings } = opts;
   const result: SeedsResult = {
     formatVersion: 1,
     model: opts.model,
     dataset: opts.dataset,
-    settings,
+    settings: resultSettings(opts),
     rows,
     spread: spreadOf(rows),
     againstReference: opts.reference ? countAgainst(rows, opts.reference) : null,

@@ -36,6 +36,7 @@ import { besideTraining, startTrainingAside } from './train_aside.js';
 import { DEFAULT_REUSE, recordedEpochSelection } from '../reuse/defaults.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
+import { resultSettings, type ResultSettings } from './result_settings.js';
 export { experimentTrendsOptionsSchema, TREND_THRESHOLDS } from './options.js';
 
 export type ExperimentTrendsInput = z.input<typeof experimentTrendsOptionsSchema>;
@@ -54,7 +55,7 @@ export interface TrendsResult {
   formatVersion: 1;
   model: string;
   dataset: string;
-  settings: Omit<ExperimentTrendsOptions, 'json' | 'out' | 'backend' | 'dataDir' | 'parallel'>;
+  settings: ResultSettings<ExperimentTrendsOptions>;
   standardAccuracy: number;
   modularAccuracy: number;
   /** standardAccuracy - modularAccuracy, as a fraction (positive: the modular model is worse). */
@@ -275,12 +276,11 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
   // --- the figures, then the report of the modular run (which draws them all)
   const modular = readMetrics(path.join(modularDir, 'metrics.jsonl'));
   const standard = readMetrics(path.join(standardDir, 'metrics.jsonl'));
-  const { json: _json, out: _out, backend: _backend, dataDir: _dataDir, parallel: _parallel, ...settings } = opts;
   const result: TrendsResult = {
     formatVersion: 1,
     model: opts.model,
     dataset: opts.dataset,
-    settings,
+    settings: resultSettings(opts),
     standardAccuracy: standard[standard.length - 1]!.testAccuracy,
     modularAccuracy: modular[modular.length - 1]!.testAccuracy,
     accuracyLoss: standard[standard.length - 1]!.testAccuracy - modular[modular.length - 1]!.testAccuracy,
