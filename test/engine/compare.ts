@@ -36,3 +36,14 @@ export function fixedValues(n: number, seed: number): Float32Array {
   }
   return out;
 }
+
+/** A 4-d tensor of `fixedValues` (the same values on every backend). */
+export function fixedTensor4d(shape: [number, number, number, number], seed: number): tf.Tensor4D {
+  return tf.tensor4d(
+    fixedValues(
+      shape.reduce((a, b) => a * b),
+      seed,
+    ),
+    shape,
+  );
+}

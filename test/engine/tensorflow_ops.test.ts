@@ -6,16 +6,7 @@ import '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
 import { batchNormTraining } from '../../src/engine/batch_norm_training.js';
 import { nativeTensorflowOps, SMALL_CONV_OUTPUT } from '../../src/engine/tensorflow_ops.js';
-import { fixedValues, relativeError } from './compare.js';
-
-const t4 = (shape: [number, number, number, number], seed: number) =>
-  tf.tensor4d(
-    fixedValues(
-      shape.reduce((a, b) => a * b),
-      seed,
-    ),
-    shape,
-  );
+import { fixedTensor4d as t4, fixedValues, relativeError } from './compare.js';
 
 describe('TensorFlow ops on the tensorflow backend', () => {
   beforeAll(async () => {

@@ -4,16 +4,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { winogradConv3x3, winogradFilterGrad3x3, winogradFits, winogradInputGrad3x3 } from '../../src/engine/winograd.js';
 import { useWinograd } from '../../src/engine/conv_winograd_wasm.js';
 import { profileKernels } from '../../src/engine/kernel_profiler.js';
-import { fixedValues, relativeError, valuesOn } from './compare.js';
-
-const t4 = (shape: [number, number, number, number], seed: number) =>
-  tf.tensor4d(
-    fixedValues(
-      shape.reduce((a, b) => a * b),
-      seed,
-    ),
-    shape,
-  );
+import { fixedTensor4d as t4, fixedValues, relativeError, valuesOn } from './compare.js';
 
 describe('Winograd F(2x2,3x3) as plain tf ops equals the direct convolution', () => {
   beforeAll(async () => {
