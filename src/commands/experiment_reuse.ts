@@ -39,9 +39,8 @@ export { experimentReuseOptionsSchema } from './options.js';
 export type ExperimentReuseInput = z.input<typeof experimentReuseOptionsSchema>;
 export type ExperimentReuseOptions = z.output<typeof experimentReuseOptionsSchema>;
 
-export interface SubtaskResult {
-  size: number;
-  classes: number[];
+/** The figures of one sub-task, and their means over the sub-tasks of one size. */
+export interface ReuseFigures {
   kernelRate: number;
   flops: number;
   flopReduction: number;
@@ -51,7 +50,24 @@ export interface SubtaskResult {
   modelAccuracy: number;
   /** modelAccuracy - moduleAccuracy (positive: the module is worse). */
   accuracyLoss: number;
+  /** The mixed modules' own logits of the classes, not fine-tuned (what `mwt reuse --epochs 0` ships). */
   restrictedAccuracy: number;
+}
+
+/** Every key of ReuseFigures (written as a Record, so the compiler names one left out). */
+const REUSE_FIGURES = Object.keys({
+  kernelRate: 0,
+  flops: 0,
+  flopReduction: 0,
+  moduleAccuracy: 0,
+  modelAccuracy: 0,
+  accuracyLoss: 0,
+  restrictedAccuracy: 0,
+} satisfies Record<keyof ReuseFigures, 0>) as (keyof ReuseFigures)[];
+
+export interface SubtaskResult extends ReuseFigures {
+  size: number;
+  classes: number[];
   accuracyBeforeFineTune: number;
   bestEpoch: number;
   parameters: number;
@@ -59,19 +75,11 @@ export interface SubtaskResult {
   seconds: number;
 }
 
-export interface SizeResult {
+export interface SizeResult extends ReuseFigures {
   size: number;
   subtasks: number;
   /** C(N, size): how many sub-tasks of this size exist. */
   possible: number;
-  kernelRate: number;
-  flops: number;
-  flopReduction: number;
-  moduleAccuracy: number;
-  modelAccuracy: number;
-  accuracyLoss: number;
-  /** The mixed modules' own logits of the classes, not fine-tuned (what `mwt reuse --epochs 0` ships). */
-  restrictedAccuracy: number;
 }
 
 export interface ExperimentReuseResult {
@@ -96,19 +104,9 @@ export function summarizeBySize(subtasks: SubtaskResult[], numClasses: number): 
   const sizes = [...new Set(subtasks.map((s) => s.size))].sort((a, b) => a - b);
   return sizes.map((size) => {
     const group = subtasks.filter((s) => s.size === size);
-    const avg = (key: keyof SubtaskResult) => mean(group.map((s) => s[key] as number));
-    return {
-      size,
-      subtasks: group.length,
-      possible: countSubsets(numClasses, size),
-      kernelRate: avg('kernelRate'),
-      flops: avg('flops'),
-      flopReduction: avg('flopReduction'),
-      moduleAccuracy: avg('moduleAccuracy'),
-      modelAccuracy: avg('modelAccuracy'),
-      accuracyLoss: avg('accuracyLoss'),
-      restrictedAccuracy: avg('restrictedAccuracy'),
-    };
+    const figures = {} as ReuseFigures;
+    for (const key of REUSE_FIGURES) figures[key] = mean(group.map((s) => s[key]));
+    return { size, subtasks: group.length, possible: countSubsets(numClasses, size), ...figures };
   });
 }
 

@@ -140,6 +140,19 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
     ]);
     expect(bySize[0]!.moduleAccuracy).toBeCloseTo(0.85, 12);
     expect(bySize[0]!.accuracyLoss).toBeCloseTo(0.1, 12);
+    // Every figure is the mean of its sub-tasks; what belongs to one sub-task only is not carried.
+    expect(bySize[0]).toEqual({
+      size: 2,
+      subtasks: 2,
+      possible: 45,
+      kernelRate: 0.4,
+      flops: 2e6,
+      flopReduction: 0.8,
+      moduleAccuracy: expect.closeTo(0.85, 12),
+      modelAccuracy: expect.closeTo(0.95, 12),
+      accuracyLoss: expect.closeTo(0.1, 12),
+      restrictedAccuracy: expect.closeTo(0.75, 12),
+    });
     const md = formatReuseMarkdown({
       model: 'simcnn',
       dataset: 'fashion-mnist',
