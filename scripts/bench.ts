@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MODEL_NAMES } from '../models/registry.js';
 import type { ThroughputOptions } from '../src/bench/throughput.js';
-import { replaceSection } from './benchmarks_md.js';
+import { measuredAt, replaceSection } from './benchmarks_md.js';
 import { readBuildInfo } from '../src/engine/tensorflow_native.js';
 import { describeMachine, formatCpu } from '../src/engine/machine.js';
 
@@ -304,9 +304,7 @@ function renderSection(
 ): string {
   const byKey = new Map(rows.map((r) => [`${r.backend}|${r.model}|${r.width}|${r.batchSize}|${r.form}`, r]));
   const out: string[] = [SECTION, ''];
-  out.push(
-    `Measured ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${meta.command}\` (${(meta.seconds / 60).toFixed(1)} min).`,
-  );
+  out.push(`Measured ${measuredAt(meta.started)} with \`${meta.command}\` (${(meta.seconds / 60).toFixed(1)} min).`);
   out.push('');
   out.push(
     `- Machine: ${formatCpu(describeMachine())} (\`lscpu | grep 'Model name'\`), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; tfjs-core ${version('@tensorflow/tfjs-core')}, tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')}${args.backends.includes('tensorflow') ? `, tensorflow: tfjs-node ${readBuildInfo()?.tfjsNode ?? '?'} on TensorFlow ${readBuildInfo()?.tensorflow ?? '?'} (\`mwt setup tensorflow\`, oneDNN on)` : ''}.`,

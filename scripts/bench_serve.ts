@@ -19,7 +19,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { initBackend } from '../src/engine/backend.js';
-import { describeMachine, formatCpu } from '../src/engine/machine.js';
 import { train } from '../src/train/train.js';
 import { SAMPLE_DATA_DIR } from '../src/data/sample.js';
 import { modularizeRun } from '../src/modules/modularize_run.js';
@@ -29,7 +28,7 @@ import { silentLogger } from '../src/log/logger.js';
 import { readRunInfo } from '../src/train/run_info.js';
 import { median } from '../src/reuse/latency.js';
 import { buildWebApp } from './build_web.js';
-import { writeSection } from './benchmarks_md.js';
+import { machineLine, measuredAt, writeSection } from './benchmarks_md.js';
 import { CHROMIUM_MISSING, hasChromium, launchChromium, openServePage, tickClasses } from './serve_page.js';
 
 const HEADING = '## The serve page';
@@ -163,8 +162,8 @@ async function main(): Promise<void> {
       const section = [
         HEADING,
         '',
-        `\`npx tsx scripts/bench_serve.ts${args.run != null ? ` --run ${args.run}` : ''} --classes ${args.classes.join(',')} --repeats ${args.repeats}\` (part of \`npm run bench\`), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC,`,
-        `${formatCpu(describeMachine())} (\`lscpu\`), ${os.cpus().length} cores, Node.js ${process.version}, Chromium ${browser.version()} headless (wasm backend in the page), load average ${os.loadavg()[0]!.toFixed(2)} at the end.`,
+        `\`npx tsx scripts/bench_serve.ts${args.run != null ? ` --run ${args.run}` : ''} --classes ${args.classes.join(',')} --repeats ${args.repeats}\` (part of \`npm run bench\`), ${measuredAt()},`,
+        `${machineLine()}, Node.js ${process.version}, Chromium ${browser.version()} headless (wasm backend in the page), load average ${os.loadavg()[0]!.toFixed(2)} at the end.`,
         `Served: ${info.name} at width ${info.width}${args.run != null ? ` (${args.run})` : ', one epoch on the bundled sample'}, its ten modules; classes ${args.classes.join(', ')} ticked.`,
         `Median (min-max) of ${args.repeats} cold visits, each in a fresh browser context after one warm-up: *ready* is from navigation to the page's ready state`,
         '(page, wasm backend, catalog, modules), *built* from the last tick to the sub-task model built, *latency* one image through it;',

@@ -18,8 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { median } from '../src/reuse/latency.js';
-import { describeMachine, formatCpu } from '../src/engine/machine.js';
-import { writePart } from './benchmarks_md.js';
+import { machineLine, measuredAt, writePart } from './benchmarks_md.js';
 
 const HEADING = '## Two runs side by side';
 const PART = '###';
@@ -129,7 +128,7 @@ async function main() {
     const part = [
       pair.heading,
       '',
-      `\`${command}\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${formatCpu(describeMachine())} (\`lscpu\`), ${os.cpus().length} cores,`,
+      `\`${command}\`, ${measuredAt()}, ${machineLine()},`,
       `Node.js ${process.version}, load average ${load.toFixed(2)} before and ${os.loadavg()[0]!.toFixed(2)} after (one minute's); ${s.model} width ${s.width},`,
       `${s.epochs} epochs a run, each run a fresh \`mwt train\` process on its default backend (${a.backend}).`,
       '',

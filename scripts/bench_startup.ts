@@ -11,9 +11,8 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { describeMachine, formatCpu } from '../src/engine/machine.js';
 import { median } from '../src/reuse/latency.js';
-import { writeSection } from './benchmarks_md.js';
+import { machineLine, measuredAt, writeSection } from './benchmarks_md.js';
 import { buildProgram } from './cli.js';
 
 const HEADING = '## Start-up';
@@ -64,8 +63,8 @@ function main() {
   const section = [
     HEADING,
     '',
-    `\`npx tsx scripts/bench_startup.ts --repeats ${repeats}\` (part of \`npm run bench\`), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC,`,
-    `${formatCpu(describeMachine())} (\`lscpu\`), ${os.cpus().length} cores, Node.js ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)} at the end.`,
+    `\`npx tsx scripts/bench_startup.ts --repeats ${repeats}\` (part of \`npm run bench\`), ${measuredAt()},`,
+    `${machineLine()}, Node.js ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)} at the end.`,
     `Median of ${repeats} runs of the compiled CLI (\`node bin/mwt.js\`, as an installed package runs it). Target: under 1 s of CPU each;`,
     'these commands load commander and the option lists only, never tfjs.',
     '',

@@ -4,7 +4,19 @@
  * part of a "## " section can be rewritten on its own.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { describeMachine, formatCpu } from '../src/engine/machine.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
+
+/** When a benchmark ran, as its section says it: "2026-12-06 01:29 UTC". */
+export function measuredAt(date = new Date()): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The machine, as a section names it: "AMD EPYC (AVX-512) (`lscpu`), 2 cores". */
+export function machineLine(): string {
+  return `${formatCpu(describeMachine())} (\`lscpu\`), ${os.cpus().length} cores`;
+}
 
 /** Where the section under `heading` starts and ends in `doc` (null: no such heading). */
 function sectionBounds(doc: string, heading: string): { start: number; end: number } | null {
