@@ -143,18 +143,7 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
   writeJsonAtomic(path.join(out, 'reuse.json'), result);
   writeFileAtomic(
     path.join(out, 'reuse.csv'),
-    csv(result.bySize as unknown as Record<string, unknown>[], [
-      'size',
-      'subtasks',
-      'possible',
-      'kernelRate',
-      'flops',
-      'flopReduction',
-      'moduleAccuracy',
-      'modelAccuracy',
-      'accuracyLoss',
-      'restrictedAccuracy',
-    ]),
+    csv(result.bySize as unknown as Record<string, unknown>[], ['size', 'subtasks', 'possible', ...REUSE_FIGURES]),
   );
   writeFileAtomic(
     path.join(out, 'subtasks.csv'),
@@ -163,13 +152,7 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
       [
         'size',
         'classes',
-        'kernelRate',
-        'flops',
-        'flopReduction',
-        'moduleAccuracy',
-        'modelAccuracy',
-        'accuracyLoss',
-        'restrictedAccuracy',
+        ...REUSE_FIGURES,
         'accuracyBeforeFineTune',
         'bestEpoch',
         'parameters',

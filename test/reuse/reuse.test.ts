@@ -220,7 +220,16 @@ describe('mwt experiment reuse', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toHaveLength(2);
     const csvLines = fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n');
     expect(csvLines).toHaveLength(3);
-    expect(csvLines[0]!.split(',').at(-1)).toBe('restrictedAccuracy');
+    expect(csvLines[0]).toBe(
+      'size,subtasks,possible,kernelRate,flops,flopReduction,moduleAccuracy,modelAccuracy,accuracyLoss,restrictedAccuracy',
+    );
+    const subtaskLines = fs.readFileSync(path.join(out, 'subtasks.csv'), 'utf8').trim().split('\n');
+    expect(subtaskLines).toHaveLength(3);
+    expect(subtaskLines[0]).toBe(
+      'size,classes,kernelRate,flops,flopReduction,moduleAccuracy,modelAccuracy,accuracyLoss,restrictedAccuracy,' +
+        'accuracyBeforeFineTune,bestEpoch,parameters,latencyBatch1,latencyBatch128,seconds',
+    );
+    expect(subtaskLines[1]!.split(',').slice(0, 2)).toEqual(['2', `"${result.subtasks[0]!.classes.join(' ')}"`]);
     expect(fs.readFileSync(path.join(out, 'reuse.md'), 'utf8')).toMatch(/\| 3-class \| 1 of 120 \|/);
     await expect(experimentReuseCommand({ run, standardRun, sizes: [2, 11], out }, silentLogger)).rejects.toThrow(
       /^--sizes: the largest sub-task size is 10/,
