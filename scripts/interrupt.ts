@@ -1,21 +1,24 @@
 /**
- * Ctrl-C for commands that train: the first SIGINT asks training to stop after the current step
- * and write a checkpoint (the run continues with --resume, or by rerunning the experiment); a
- * second one leaves at once.
+ * Stopping commands that train: the first SIGINT (Ctrl-C) or SIGTERM (kill, a service manager, a
+ * batch scheduler's time limit) asks training to stop after the current step and write a
+ * checkpoint (the run continues with --resume, or by rerunning the experiment); a second signal
+ * leaves at once. Node's default for SIGTERM is to die mid-step, losing the epoch so far.
  */
 import type { Logger } from '../src/log/logger.js';
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 export async function withGracefulInterrupt<T>(log: Logger, run: (shouldStop: () => boolean) => Promise<T>): Promise<T> {
   let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130); // second Ctrl-C: leave now
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop) process.exit(130); // a second signal: leave now
     stop = true;
-    log.info('interrupt: finishing the current step and writing a checkpoint (Ctrl-C again to quit at once)');
+    log.info(`${signal}: finishing the current step and writing a checkpoint (Ctrl-C again to quit at once)`);
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
   try {
     return await run(() => stop);
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
   }
 }

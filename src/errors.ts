@@ -62,7 +62,7 @@ export class OutputError extends MwtError {
   }
 }
 
-/** A run stopped on request (SIGINT) after writing a checkpoint (exit code 130). */
+/** A run stopped on request (SIGINT or SIGTERM) after writing a checkpoint (exit code 130). */
 export class InterruptedError extends MwtError {
   override name = 'InterruptedError';
   constructor(message: string) {

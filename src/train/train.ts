@@ -60,7 +60,7 @@ export interface TrainSummary {
 
 export interface TrainHooks {
   log?: Logger;
-  /** Polled after every step; true stops the run after a checkpoint (SIGINT handling). */
+  /** Polled after every step; true stops the run after a checkpoint (SIGINT and SIGTERM handling). */
   shouldStop?: () => boolean;
   /** Called after every step (epoch and step 1-based), e.g. to watch tf.memory(). */
   onStep?: (epoch: number, step: number) => void;
@@ -207,7 +207,7 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
         tf.dispose([sums, stats]);
         sums = next as tf.Tensor1D;
         stepIndex++;
-        // Steps are synchronous; yield to the event loop so signal handlers (SIGINT) can run.
+        // Steps are synchronous; yield to the event loop so signal handlers (SIGINT, SIGTERM) can run.
         await new Promise((resolve) => setImmediate(resolve));
         const stopping = hooks.shouldStop?.() === true;
         // Read back rarely (a sync point), but always before anything is saved.

@@ -1,5 +1,5 @@
-// Long runs must survive Ctrl-C and kill -9: SIGINT finishes the step, checkpoints and exits
-// 130; a run killed mid-epoch continues with --resume to the same result as an uninterrupted run.
+// Long runs must survive Ctrl-C, kill and kill -9: SIGINT or SIGTERM finishes the step,
+// checkpoints and exits 130; a run killed mid-epoch continues with --resume to the same result as an uninterrupted run.
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +30,19 @@ describe('interruptions', () => {
     expect(resumed.stderr).toMatch(/resumed from/);
     expect(readMetrics(path.join(out, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);
     expect(fs.existsSync(path.join(out, 'model', 'model.json'))).toBe(true);
+  });
+
+  it('SIGTERM (kill, a batch scheduler at its time limit) stops the same way: the step finished, a checkpoint, exit 130', async () => {
+    const out = path.join(tmp(), 'run');
+    const { child, done } = startCli(args(out, 2));
+    await waitForOutput(child, (t) => t.includes('model: simcnn'));
+    await new Promise((r) => setTimeout(r, 1500)); // inside epoch 1
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/SIGTERM: finishing the current step and writing a checkpoint/);
+    expect(r.stderr).toMatch(/interrupted at epoch \d+, step \d+; checkpoint written, continue with --resume/);
+    expect(pointer(out)).toMatch(/^checkpoints\/epoch-\d{4}-step-\d{6}$/);
   });
 
   it('a run killed with SIGKILL mid-epoch resumes to the same final metrics as an uninterrupted run', async () => {
