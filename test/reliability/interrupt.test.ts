@@ -14,17 +14,23 @@ const args = (out: string, epochs: number, extra: string[] = []) =>
 const pointer = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'checkpoint.json'), 'utf8')).dir as string;
 
 describe('interruptions', () => {
-  it('SIGINT finishes the current step, writes a checkpoint and exits 130; --resume completes the run', async () => {
+  /** Starts a 2-epoch run, sends `signal` inside epoch 1 and checks it stopped at a mid-epoch checkpoint. */
+  async function stopInsideEpoch(signal: 'SIGINT' | 'SIGTERM'): Promise<string> {
     const out = path.join(tmp(), 'run');
     const { child, done } = startCli(args(out, 2));
     await waitForOutput(child, (t) => t.includes('model: simcnn'));
     await new Promise((r) => setTimeout(r, 1500)); // inside epoch 1
-    child.kill('SIGINT');
+    child.kill(signal);
     const r = await done;
     expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(`${signal}: finishing the current step and writing a checkpoint`);
     expect(r.stderr).toMatch(/interrupted at epoch \d+, step \d+; checkpoint written, continue with --resume/);
     expect(pointer(out)).toMatch(/^checkpoints\/epoch-\d{4}-step-\d{6}$/);
+    return out;
+  }
 
+  it('SIGINT finishes the current step, writes a checkpoint and exits 130; --resume completes the run', async () => {
+    const out = await stopInsideEpoch('SIGINT');
     const resumed = await runCli(args(out, 2, ['--resume']));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resumed from/);
@@ -32,17 +38,8 @@ describe('interruptions', () => {
     expect(fs.existsSync(path.join(out, 'model', 'model.json'))).toBe(true);
   });
 
-  it('SIGTERM (kill, a batch scheduler at its time limit) stops the same way: the step finished, a checkpoint, exit 130', async () => {
-    const out = path.join(tmp(), 'run');
-    const { child, done } = startCli(args(out, 2));
-    await waitForOutput(child, (t) => t.includes('model: simcnn'));
-    await new Promise((r) => setTimeout(r, 1500)); // inside epoch 1
-    child.kill('SIGTERM');
-    const r = await done;
-    expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/SIGTERM: finishing the current step and writing a checkpoint/);
-    expect(r.stderr).toMatch(/interrupted at epoch \d+, step \d+; checkpoint written, continue with --resume/);
-    expect(pointer(out)).toMatch(/^checkpoints\/epoch-\d{4}-step-\d{6}$/);
+  it('SIGTERM (kill, a batch scheduler at its time limit) stops the same way', async () => {
+    await stopInsideEpoch('SIGTERM');
   });
 
   it('a run killed with SIGKILL mid-epoch resumes to the same final metrics as an uninterrupted run', async () => {
