@@ -13,7 +13,7 @@ export async function withGracefulInterrupt<T>(log: Logger, run: (shouldStop: ()
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop) process.exit(130); // a second signal: leave now
     stop = true;
-    log.info(`${signal}: finishing the current step and writing a checkpoint (Ctrl-C again to quit at once)`);
+    log.info(`${signal}: finishing the current step and writing a checkpoint (a second Ctrl-C or SIGTERM quits at once)`);
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
   try {
