@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { median } from 'mathjs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BackendName } from '../engine/index.js';
 import { describeParallelism, initTrainingBackend } from './parallel/parallelism.js';
@@ -51,6 +52,7 @@ export interface TrainSummary {
   backend: BackendName;
   testAccuracy: number;
   kernelRate: number | null;
+  /** Medians over the epochs in metrics.jsonl. */
   secondsPerEpoch: number;
   imagesPerSecond: number;
   options: TrainOptions;
@@ -267,8 +269,8 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
       backend,
       testAccuracy: final.testAccuracy,
       kernelRate: modular ? (last?.kernelRate ?? null) : null,
-      secondsPerEpoch: mean(all.map((m) => m.seconds)),
-      imagesPerSecond: mean(all.map((m) => m.imagesPerSecond)),
+      secondsPerEpoch: typicalOf(all.map((m) => m.seconds)),
+      imagesPerSecond: typicalOf(all.map((m) => m.imagesPerSecond)),
       options: opts,
       machine: describeMachine(),
     };
@@ -385,4 +387,8 @@ export function readMetrics(file: string): EpochMetrics[] {
   return readLines(file, EPOCH_METRICS_FORMAT) as EpochMetrics[];
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+/**
+ * The median, not the mean: an epoch that spans a pause (a stopped process, a run continued in
+ * another session) or the tail of an epoch resumed mid-way would pull a mean far from a typical epoch.
+ */
+const typicalOf = (xs: number[]): number => (xs.length ? Number(median(xs)) : 0);

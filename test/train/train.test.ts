@@ -137,8 +137,12 @@ describe('training on the bundled Fashion-MNIST sample', () => {
       },
       { log: silentLogger },
     );
-    expect(readMetrics(path.join(out, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2, 3, 4]);
+    const metrics = readMetrics(path.join(out, 'metrics.jsonl'));
+    expect(metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4]);
     expect(summary.epochs).toBe(4);
+    // A typical epoch over both sessions: the median of four is the mean of the middle two.
+    const seconds = metrics.map((m) => m.seconds).sort((a, b) => a - b);
+    expect(summary.secondsPerEpoch).toBeCloseTo((seconds[1]! + seconds[2]!) / 2, 9);
     // The run frees its model and optimizer slots; nothing per step leaks.
     expect(tf.memory().numTensors).toBe(before);
   });
