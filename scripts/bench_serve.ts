@@ -26,7 +26,7 @@ import { addToRepository } from '../src/modules/repository.js';
 import { serve, type RunningServer } from '../src/commands/serve.js';
 import { silentLogger } from '../src/log/logger.js';
 import { readRunInfo } from '../src/train/run_info.js';
-import { median } from '../src/reuse/latency.js';
+import { median } from '../src/stats/median.js';
 import { buildWebApp } from './build_web.js';
 import { machineLine, measuredAt, writeSection } from './benchmarks_md.js';
 import { CHROMIUM_MISSING, hasChromium, launchChromium, openServePage, tickClasses } from './serve_page.js';

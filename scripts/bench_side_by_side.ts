@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { median } from '../src/reuse/latency.js';
+import { median } from '../src/stats/median.js';
 import { machineLine, measuredAt, writePart } from './benchmarks_md.js';
 
 const HEADING = '## Two runs side by side';

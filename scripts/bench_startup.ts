@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { median } from '../src/reuse/latency.js';
+import { median } from '../src/stats/median.js';
 import { machineLine, measuredAt, writeSection } from './benchmarks_md.js';
 import { buildProgram } from './cli.js';
 

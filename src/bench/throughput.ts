@@ -12,6 +12,7 @@ import { buildModel } from '../../models/registry.js';
 import { createStepper } from '../train/stepper.js';
 import { profileKernels, type KernelProfile, type ProfileClock } from '../engine/index.js';
 import { disposeOptimizer } from '../train/dispose_optimizer.js';
+import { median } from '../stats/median.js';
 
 export interface ThroughputOptions {
   model: string;
@@ -57,12 +58,6 @@ function threadCpuMs(): Map<string, number> | null {
     return null;
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Deterministic inputs (so runs are comparable) and labels cycling through the classes. */
 function syntheticBatch(batchSize: number, shape: [number, number, number], numClasses: number): { x: Float32Array; y: Int32Array } {

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { median } from '../stats/median.js';
 
 export interface LatencyOptions {
   /** Untimed calls first. Default 2. */
@@ -21,13 +22,6 @@ export interface LatencyOptions {
 export interface LatencyMs {
   batch1: number;
   batch128: number;
-}
-
-export function median(xs: number[]): number {
-  if (xs.length === 0) throw new Error('median: no values');
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function checkRepeats(repeats: number): void {

@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { median } from 'mathjs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BackendName } from '../engine/index.js';
 import { describeParallelism, initTrainingBackend } from './parallel/parallelism.js';
@@ -22,6 +21,7 @@ import { createStepper, type Stepper } from './stepper.js';
 import { STAT, STAT_LENGTH } from '../losses/objective.js';
 import { checkInputShape, evaluate } from './evaluate.js';
 import { cosineLearningRate } from './schedule.js';
+import { median } from '../stats/median.js';
 import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, recordedSettings, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
@@ -391,4 +391,4 @@ export function readMetrics(file: string): EpochMetrics[] {
  * The median, not the mean: an epoch that spans a pause (a stopped process, a run continued in
  * another session) or the tail of an epoch resumed mid-way would pull a mean far from a typical epoch.
  */
-const typicalOf = (xs: number[]): number => (xs.length ? Number(median(xs)) : 0);
+const typicalOf = (xs: number[]): number => (xs.length ? median(xs) : 0);

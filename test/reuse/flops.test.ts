@@ -5,7 +5,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { maskGenerator } from '../../src/layers/mask_generator.js';
 import { buildModel } from '../../models/registry.js';
 import { countFlops, countParameters, paperFlops } from '../../src/modularize/flops.js';
-import { compareLatency, median, measureLatencies, measureLatency } from '../../src/reuse/latency.js';
+import { compareLatency, measureLatencies, measureLatency } from '../../src/reuse/latency.js';
 import { testBackend } from '../support/backend.js';
 
 beforeAll(async () => {
@@ -108,12 +108,6 @@ describe('countFlops on the zoo against the paper (32x32x3, 10 classes, width 1)
 });
 
 describe('latency', () => {
-  it('takes the median', () => {
-    expect(median([5, 1, 3])).toBe(3);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(() => median([])).toThrow(/no values/);
-  });
-
   it('measures positive times at batch 1 and 128 without leaking tensors', () => {
     const m = sequential({
       layers: [layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3 }), layers.flatten(), layers.dense({ units: 3 })],
