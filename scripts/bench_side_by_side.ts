@@ -4,13 +4,17 @@
  * --parallel` with two modular runs of two seeds: `--second modular`): wall time of each way, their
  * ratio, and a check that both ways train the same models (the final test accuracies and
  * weights must be equal: running beside another process changes the timing, not the arithmetic).
- * Rewrites its part of the "## Two runs side by side" section of BENCHMARKS.md (one part per --second).
+ * With `--sweep DIR` (a finished `mwt experiment trends` OUT: DIR/modular and DIR/standard), the
+ * same for a sub-task sweep: `mwt experiment reuse` alone against `--parallel`, whose figures
+ * must be equal too.
+ * Rewrites its part of the "## Two runs side by side" section of BENCHMARKS.md (one part per mode).
  *
  *   npx tsx scripts/bench_side_by_side.ts [--model rescnn] [--width 0.5] [--dataset fashion-mnist]
  *     [--data-dir data/fashion-mnist-sample] [--limit N] [--epochs 3] [--second standard|modular]
  *     [--repeats 3] [--out BENCHMARKS.md]
+ *   npx tsx scripts/bench_side_by_side.ts --sweep DIR [--sizes 2-3] [--per-size 1] [--reuse-epochs 1] [--repeats 3]
  *
- * Each `mwt train` is a fresh process of the compiled CLI, on the backend it picks by default;
+ * Each `mwt` command is a fresh process of the compiled CLI, on the backend it picks by default;
  * the two ways alternate, so a change in the machine's load falls on both.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,9 +30,10 @@ const INTRO = `${HEADING}
 
 Two \`mwt train\` runs one after the other, and the same two at once: what \`mwt experiment trends
 --parallel\` (its modular and standard runs) and \`mwt experiment seeds --parallel\` (two seeds at a
-time) do. One training process leaves cores idle between the modular step's many small ops, which
-it dispatches one at a time; a second process fills them. The two ways alternate, so a change in
-the machine's load falls on both, and the models they train must be the same to the byte.`;
+time) do; and a sub-task sweep in one process and in two (\`mwt experiment reuse --parallel\`, which
+\`mwt experiment trends --parallel\` runs too). One process leaves cores idle between the many small
+ops it dispatches one at a time; a second process fills them. The two ways alternate, so a change
+in the machine's load falls on both, and what they compute must be the same to the byte.`;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MWT = path.join(ROOT, 'bin', 'mwt.js');
 
@@ -45,6 +50,13 @@ const settings = {
   second: option('--second', 'standard'),
 };
 if (!['standard', 'modular'].includes(settings.second)) throw new Error(`--second: expected standard or modular, got ${settings.second}`);
+/** --sweep: a sub-task sweep over the runs of a finished trends experiment, instead of training. */
+const sweep = {
+  dir: option('--sweep', ''),
+  sizes: option('--sizes', '2-3'),
+  perSize: option('--per-size', '1'),
+  epochs: option('--reuse-epochs', '1'),
+};
 const repeats = Number(option('--repeats', '3'));
 const out = option('--out', path.join(ROOT, 'BENCHMARKS.md'));
 
@@ -65,26 +77,57 @@ function trainArgs(dir: string, second: boolean): string[] {
   ];
 }
 
-function trainOnce(dir: string, second: boolean): Promise<void> {
+/** The sub-task sweep of --sweep, into `dir`, in one process or two. */
+function sweepArgs(dir: string, parallel: boolean): string[] {
+  return [
+    MWT,
+    'experiment',
+    'reuse',
+    ...['--run', path.join(sweep.dir, 'modular'), '--standard-run', path.join(sweep.dir, 'standard')],
+    ...['--sizes', sweep.sizes, '--per-size', sweep.perSize, '--epochs', sweep.epochs],
+    ...(parallel ? ['--parallel'] : []),
+    '--out',
+    dir,
+    '--quiet',
+  ];
+}
+
+function mwtOnce(args: string[], dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, trainArgs(dir, second), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`mwt train ${dir} exited ${code}: ${err.trim().split('\n').pop()}`)),
+      code === 0 ? resolve() : reject(new Error(`mwt ${args[1]} ${dir} exited ${code}: ${err.trim().split('\n').pop()}`)),
     );
   });
 }
 
-/** Seconds to train the first and the second run, one after the other or side by side. */
+const trainOnce = (dir: string, second: boolean) => mwtOnce(trainArgs(dir, second), dir);
+
+/** Seconds to train the first and the second run (or to run the sweep), one way or the other. */
 async function timeWay(way: 'sequential' | 'side by side', dir: string): Promise<number> {
   fs.rmSync(dir, { recursive: true, force: true });
   const started = performance.now();
-  if (way === 'sequential') {
+  if (sweep.dir) await mwtOnce(sweepArgs(dir, way === 'side by side'), dir);
+  else if (way === 'sequential') {
     await trainOnce(path.join(dir, 'first'), false);
     await trainOnce(path.join(dir, 'second'), true);
   } else await Promise.all([trainOnce(path.join(dir, 'first'), false), trainOnce(path.join(dir, 'second'), true)]);
   return (performance.now() - started) / 1000;
+}
+
+/** What a sweep ended with: its sub-tasks' figures (less their times), the mean m-ACC, the backend. */
+function sweepOutcome(dir: string): { figures: string; accuracy: string; backend: string; subtasks: number } {
+  const result = JSON.parse(fs.readFileSync(path.join(dir, 'reuse.json'), 'utf8'));
+  const subtasks = result.subtasks as { seconds: number; moduleAccuracy: number }[];
+  const mean = subtasks.reduce((a, t) => a + t.moduleAccuracy, 0) / subtasks.length;
+  return {
+    figures: JSON.stringify(subtasks.map((t) => ({ ...t, seconds: 0 }))),
+    accuracy: `${(mean * 100).toFixed(2)}%`,
+    backend: result.backend,
+    subtasks: subtasks.length,
+  };
 }
 
 /** What the two runs of a way ended with: final test accuracies and the weights' bytes. */
@@ -113,12 +156,40 @@ async function main() {
         process.stderr.write(`repeat ${r + 1}/${repeats}, ${way}: ${t.toFixed(1)} s\n`);
       }
     }
+    const seq = median(times.sequential);
+    const par = median(times['side by side']);
+    const header = `${measuredAt()}, ${machineLine()},\nNode.js ${process.version}, load average ${load.toFixed(2)} before and ${os.loadavg()[0]!.toFixed(2)} after (one minute's);`;
+    const table = (first: string, second: string) => [
+      '| way | wall s (median) | every repeat |',
+      '|---|---:|---|',
+      `| ${first} | ${seq.toFixed(1)} | ${times.sequential.map((t) => t.toFixed(1)).join(', ')} |`,
+      `| ${second} | ${par.toFixed(1)} | ${times['side by side'].map((t) => t.toFixed(1)).join(', ')} |`,
+    ];
+    if (sweep.dir) {
+      const a = sweepOutcome(path.join(tmp, 'sequential'));
+      const b = sweepOutcome(path.join(tmp, 'side-by-side'));
+      if (a.figures !== b.figures) throw new Error('the two ways gave different sub-task figures');
+      const command = `npx tsx scripts/bench_side_by_side.ts --sweep ${path.relative(ROOT, sweep.dir)} --sizes ${sweep.sizes} --per-size ${sweep.perSize} --reuse-epochs ${sweep.epochs} --repeats ${repeats}`;
+      const heading = `${PART} A sub-task sweep (experiment reuse --parallel)`;
+      const part = [
+        heading,
+        '',
+        `\`${command}\`, ${header} ${a.subtasks} sub-tasks of the`,
+        `runs in ${path.relative(ROOT, sweep.dir)}, ${sweep.epochs} fine-tuning epoch(s) each, each way a fresh \`mwt experiment reuse\` on its default backend (${a.backend}).`,
+        '',
+        ...table('one process', 'two processes (--parallel)'),
+        '',
+        `Two processes are **${(seq / par).toFixed(2)}x** the throughput. Both ways gave the same figures for every sub-task (mean m-ACC ${a.accuracy}).`,
+        '',
+      ].join('\n');
+      writePart(out, HEADING, INTRO, heading, part);
+      process.stderr.write(`${(seq / par).toFixed(2)}x; written to ${out}\n`);
+      return;
+    }
     const a = outcome(path.join(tmp, 'sequential'));
     const b = outcome(path.join(tmp, 'side-by-side'));
     const same = a.accuracy === b.accuracy && a.weights.every((w, i) => w.equals(b.weights[i]!));
     if (!same) throw new Error(`the two ways trained different models: ${a.accuracy} against ${b.accuracy}`);
-    const seq = median(times.sequential);
-    const par = median(times['side by side']);
     const s = settings;
     const command = `npx tsx scripts/bench_side_by_side.ts --model ${s.model} --width ${s.width} --dataset ${s.dataset} --data-dir ${path.relative(ROOT, s.dataDir) || '.'}${s.limit ? ` --limit ${s.limit}` : ''} --epochs ${s.epochs} --second ${s.second} --repeats ${repeats}`;
     const pair =
@@ -128,14 +199,10 @@ async function main() {
     const part = [
       pair.heading,
       '',
-      `\`${command}\`, ${measuredAt()}, ${machineLine()},`,
-      `Node.js ${process.version}, load average ${load.toFixed(2)} before and ${os.loadavg()[0]!.toFixed(2)} after (one minute's); ${s.model} width ${s.width},`,
+      `\`${command}\`, ${header} ${s.model} width ${s.width},`,
       `${s.epochs} epochs a run, each run a fresh \`mwt train\` process on its default backend (${a.backend}).`,
       '',
-      '| way | wall s (median) | every repeat |',
-      '|---|---:|---|',
-      `| one after the other | ${seq.toFixed(1)} | ${times.sequential.map((t) => t.toFixed(1)).join(', ')} |`,
-      `| side by side | ${par.toFixed(1)} | ${times['side by side'].map((t) => t.toFixed(1)).join(', ')} |`,
+      ...table('one after the other', 'side by side'),
       '',
       `Side by side is **${(seq / par).toFixed(2)}x** the throughput. Both ways trained the same models (final test accuracy ${a.accuracy},`,
       `${pair.runs}, and the same weights to the byte).`,

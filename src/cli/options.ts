@@ -30,6 +30,10 @@ export interface OptionHelp {
   negate?: boolean;
   /** Choices checked by commander itself (its own error message), not by `parse`. */
   commanderChoices?: boolean;
+  /** Writes a value as the flag's text, the inverse of `parse` (default: lists comma-separated). */
+  format?: (value: never) => string;
+  /** Left out of --help: a flag mwt passes to its own child processes, not one for users. */
+  hidden?: boolean;
 }
 
 const HELP = new WeakMap<z.ZodType, OptionHelp>();
@@ -84,6 +88,11 @@ function isInteger(s: z.ZodType): boolean {
 }
 
 function commanderOption(key: string, schema: z.ZodType, help: OptionHelp): Option {
+  const opt = flaggedOption(key, schema, help);
+  return help.hidden ? opt.hideHelp() : opt;
+}
+
+function flaggedOption(key: string, schema: z.ZodType, help: OptionHelp): Option {
   const flag = `--${kebab(key)}`;
   const { base, optional, defaultValue } = unwrap(schema);
   const type = (base as { def: { type: string } }).def.type;
@@ -151,7 +160,7 @@ export function optionArgs(values: Record<string, unknown>, shape: Record<string
       if (help.negate) args.push(`--no-${kebab(key)}`);
       else if (value) args.push(flag);
       // false for a plain switch is its default: no flag.
-    } else args.push(flag, Array.isArray(value) ? value.join(',') : String(value));
+    } else args.push(flag, help.format ? help.format(value as never) : Array.isArray(value) ? value.join(',') : String(value));
   }
   return args;
 }

@@ -11,7 +11,9 @@
  * and OUT/reuse.md (the Markdown table); OUT/modules.json when --threshold differs from the
  * run's modules (RUN/modules is left as mwt modularize wrote it; see `mwt reuse`). Run again after
  * an interruption, the same command keeps the sub-tasks OUT/reuse.json already holds and runs
- * the rest (see `finishedSubtasks`).
+ * the rest (see `finishedSubtasks`). With --parallel a second process (`--worker`, log
+ * OUT/worker.log) fine-tunes beside this one, both taking the next sub-task free from a queue in
+ * OUT/parts (subtask_queue.ts); this process alone writes the outputs, from the results of both.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +25,9 @@ import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { modelTimeOf, mtimeOf } from './experiment_steps.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
+import { optionArgs } from '../cli/options.js';
+import { startAside, type Aside } from './aside.js';
+import { PARTS_DIR, SubtaskQueue } from './subtask_queue.js';
 import { runOptionsAsUsage, subtaskSettings } from './reuse.js';
 import { countSubsets, sampleSubsets } from '../reuse/subsets.js';
 import { recordedEpochSelection } from '../reuse/defaults.js';
@@ -167,14 +172,19 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
 
 /**
  * The sub-tasks an interrupted run of the same experiment finished, to keep rather than repeat
- * (one takes minutes on a full dataset): those of OUT/reuse.json when it is incomplete, was
- * written after both runs' models, and was made from the same runs, threshold and settings, in
- * the order of this plan (the plan is seeded, so the same settings give the same sub-tasks).
- * Anything else starts over.
+ * (one takes minutes on a full dataset), by their index in this plan: those of OUT/reuse.json
+ * when it is incomplete, was written after both runs' models, and was made from the same runs,
+ * threshold and settings (the plan is seeded, so the same settings give the same sub-tasks; a
+ * --parallel sweep may have finished them out of order). Anything else starts over.
  */
-function finishedSubtasks(file: string, current: ExperimentReuseResult, plan: { size: number; classes: number[] }[]): SubtaskResult[] {
-  if (!fs.existsSync(file)) return [];
-  if (mtimeOf(file) < Math.max(modelTimeOf(current.run), modelTimeOf(current.standardRun))) return [];
+function finishedSubtasks(
+  file: string,
+  current: ExperimentReuseResult,
+  plan: { size: number; classes: number[] }[],
+): Map<number, SubtaskResult> {
+  const kept = new Map<number, SubtaskResult>();
+  if (!fs.existsSync(file)) return kept;
+  if (mtimeOf(file) < Math.max(modelTimeOf(current.run), modelTimeOf(current.standardRun))) return kept;
   const previous = readJson<ExperimentReuseResult>(file, 'reuse experiment');
   const sameExperiment =
     previous.complete === false &&
@@ -183,11 +193,10 @@ function finishedSubtasks(file: string, current: ExperimentReuseResult, plan: { 
     previous.threshold === current.threshold &&
     // Through JSON, as the file went: keys of undefined settings are not in it.
     isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(current.settings)));
-  if (!sameExperiment) return [];
-  const kept: SubtaskResult[] = [];
-  for (const [i, s] of previous.subtasks.entries()) {
-    if (s.size !== plan[i]?.size || !isDeepStrictEqual(s.classes, plan[i]?.classes)) break;
-    kept.push(s);
+  if (!sameExperiment) return kept;
+  for (const s of previous.subtasks) {
+    const i = plan.findIndex((p) => p.size === s.size && isDeepStrictEqual(p.classes, s.classes));
+    if (i >= 0) kept.set(i, s);
   }
   return kept;
 }
@@ -197,6 +206,11 @@ export interface ExperimentReuseHooks {
   shouldStop?: () => boolean;
 }
 
+/** One line of the log for a finished sub-task. */
+function subtaskLine(i: number, total: number, s: SubtaskResult, where = ''): string {
+  return `[${i + 1}/${total}] classes ${s.classes.join(',')}: KRR ${pct(s.kernelRate)}%, FLOPs ${s.flopReduction >= 0 ? '-' : '+'}${pct(Math.abs(s.flopReduction))}%, m-ACC ${pct(s.moduleAccuracy)}% vs M-ACC ${pct(s.modelAccuracy)}% (${s.seconds.toFixed(1)} s${where})`;
+}
+
 export async function experimentReuseCommand(
   input: ExperimentReuseInput,
   log: Logger,
@@ -204,6 +218,9 @@ export async function experimentReuseCommand(
 ): Promise<ExperimentReuseResult> {
   const opts = parseOptions(experimentReuseOptionsSchema, input);
   checkWritableDir(opts.out, '--out');
+  const partsDir = path.join(opts.out, PARTS_DIR);
+  if (opts.worker && SubtaskQueue.open(partsDir) == null)
+    throw new UsageError(`--worker: ${partsDir} does not exist; a worker is started by mwt experiment reuse --parallel`);
   const started = performance.now();
   let ctx;
   try {
@@ -218,52 +235,22 @@ export async function experimentReuseCommand(
   } catch (e) {
     throw runOptionsAsUsage(e);
   }
+  const context = ctx;
+  let aside: Aside | null = null;
   try {
-    if (ctx.recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), ctx.modules);
-    const n = ctx.info.spec.numClasses;
+    const n = context.info.spec.numClasses;
     const [lo, hi] = opts.sizes;
     if (hi > n) throw new UsageError(`--sizes: the largest sub-task size is ${n} (the run has ${n} classes), got ${lo}-${hi}`);
-    const plan = [];
+    const plan: { size: number; classes: number[] }[] = [];
     for (let size = lo; size <= hi; size++)
       for (const classes of sampleSubsets(n, size, opts.perSize, `${opts.seed}:${size}`)) plan.push({ size, classes });
-    log.info(`experiment reuse: ${plan.length} sub-tasks, sizes ${lo}-${hi}, up to ${opts.perSize} per size`);
-    const settings = resultSettings(opts, 'run', 'standardRun');
-    const result: ExperimentReuseResult = {
-      run: opts.run,
-      standardRun: opts.standardRun,
-      model: ctx.info.spec.name,
-      dataset: ctx.info.dataset,
-      backend: ctx.backend,
-      threshold: ctx.modules.threshold,
-      modelFlops: ctx.reference.flops,
-      modelParameters: ctx.reference.parameters,
-      settings,
-      complete: false,
-      bySize: [],
-      subtasks: [],
-      seconds: 0,
-    };
-    const reuseFile = path.join(opts.out, 'reuse.json');
-    result.subtasks = finishedSubtasks(reuseFile, result, plan);
-    result.bySize = summarizeBySize(result.subtasks, n);
-    if (result.subtasks.length > 0)
-      log.info(`experiment reuse: ${result.subtasks.length} of ${plan.length} sub-tasks kept from ${reuseFile}`);
-    for (const [i, { size, classes }] of plan.entries()) {
-      if (i < result.subtasks.length) continue;
-      // A sub-task runs synchronously: yield once so a pending Ctrl-C reaches its handler.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (hooks.shouldStop?.())
-        throw new InterruptedError(
-          `${opts.out}: sub-task sweep interrupted after ${result.subtasks.length} of ${plan.length} sub-tasks (kept in reuse.json); run the same command again to continue`,
-        );
-      const { summary, model } = reuseSubtask(ctx, {
-        classes,
-        ...subtaskSettings(opts),
-        log: silentLogger,
-      });
+
+    const runSubtask = (i: number): SubtaskResult => {
+      const { size, classes } = plan[i]!;
+      const { summary, model } = reuseSubtask(context, { classes, ...subtaskSettings(opts), log: silentLogger });
       model.dispose();
       const modelAccuracy = summary.standardModelAccuracy!;
-      result.subtasks.push({
+      return {
         size,
         classes,
         kernelRate: summary.kernelRate,
@@ -278,21 +265,130 @@ export async function experimentReuseCommand(
         parameters: summary.parameters,
         latencyMs: summary.latencyMs?.module,
         seconds: summary.seconds,
-      });
+      };
+    };
+    // Between sub-tasks (each runs synchronously): yield once so a pending Ctrl-C reaches its handler.
+    const stopRequested = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return hooks.shouldStop?.() === true;
+    };
+
+    const result: ExperimentReuseResult = {
+      run: opts.run,
+      standardRun: opts.standardRun,
+      model: context.info.spec.name,
+      dataset: context.info.dataset,
+      backend: context.backend,
+      threshold: context.modules.threshold,
+      modelFlops: context.reference.flops,
+      modelParameters: context.reference.parameters,
+      settings: resultSettings(opts, 'run', 'standardRun'),
+      complete: false,
+      bySize: [],
+      subtasks: [],
+      seconds: 0,
+    };
+
+    if (opts.worker) {
+      // The coordinator records these (from OUT/parts); what this returns is only what it ran.
+      const queue = SubtaskQueue.open<SubtaskResult>(partsDir)!;
+      log.info(`experiment reuse: the second process of a --parallel sweep of ${plan.length} sub-tasks`);
+      for (const i of plan.keys()) {
+        if (await stopRequested()) throw new InterruptedError(`${opts.out}: second process interrupted between sub-tasks`);
+        if (!queue.claim(i)) continue;
+        const subtask = runSubtask(i);
+        queue.finish(i, subtask);
+        result.subtasks.push(subtask);
+        log.info(subtaskLine(i, plan.length, subtask));
+      }
+      result.seconds = (performance.now() - started) / 1000;
+      return result;
+    }
+
+    if (context.recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), context.modules);
+    log.info(`experiment reuse: ${plan.length} sub-tasks, sizes ${lo}-${hi}, up to ${opts.perSize} per size`);
+    const reuseFile = path.join(opts.out, 'reuse.json');
+    const finished = finishedSubtasks(reuseFile, result, plan);
+    if (finished.size > 0) log.info(`experiment reuse: ${finished.size} of ${plan.length} sub-tasks kept from ${reuseFile}`);
+    // reuse.json lists the finished sub-tasks in the plan's order, whichever process ran them.
+    const record = () => {
+      result.subtasks = plan.flatMap((_, i) => finished.get(i) ?? []);
       result.bySize = summarizeBySize(result.subtasks, n);
       result.seconds = (performance.now() - started) / 1000;
       writeOutputs(opts.out, result);
-      log.info(
-        `[${i + 1}/${plan.length}] classes ${classes.join(',')}: KRR ${pct(summary.kernelRate)}%, FLOPs ${summary.flopReduction >= 0 ? '-' : '+'}${pct(Math.abs(summary.flopReduction))}%, m-ACC ${pct(summary.accuracy)}% vs M-ACC ${pct(modelAccuracy)}% (${summary.seconds.toFixed(1)} s)`,
-      );
+    };
+
+    // --parallel: a second process takes sub-tasks from the same queue.
+    const queue = opts.parallel && finished.size < plan.length ? SubtaskQueue.create<SubtaskResult>(partsDir, finished.keys()) : null;
+    const collect = () => {
+      if (!queue) return;
+      for (const [i, r] of queue.results()) {
+        if (finished.has(i)) continue;
+        finished.set(i, r);
+        log.info(subtaskLine(i, plan.length, r, ', second process'));
+      }
+    };
+    if (queue) {
+      const logFile = path.join(opts.out, 'worker.log');
+      aside = startAside({
+        args: ['experiment', 'reuse', ...workerArgs({ ...input, backend: context.backend as ExperimentReuseInput['backend'] })],
+        logFile,
+        subject: opts.out,
+        what: 'experiment reuse',
+        log,
+        afterFailure: 'this process runs the sub-tasks it leaves',
+      });
+      log.info(`experiment reuse: a second process fine-tunes sub-tasks beside this one (log: ${logFile})`);
     }
+
+    let stopped = false;
+    // With a second process, a first pass takes what it leaves free; a second pass (it has
+    // exited) runs whatever it claimed and did not finish.
+    for (const pass of queue ? ['shared', 'alone'] : ['alone']) {
+      if (pass === 'alone' && aside) {
+        if (aside.running()) log.info(`experiment reuse: waiting for the second process (log: ${aside.logFile})`);
+        await (stopped ? aside.stop() : aside.done.catch(() => {}));
+        collect();
+        record();
+        if (stopped) break;
+      }
+      for (const i of plan.keys()) {
+        if (finished.has(i)) continue;
+        if (await stopRequested()) {
+          stopped = true;
+          break;
+        }
+        if (pass === 'shared' && !queue!.claim(i)) continue;
+        const subtask = runSubtask(i);
+        finished.set(i, subtask);
+        queue?.finish(i, subtask);
+        log.info(subtaskLine(i, plan.length, subtask));
+        collect();
+        record();
+      }
+    }
+    if (stopped)
+      throw new InterruptedError(
+        `${opts.out}: sub-task sweep interrupted after ${finished.size} of ${plan.length} sub-tasks (kept in reuse.json); run the same command again to continue`,
+      );
+    queue?.remove();
     result.complete = true;
-    result.seconds = (performance.now() - started) / 1000;
-    writeOutputs(opts.out, result);
+    record();
     if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else log.info(formatReuseMarkdown(result));
     return result;
   } finally {
-    closeReuseContext(ctx);
+    if (aside?.running()) await aside.stop();
+    closeReuseContext(context);
+  }
+}
+
+/** The command line of the second process: this sweep's own options (its backend the one in use here), as the worker. */
+function workerArgs(input: ExperimentReuseInput): string[] {
+  const own = { ...input, parallel: undefined, json: undefined, worker: true };
+  try {
+    return optionArgs(own, experimentReuseOptionsSchema.shape);
+  } catch (e) {
+    throw new UsageError(`--parallel: ${(e as Error).message}, so the second process cannot be given it`);
   }
 }

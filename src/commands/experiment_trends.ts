@@ -252,6 +252,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
     threshold: modules.threshold,
     seed: opts.seed,
     backend: opts.backend,
+    parallel: opts.parallel,
     out: sizesDir,
   };
   // Modules rebuilt at the same threshold from the same model are the same modules.

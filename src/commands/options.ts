@@ -90,6 +90,9 @@ export const reuseOptionsSchema = z.object({
   latencyRepeats: option(z.number().int().min(0).default(10), { help: 'timed runs per batch size (0: skip latency)' }),
 });
 
+/** --sizes as parseSizeRange reads it: [2, 5] -> '2-5'. */
+const formatSizeRange = ([lo, hi]: [number, number]) => `${lo}-${hi}`;
+
 /** [smallest, largest] sub-task size, inclusive (mwt experiment reuse and trends). */
 const sizeRangeSchema = z
   .tuple([z.number().int(), z.number().int()])
@@ -97,11 +100,23 @@ const sizeRangeSchema = z
 
 export const experimentReuseOptionsSchema = z.object({
   standardRun: option(z.string().min(1, 'expected a standard run directory'), { help: 'standard run for M-ACC' }),
-  sizes: option(sizeRangeSchema, { help: 'sub-task sizes, e.g. 2-9', arg: '<min-max>', parse: () => (v) => parseSizeRange(v) }),
+  sizes: option(sizeRangeSchema, {
+    help: 'sub-task sizes, e.g. 2-9',
+    arg: '<min-max>',
+    parse: () => (v) => parseSizeRange(v),
+    format: formatSizeRange,
+  }),
   perSize: option(z.number().int().positive().default(10), { help: 'random class subsets per size' }),
   ...reuseSharedFields,
   /** Timed predict calls per batch size for each sub-task model; 0 (default) skips latency. */
   latencyRepeats: z.number().int().min(0).default(0),
+  parallel: option(z.boolean().default(false), {
+    help: 'fine-tune two sub-tasks at a time, the second process taking the next one free (log: OUT/worker.log); more throughput on 2+ cores',
+  }),
+  worker: option(z.boolean().default(false), {
+    help: 'the second process of --parallel: takes free sub-tasks from OUT/parts, leaves their results there',
+    hidden: true,
+  }),
 });
 
 // --- mwt experiment trends
@@ -146,6 +161,7 @@ export const experimentTrendsOptionsSchema = z.object({
     help: 'sub-task sizes to reuse',
     arg: '<min-max>',
     parse: () => (v) => parseSizeRange(v),
+    format: formatSizeRange,
   }),
   perSize: option(z.number().int().positive().default(3), { help: 'random class subsets per size' }),
   standardRun: option(z.string().min(1, 'expected a run directory').optional(), {
@@ -154,7 +170,7 @@ export const experimentTrendsOptionsSchema = z.object({
   }),
   reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of each sub-task' }),
   parallel: option(z.boolean().default(false), {
-    help: 'train the standard run in a second process beside the modular one (log: OUT/standard.log); more throughput on 2+ cores',
+    help: 'train the standard run in a second process beside the modular one (log: OUT/standard.log), then fine-tune two sub-tasks at a time (log: OUT/sizes/worker.log); more throughput on 2+ cores',
   }),
   backend: backendOption,
   json: jsonOption,

@@ -1,9 +1,9 @@
 /**
  * What an experiment's result records as its settings: its options less those that say where
- * things are and how the command runs (output format, folders, backend, a second process), which
- * change no figure. A rerun compares them to tell whether a finished step can be kept.
+ * things are and how the command runs (output format, folders, backend, a second process and
+ * its role), which change no figure. A rerun compares them to tell whether a finished step can be kept.
  */
-export const RUN_ONLY_OPTIONS = ['json', 'out', 'backend', 'dataDir', 'parallel'] as const;
+export const RUN_ONLY_OPTIONS = ['json', 'out', 'backend', 'dataDir', 'parallel', 'worker'] as const;
 
 export type ResultSettings<T, K extends PropertyKey = never> = Omit<T, (typeof RUN_ONLY_OPTIONS)[number] | K>;
 

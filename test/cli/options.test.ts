@@ -87,6 +87,23 @@ describe('CLI options derived from the schemas', () => {
     expect(() => optionArgs({ momentum: 0.8 }, trainOptionsSchema.shape)).toThrow(/momentum has no command-line flag/);
   });
 
+  it("writes a sweep's sizes as MIN-MAX, and its worker's hidden flag, so the child parses the same sweep", async () => {
+    const schema = commandOptions.experimentReuseOptionsSchema;
+    const input = { run: 'runs/m', standardRun: 'runs/s', sizes: [2, 5], perSize: 2, out: 'runs/x', worker: true } as const;
+    const args = optionArgs(input, schema.shape);
+    expect(args.slice(args.indexOf('--sizes'), args.indexOf('--sizes') + 2)).toEqual(['--sizes', '2-5']);
+    expect(args).toContain('--worker');
+    let parsed: Record<string, unknown> = {};
+    const again = buildProgram();
+    command(again, ['experiment', 'reuse']).action((o) => void (parsed = o));
+    await again.parseAsync(['node', 'mwt', 'experiment', 'reuse', ...args]);
+    expect(commandInput(parsed, schema)).toMatchObject(input);
+    // A flag for mwt's own child process, not for users: parsed, but not in --help.
+    const help = command(program, ['experiment', 'reuse']).helpInformation();
+    expect(help).toMatch(/--parallel\s+fine-tune two sub-tasks at a time/);
+    expect(help).not.toContain('--worker');
+  });
+
   it('shows the defaults in --help', () => {
     const help = command(program, ['train']).helpInformation();
     expect(help).toMatch(/--epochs <n>\s+epochs \(paper: 200\) \(default: 200\)/);

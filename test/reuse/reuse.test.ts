@@ -18,6 +18,7 @@ import { UsageError } from '../../src/train/options.js';
 import { loadModules } from '../../src/modularize/index.js';
 import { reuseCommand, reuse } from '../../src/commands/reuse.js';
 import { experimentReuseCommand, type ExperimentReuseResult } from '../../src/commands/experiment_reuse.js';
+import { PARTS_DIR, SubtaskQueue } from '../../src/commands/subtask_queue.js';
 import { countFlops } from '../../src/modularize/flops.js';
 import { RESTRICTED_HEAD } from '../../src/reuse/restricted_model.js';
 import { testBackend } from '../support/backend.js';
@@ -260,10 +261,60 @@ describe('mwt experiment reuse', () => {
     expect(resumed.subtasks[0]!.classes).toEqual(stopped.subtasks[0]!.classes);
     expect(resumed.bySize[0]!.moduleAccuracy).toBe(0.125);
 
+    // A --parallel sweep can stop with a later sub-task finished and an earlier one not: kept too.
+    fs.writeFileSync(file, JSON.stringify({ ...stopped, subtasks: [{ ...resumed.subtasks[1]!, moduleAccuracy: 0.25 }] }));
+    const outOfOrder = await experimentReuseCommand(input, silentLogger);
+    expect(outOfOrder.subtasks.map((s) => [s.size, s.moduleAccuracy === 0.25])).toEqual([
+      [2, false],
+      [3, true],
+    ]);
+
     // Other settings (here the fine-tuning epochs) start over.
     fs.writeFileSync(file, JSON.stringify({ ...interrupted, settings: { ...interrupted.settings, epochs: 2 } }));
     const restarted = await experimentReuseCommand(input, silentLogger);
     expect(restarted.subtasks.map((s) => s.moduleAccuracy)).not.toContain(0.125);
     expect(restarted.subtasks).toHaveLength(2);
+  });
+});
+
+describe('mwt experiment reuse --parallel', () => {
+  const input = { run, standardRun, sizes: [2, 3] as [number, number], perSize: 1, epochs: 1, seed: 5 };
+  const withoutTimes = (r: ExperimentReuseResult) => r.subtasks.map((s) => ({ ...s, seconds: 0 }));
+
+  it('fine-tunes sub-tasks in two processes: the same figures, in the same order, as one process alone', async () => {
+    const alone = await experimentReuseCommand({ ...input, out: path.join(root, 'sweep-alone') }, silentLogger);
+    const out = path.join(root, 'sweep-parallel');
+    const said: string[] = [];
+    const both = await experimentReuseCommand({ ...input, out, parallel: true }, { ...silentLogger, info: (m: string) => said.push(m) });
+    expect(both.complete).toBe(true);
+    expect(withoutTimes(both)).toEqual(withoutTimes(alone));
+    expect(both.bySize.map((s) => s.moduleAccuracy)).toEqual(alone.bySize.map((s) => s.moduleAccuracy));
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toEqual(both.subtasks);
+    // The queue is gone once the sweep is complete; the second process's command heads its log.
+    expect(fs.existsSync(path.join(out, PARTS_DIR))).toBe(false);
+    const log = fs.readFileSync(path.join(out, 'worker.log'), 'utf8');
+    // It runs on this process's backend, whichever was chosen here.
+    expect(log).toMatch(new RegExp(`: mwt experiment reuse .*--sizes 2-3 .*--per-size 1 .*--backend ${tf.getBackend()} .*--worker\n`));
+    expect(said).toContain(
+      `experiment reuse: a second process fine-tunes sub-tasks beside this one (log: ${path.join(out, 'worker.log')})`,
+    );
+    // Every sub-task is said once, by whichever process ran it.
+    expect(said.filter((m) => /^\[\d\/2\] classes /.test(m))).toHaveLength(2);
+  });
+
+  it('a worker takes only the sub-tasks no process has claimed, and leaves their figures in OUT/parts', async () => {
+    const out = path.join(root, 'sweep-worker');
+    await expect(experimentReuseCommand({ ...input, out, worker: true }, silentLogger)).rejects.toThrow(
+      new UsageError(`--worker: ${path.join(out, PARTS_DIR)} does not exist; a worker is started by mwt experiment reuse --parallel`),
+    );
+    const queue = SubtaskQueue.create<ExperimentReuseResult['subtasks'][number]>(path.join(out, PARTS_DIR), [0]);
+    const tensors = tf.memory().numTensors;
+    const worked = await experimentReuseCommand({ ...input, out, worker: true }, silentLogger);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(worked.subtasks).toHaveLength(1);
+    expect([...queue.results().keys()]).toEqual([1]);
+    expect({ ...queue.results().get(1)!, seconds: 0 }).toEqual({ ...worked.subtasks[0]!, seconds: 0 });
+    expect(queue.claim(1)).toBe(false);
+    expect(fs.existsSync(path.join(out, 'reuse.json'))).toBe(false); // the coordinator's file
   });
 });

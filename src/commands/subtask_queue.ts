@@ -1,0 +1,65 @@
+/**
+ * The sub-tasks of one `mwt experiment reuse --parallel` sweep, shared by its two processes
+ * through a directory (OUT/parts): a process claims sub-task i by creating `i.claim` (exclusive
+ * create, so exactly one process wins it), runs it, and leaves its figures in `i.json`. Each
+ * process takes the next sub-task free when it finishes one, so a 5-class sub-task in one process
+ * does not hold up the other. Only the first process (the coordinator) writes reuse.json, from
+ * the results of both.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readJson, writeJsonAtomic } from '../io/atomic.js';
+
+/** The directory of OUT that holds the claims and results of a sweep in progress. */
+export const PARTS_DIR = 'parts';
+
+export class SubtaskQueue<Result> {
+  private constructor(readonly dir: string) {}
+
+  /**
+   * A fresh queue in `dir` (what an interrupted sweep left there is removed: reuse.json holds what
+   * it finished), with the sub-tasks in `done` already claimed.
+   */
+  static create<Result>(dir: string, done: Iterable<number>): SubtaskQueue<Result> {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const queue = new SubtaskQueue<Result>(dir);
+    for (const i of done) queue.claim(i);
+    return queue;
+  }
+
+  /** The queue the coordinator created in `dir`, or null when there is none. */
+  static open<Result>(dir: string): SubtaskQueue<Result> | null {
+    return fs.existsSync(dir) ? new SubtaskQueue<Result>(dir) : null;
+  }
+
+  /** Claims sub-task `i`: true for the one process that gets it, false when another has it. */
+  claim(i: number): boolean {
+    try {
+      fs.closeSync(fs.openSync(path.join(this.dir, `${i}.claim`), 'wx'));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  }
+
+  /** Leaves the figures of sub-task `i` for the coordinator (written whole or not at all). */
+  finish(i: number, result: Result): void {
+    writeJsonAtomic(path.join(this.dir, `${i}.json`), result);
+  }
+
+  /** Every finished sub-task's figures, by index. */
+  results(): Map<number, Result> {
+    const found = new Map<number, Result>();
+    for (const name of fs.readdirSync(this.dir)) {
+      const m = /^(\d+)\.json$/.exec(name);
+      if (m) found.set(Number(m[1]), readJson<Result>(path.join(this.dir, name), 'sub-task result'));
+    }
+    return found;
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
