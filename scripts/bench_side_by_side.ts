@@ -21,6 +21,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { mean } from 'mathjs';
 import { median } from '../src/stats/median.js';
 import { machineLine, measuredAt, writePart } from './benchmarks_md.js';
 
@@ -121,10 +122,9 @@ async function timeWay(way: 'sequential' | 'side by side', dir: string): Promise
 function sweepOutcome(dir: string): { figures: string; accuracy: string; backend: string; subtasks: number } {
   const result = JSON.parse(fs.readFileSync(path.join(dir, 'reuse.json'), 'utf8'));
   const subtasks = result.subtasks as { seconds: number; moduleAccuracy: number }[];
-  const mean = subtasks.reduce((a, t) => a + t.moduleAccuracy, 0) / subtasks.length;
   return {
     figures: JSON.stringify(subtasks.map((t) => ({ ...t, seconds: 0 }))),
-    accuracy: `${(mean * 100).toFixed(2)}%`,
+    accuracy: `${(mean(subtasks.map((t) => t.moduleAccuracy)) * 100).toFixed(2)}%`,
     backend: result.backend,
     subtasks: subtasks.length,
   };

@@ -18,6 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { mean } from 'mathjs';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { InterruptedError, parseOptions, UsageError } from '../errors.js';
@@ -102,8 +103,6 @@ export interface ExperimentReuseResult {
   subtasks: SubtaskResult[];
   seconds: number;
 }
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export function summarizeBySize(subtasks: SubtaskResult[], numClasses: number): SizeResult[] {
   const sizes = [...new Set(subtasks.map((s) => s.size))].sort((a, b) => a - b);
