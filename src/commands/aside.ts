@@ -65,7 +65,9 @@ function lastLine(file: string): string {
 
 export function startAside(opts: AsideOptions): Aside {
   const { logFile, subject, what, log, shouldStop } = opts;
-  const name = `mwt ${opts.args[0]}`;
+  // The command's words, before its flags: 'mwt train', 'mwt experiment reuse'.
+  const words = opts.args.findIndex((a) => a.startsWith('-'));
+  const name = `mwt ${opts.args.slice(0, words < 0 ? undefined : words).join(' ')}`;
   const args = [path.join(packageRoot(), 'bin', 'mwt.js'), ...opts.args];
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = fs.openSync(logFile, 'a');

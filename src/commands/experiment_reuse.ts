@@ -288,18 +288,31 @@ export async function experimentReuseCommand(
       seconds: 0,
     };
 
+    // Runs, in the plan's order, each sub-task not finished that `claim` wins; false when stopped.
+    const finished = new Map<number, SubtaskResult>();
+    const runFree = async (claim: (i: number) => boolean, ran: (i: number, subtask: SubtaskResult) => void): Promise<boolean> => {
+      for (const i of plan.keys()) {
+        if (finished.has(i)) continue;
+        if (await stopRequested()) return false;
+        if (!claim(i)) continue;
+        ran(i, runSubtask(i));
+      }
+      return true;
+    };
+
     if (opts.worker) {
       // The coordinator records these (from OUT/parts); what this returns is only what it ran.
       const queue = SubtaskQueue.open<SubtaskResult>(partsDir)!;
       log.info(`experiment reuse: the second process of a --parallel sweep of ${plan.length} sub-tasks`);
-      for (const i of plan.keys()) {
-        if (await stopRequested()) throw new InterruptedError(`${opts.out}: second process interrupted between sub-tasks`);
-        if (!queue.claim(i)) continue;
-        const subtask = runSubtask(i);
-        queue.finish(i, subtask);
-        result.subtasks.push(subtask);
-        log.info(subtaskLine(i, plan.length, subtask));
-      }
+      const completed = await runFree(
+        (i) => queue.claim(i),
+        (i, subtask) => {
+          queue.finish(i, subtask);
+          result.subtasks.push(subtask);
+          log.info(subtaskLine(i, plan.length, subtask));
+        },
+      );
+      if (!completed) throw new InterruptedError(`${opts.out}: second process interrupted between sub-tasks`);
       result.seconds = (performance.now() - started) / 1000;
       return result;
     }
@@ -307,7 +320,7 @@ export async function experimentReuseCommand(
     if (context.recomputedModules) writeModules(path.join(opts.out, MODULES_FILE), context.modules);
     log.info(`experiment reuse: ${plan.length} sub-tasks, sizes ${lo}-${hi}, up to ${opts.perSize} per size`);
     const reuseFile = path.join(opts.out, 'reuse.json');
-    const finished = finishedSubtasks(reuseFile, result, plan);
+    for (const [i, kept] of finishedSubtasks(reuseFile, result, plan)) finished.set(i, kept);
     if (finished.size > 0) log.info(`experiment reuse: ${finished.size} of ${plan.length} sub-tasks kept from ${reuseFile}`);
     // reuse.json lists the finished sub-tasks in the plan's order, whichever process ran them.
     const record = () => {
@@ -327,6 +340,13 @@ export async function experimentReuseCommand(
         log.info(subtaskLine(i, plan.length, r, ', second process'));
       }
     };
+    const ranHere = (i: number, subtask: SubtaskResult) => {
+      finished.set(i, subtask);
+      queue?.finish(i, subtask);
+      log.info(subtaskLine(i, plan.length, subtask));
+      collect();
+      record();
+    };
     if (queue) {
       const logFile = path.join(opts.out, 'worker.log');
       aside = startAside({
@@ -340,33 +360,16 @@ export async function experimentReuseCommand(
       log.info(`experiment reuse: a second process fine-tunes sub-tasks beside this one (log: ${logFile})`);
     }
 
-    let stopped = false;
-    // With a second process, a first pass takes what it leaves free; a second pass (it has
-    // exited) runs whatever it claimed and did not finish.
-    for (const pass of queue ? ['shared', 'alone'] : ['alone']) {
-      if (pass === 'alone' && aside) {
-        if (aside.running()) log.info(`experiment reuse: waiting for the second process (log: ${aside.logFile})`);
-        await (stopped ? aside.stop() : aside.done.catch(() => {}));
-        collect();
-        record();
-        if (stopped) break;
-      }
-      for (const i of plan.keys()) {
-        if (finished.has(i)) continue;
-        if (await stopRequested()) {
-          stopped = true;
-          break;
-        }
-        if (pass === 'shared' && !queue!.claim(i)) continue;
-        const subtask = runSubtask(i);
-        finished.set(i, subtask);
-        queue?.finish(i, subtask);
-        log.info(subtaskLine(i, plan.length, subtask));
-        collect();
-        record();
-      }
+    let completed = await runFree(queue ? (i) => queue.claim(i) : () => true, ranHere);
+    if (aside) {
+      if (aside.running()) log.info(`experiment reuse: waiting for the second process (log: ${aside.logFile})`);
+      await (completed ? aside.done.catch(() => {}) : aside.stop());
+      collect();
+      record();
+      // What it claimed and did not finish (it failed, or was stopped) is run here.
+      if (completed) completed = await runFree(() => true, ranHere);
     }
-    if (stopped)
+    if (!completed)
       throw new InterruptedError(
         `${opts.out}: sub-task sweep interrupted after ${finished.size} of ${plan.length} sub-tasks (kept in reuse.json); run the same command again to continue`,
       );
