@@ -38,6 +38,7 @@ const ONCE = [
   'test/reliability/cli_errors.test.ts',
   'test/reliability/run_errors.test.ts',
   'test/reliability/interrupt.test.ts',
+  'test/reliability/status.test.ts',
   // Orchestration of train, modularize and reuse, which run on every backend in their own tests.
   'test/reuse/experiment_trends.test.ts',
   'test/reuse/experiment_seeds.test.ts',

@@ -9,6 +9,7 @@ import {
   benchOptionsSchema,
   experimentReuseOptionsSchema,
   experimentSeedsOptionsSchema,
+  experimentStatusOptionsSchema,
   experimentTrendsOptionsSchema,
   modularizeOptionsSchema,
   reportOptionsSchema,
@@ -112,6 +113,19 @@ const experiment: AddCommand = (program, common) => {
     await withGracefulInterrupt(log, (shouldStop) =>
       experimentSeedsCommand(commandInput(o, experimentSeedsOptionsSchema), log, { shouldStop }),
     );
+  });
+  // Reads files only (no tfjs, no backend): not `common`.
+  addOptions(
+    group
+      .command('status')
+      .description(
+        'where a training run or an experiment stands: epochs done and time left at its pace, modules, sub-tasks finished, whether it looks stopped',
+      ),
+    { ...experimentStatusOptionsSchema.shape, verbose: verboseOption },
+    [],
+  ).action(async (o) => {
+    const { experimentStatusCommand } = await import('../src/commands/experiment_status.js');
+    experimentStatusCommand(commandInput(o, experimentStatusOptionsSchema));
   });
 };
 

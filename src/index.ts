@@ -76,6 +76,8 @@ export { experimentTrendsCommand, formatTrendsMarkdown } from './commands/experi
 export type { TrendsResult, TrendEpoch } from './commands/experiment_trends.js';
 export { experimentSeedsCommand, formatSeedsMarkdown, spreadOf, countAgainst } from './commands/experiment_seeds.js';
 export type { SeedsResult, SeedRow, FigureSpread } from './commands/experiment_seeds.js';
+export { experimentStatus, experimentStatusCommand, formatExperimentStatus, resumeCommand } from './commands/experiment_status.js';
+export type { ExperimentStatus, RunProgress, ModulesProgress, SweepProgress } from './commands/experiment_status.js';
 export { reportCommand } from './commands/report.js';
 export { benchCommand } from './commands/bench.js';
 // Module cards, repository, replace and compose (issue #13).

@@ -21,8 +21,6 @@ import type { Logger } from '../log/logger.js';
 import { EXIT } from '../cli/errors.js';
 
 export interface Aside {
-  /** The command line the child runs (after `mwt`). */
-  command: string[];
   /** Where its output goes. */
   logFile: string;
   /** Settles when the child has exited: resolves on success, rejects with its last log line otherwise. */
@@ -105,7 +103,6 @@ export function startAside(opts: AsideOptions): Aside {
     if (!(e instanceof InterruptedError)) log.info(`${what}: ${e.message}; ${opts.afterFailure ?? 'this process goes on'}`);
   });
   return {
-    command: opts.args,
     logFile,
     done,
     running: () => child.exitCode == null && child.signalCode == null,

@@ -24,7 +24,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { modelTimeOf, mtimeOf } from './experiment_steps.js';
+import { modelTimeOf, mtimeOf } from '../train/run_info.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
 import { optionArgs } from '../cli/options.js';
 import { startAside, type Aside } from './aside.js';
@@ -98,6 +98,8 @@ export interface ExperimentReuseResult {
   modelFlops: number;
   modelParameters: number;
   settings: ResultSettings<ExperimentReuseOptions, 'run' | 'standardRun'>;
+  /** How many sub-tasks the plan holds (files written before 2026-12-06 lack it). */
+  planned: number;
   complete: boolean;
   bySize: SizeResult[];
   subtasks: SubtaskResult[];
@@ -282,6 +284,7 @@ export async function experimentReuseCommand(
       modelFlops: context.reference.flops,
       modelParameters: context.reference.parameters,
       settings: resultSettings(opts, 'run', 'standardRun'),
+      planned: plan.length,
       complete: false,
       bySize: [],
       subtasks: [],

@@ -5,22 +5,13 @@
  * So a long experiment stopped with Ctrl-C continues where it stopped, and a rerun with other
  * settings is refused instead of printing another experiment's figures under this one's name.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { InterruptedError, UsageError } from '../errors.js';
-import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import type { z } from 'zod';
-import { MODEL_DIR } from '../train/run_info.js';
 import { differingSetting, holdsRun, train } from '../train/train.js';
+import { trainedTo } from '../train/run_info.js';
 import type { TrainOptionsInput } from '../train/options.js';
 import { experimentTrainingFields, type experimentTrendsOptionsSchema } from './options.js';
-
-/** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
-export function trainedTo(runDir: string, epochs: number): boolean {
-  const file = path.join(runDir, 'summary.json');
-  return fs.existsSync(file) && readFormat(file, TRAIN_SUMMARY_FORMAT).epochs === epochs;
-}
 
 /** Settings a run does not record as the command gave them. */
 const NOT_COMPARED = ['out', 'resume', 'backend', 'dataDir'];
@@ -97,9 +88,3 @@ export function trainInputOf(opts: TrainingSettings, run: { out: string; seed: n
   const settings = Object.fromEntries(TRAINING_SETTINGS.map((key) => [key, opts[key]])) as TrainingSettings;
   return { ...settings, seed: run.seed, standard: run.standard, out: run.out, resume: holdsRun(run.out) };
 }
-
-/** Modification time in ms; -Infinity for a missing file (older than anything). */
-export const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : -Infinity);
-
-/** When a run's model was last written: what its modules, sweeps and sub-tasks must be newer than. */
-export const modelTimeOf = (runDir: string) => mtimeOf(path.join(runDir, MODEL_DIR, 'model.json'));

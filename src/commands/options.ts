@@ -214,6 +214,16 @@ export const experimentSeedsOptionsSchema = z.object({
   json: jsonOption,
 });
 
+// --- mwt experiment status
+
+export const experimentStatusOptionsSchema = z.object({
+  out: option(z.string().min(1, 'expected a directory'), {
+    help: 'a training run, or the OUT of mwt experiment trends, seeds or reuse',
+    arg: '<dir>',
+  }),
+  json: jsonOption,
+});
+
 // --- mwt report
 
 const collect = (value: string, previous: unknown) => [...((previous as string[] | undefined) ?? []), value];

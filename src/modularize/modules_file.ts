@@ -7,13 +7,13 @@ import * as path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadModel } from '../io/model_io.js';
 import { MODULES_FORMAT, readFormat, writeFormat } from '../io/formats.js';
-import { MODULES_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
+import { MODULES_DIR, MODULES_FILE, readRunInfo, type RunInfo } from '../train/run_info.js';
 import { buildModel } from '../../models/registry.js';
 import type { LayerBreakdown, LayerMetrics } from './metrics.js';
 import { InputError } from '../errors.js';
 import type { BnStatistics } from './bn_statistics_options.js';
 
-export const MODULES_FILE = 'modules.json';
+export { MODULES_FILE };
 
 export interface ModuleEntry {
   class: number;

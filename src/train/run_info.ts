@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import type { ModelSpec } from '../../models/registry.js';
 import type { ChannelStats } from '../data/dataset.js';
 import type { DatasetName } from '../data/load.js';
-import { readFormat, RUN_INFO_FORMAT, writeFormat } from '../io/formats.js';
+import { readFormat, RUN_INFO_FORMAT, TRAIN_SUMMARY_FORMAT, writeFormat } from '../io/formats.js';
+import { SUMMARY_FILE } from '../io/atomic.js';
 import type { TrainOptions } from './options.js';
 import { InputError } from '../errors.js';
 
@@ -27,6 +28,8 @@ export const RUN_FILE = 'run.json';
 export const MODEL_DIR = 'model';
 /** Where `mwt modularize` puts the run's modules. */
 export const MODULES_DIR = 'modules';
+/** What `mwt modularize` writes last in MODULES_DIR: the modules' figures and threshold. */
+export const MODULES_FILE = 'modules.json';
 
 /**
  * A run's recorded options with what runs from before an option existed did without naming it:
@@ -40,6 +43,18 @@ export function recordedSettings(options: Record<string, unknown>): Record<strin
 
 export function writeRunInfo(runDir: string, info: RunInfo): void {
   writeFormat(path.join(runDir, RUN_FILE), RUN_INFO_FORMAT, info);
+}
+
+/** Modification time in ms; -Infinity for a missing file (older than anything). */
+export const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : -Infinity);
+
+/** When a run's model was last written: what its modules, sweeps and sub-tasks must be newer than. */
+export const modelTimeOf = (runDir: string) => mtimeOf(path.join(runDir, MODEL_DIR, 'model.json'));
+
+/** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
+export function trainedTo(runDir: string, epochs: number): boolean {
+  const file = path.join(runDir, SUMMARY_FILE);
+  return fs.existsSync(file) && readFormat(file, TRAIN_SUMMARY_FORMAT).epochs === epochs;
 }
 
 export function readRunInfo(runDir: string): RunInfo {

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, startCli, trainArgs, waitForOutput } from './cli.js';
 import { readMetrics } from '../../src/train/train.js';
+import { experimentStatus } from '../../src/commands/experiment_status.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-int-'));
 // 600 samples, batch 32: 18 steps an epoch, a few seconds each epoch at width 0.125.
@@ -29,9 +30,18 @@ describe('interruptions', () => {
     return out;
   }
 
-  it('SIGINT finishes the current step, writes a checkpoint and exits 130; --resume completes the run', async () => {
+  it('SIGINT finishes the current step, writes a checkpoint and exits 130; the resume command of `mwt experiment status` completes the run', async () => {
     const out = await stopInsideEpoch('SIGINT');
-    const resumed = await runCli(args(out, 2, ['--resume']));
+    const status = experimentStatus(out);
+    expect(status).toMatchObject({ kind: 'train', complete: false });
+    expect(status.runs[0]!.epochsDone).toBeLessThan(2);
+    // The settings it was started with, from run.json: --width, --limit, --batch-size, --seed.
+    const command = status.resumeCommand!.split(' ');
+    expect(command.slice(0, 2)).toEqual(['mwt', 'train']);
+    expect(command).toEqual(
+      expect.arrayContaining(['--width', '0.125', '--limit', '600', '--batch-size', '32', '--seed', '7', '--resume']),
+    );
+    const resumed = await runCli(command.slice(1));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resumed from/);
     expect(readMetrics(path.join(out, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);

@@ -1,0 +1,307 @@
+/**
+ * `mwt experiment status --out DIR`: where a long run stands, read from its files alone. A
+ * 30-epoch experiment on full Fashion-MNIST takes hours and often more than one sitting (it
+ * continues from its checkpoints when run again), so the questions are how far it got, how long
+ * the rest takes at its pace, and whether a process is still at work on it. This answers them
+ * without tfjs and without writing anything, at once, beside the run or after it stopped.
+ *
+ * DIR is anything an mwt command trains or sweeps into: a training run (`mwt train --out`) or the
+ * OUT of `mwt experiment trends`, `seeds` or `reuse`. Per training run: epochs done of those asked
+ * for, its typical epoch (the median of the last three, so that an epoch spanning a pause does not
+ * count) and the time left at that pace; per modular run whether its modules are built; per
+ * sub-task sweep how many sub-tasks are finished of those planned. The files cannot say whether a
+ * process is writing them, so it says when they last changed, and that the run looks stopped when
+ * that is long ago for its pace.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { median } from '../stats/median.js';
+import { EPOCH_METRICS_FORMAT, readLines } from '../io/formats.js';
+import { readJson, SUMMARY_FILE } from '../io/atomic.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { z } from 'zod';
+import { InputError, parseOptions } from '../errors.js';
+import { experimentStatusOptionsSchema } from './options.js';
+import { trainOptionsSchema } from '../train/options.js';
+import { defaultOf, optionArgs, optionHelp } from '../cli/options.js';
+import type { ExperimentReuseResult } from './experiment_reuse.js';
+import { modelTimeOf, MODULES_DIR, MODULES_FILE, mtimeOf, readRunInfo, RUN_FILE, trainedTo } from '../train/run_info.js';
+import { PARTS_DIR } from './subtask_queue.js';
+
+export type ExperimentKind = 'train' | 'trends' | 'seeds' | 'reuse';
+
+export interface RunProgress {
+  dir: string;
+  model: string;
+  width: number;
+  dataset: string;
+  standard: boolean;
+  epochsDone: number;
+  epochs: number;
+  /** Trained to `epochs`, its model written. */
+  finished: boolean;
+  /** The median of the last three epochs' seconds; null before the first epoch. */
+  secondsPerEpoch: number | null;
+  /** (epochs - epochsDone) x secondsPerEpoch; 0 when finished, null when not known. */
+  secondsLeft: number | null;
+}
+
+export interface ModulesProgress {
+  run: string;
+  /** modules.json newer than the run's model. */
+  built: boolean;
+  /** The threshold the modules were cut at, when built. */
+  threshold: number | null;
+}
+
+export interface SweepProgress {
+  dir: string;
+  finished: number;
+  /** How many sub-tasks the sweep's plan holds; null before its first is finished (or in a file from before 2026-12-06). */
+  planned: number | null;
+  complete: boolean;
+  /** The median seconds of a finished sub-task. */
+  secondsPerSubtask: number | null;
+}
+
+export interface ExperimentStatus {
+  out: string;
+  kind: ExperimentKind;
+  complete: boolean;
+  runs: RunProgress[];
+  modules: ModulesProgress[];
+  sweeps: SweepProgress[];
+  /** `mwt experiment seeds`: the 2-class sub-task model of each seed (OUT/seed-S-reuse), built or not. */
+  reuses: { dir: string; built: boolean }[];
+  /** When any file under DIR last changed (ms since 1970); null when it holds none. */
+  lastWritten: number | null;
+  /** A training run not finished: the `mwt train` command line that continues it. */
+  resumeCommand?: string;
+}
+
+/** What a finished sweep, trends or seeds experiment writes last. */
+const RESULT_FILE: Record<Exclude<ExperimentKind, 'train'>, string> = {
+  trends: 'trends.json',
+  seeds: 'seeds.json',
+  reuse: 'reuse.json',
+};
+
+/** The kind of run or experiment DIR holds, by the files each command writes first. */
+export function kindOf(dir: string): ExperimentKind {
+  const has = (...parts: string[]) => fs.existsSync(path.join(dir, ...parts));
+  if (!fs.existsSync(dir)) throw new InputError('out', `directory ${dir} does not exist`, dir);
+  if (has(RUN_FILE)) return 'train';
+  if (has('modular', RUN_FILE) || has(RESULT_FILE.trends)) return 'trends';
+  if (seedDirs(dir).length > 0) return 'seeds';
+  if (has(RESULT_FILE.reuse) || has(PARTS_DIR)) return 'reuse';
+  throw new InputError('out', `${dir} holds no mwt run or experiment (expected run.json, modular/, seed-S/ or reuse.json in it)`, dir);
+}
+
+/** The training runs of `mwt experiment seeds`, seed-0, seed-1, ... in seed order. */
+function seedDirs(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((name) => /^seed-\d+$/.test(name))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
+    .map((name) => path.join(dir, name));
+}
+
+export function runProgress(dir: string): RunProgress {
+  const info = readRunInfo(dir);
+  const metricsFile = path.join(dir, 'metrics.jsonl');
+  const metrics = fs.existsSync(metricsFile) ? (readLines(metricsFile, EPOCH_METRICS_FORMAT) as { epoch: number; seconds: number }[]) : [];
+  const epochs = info.options.epochs;
+  const finished = trainedTo(dir, epochs);
+  const epochsDone = metrics.at(-1)?.epoch ?? 0;
+  const recent = metrics.slice(-3).map((m) => m.seconds);
+  const secondsPerEpoch = recent.length > 0 ? median(recent) : null;
+  const left = Math.max(0, epochs - epochsDone);
+  return {
+    dir,
+    model: info.spec.name,
+    width: info.spec.width ?? 1,
+    dataset: info.dataset,
+    standard: info.standard,
+    epochsDone,
+    epochs,
+    finished,
+    secondsPerEpoch,
+    secondsLeft: finished ? 0 : secondsPerEpoch == null ? null : left * secondsPerEpoch,
+  };
+}
+
+export function modulesProgress(run: string): ModulesProgress {
+  const file = path.join(run, MODULES_DIR, MODULES_FILE);
+  const built = fs.existsSync(file) && mtimeOf(file) >= modelTimeOf(run) && modelTimeOf(run) > -Infinity;
+  return { run, built, threshold: built ? readJson<{ threshold: number }>(file, 'modules').threshold : null };
+}
+
+export function sweepProgress(dir: string): SweepProgress {
+  const file = path.join(dir, RESULT_FILE.reuse);
+  if (!fs.existsSync(file)) return { dir, finished: 0, planned: null, complete: false, secondsPerSubtask: null };
+  const sweep = readJson<Pick<ExperimentReuseResult, 'complete' | 'subtasks'> & { planned?: number }>(file, 'reuse experiment');
+  const seconds = sweep.subtasks.map((s) => s.seconds);
+  return {
+    dir,
+    finished: sweep.subtasks.length,
+    planned: sweep.planned ?? (sweep.complete ? sweep.subtasks.length : null),
+    complete: sweep.complete === true,
+    secondsPerSubtask: seconds.length > 0 ? median(seconds) : null,
+  };
+}
+
+/** The newest modification time of any file under `dir` (ms); null when there is none. */
+function newestFile(dir: string): number | null {
+  let newest: number | null = null;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    const t = entry.isDirectory() ? newestFile(file) : entry.isFile() ? mtimeOf(file) : null;
+    if (t != null && (newest == null || t > newest)) newest = t;
+  }
+  return newest;
+}
+
+/** Whether `file` (an experiment's result) is newer than everything it was made from. */
+function resultIsCurrent(file: string, runs: RunProgress[], sweeps: SweepProgress[]): boolean {
+  const made = Math.max(...runs.map((r) => modelTimeOf(r.dir)), ...sweeps.map((s) => mtimeOf(path.join(s.dir, RESULT_FILE.reuse))));
+  return mtimeOf(file) >= made && runs.every((r) => r.finished) && sweeps.every((s) => s.complete);
+}
+
+export function experimentStatus(out: string): ExperimentStatus {
+  const kind = kindOf(out);
+  const status: ExperimentStatus = {
+    out,
+    kind,
+    complete: false,
+    runs: [],
+    modules: [],
+    sweeps: [],
+    reuses: [],
+    lastWritten: newestFile(out),
+  };
+  const join = (...parts: string[]) => path.join(out, ...parts);
+  const trainingRuns = (dirs: string[]) => dirs.filter((d) => fs.existsSync(path.join(d, RUN_FILE))).map(runProgress);
+  switch (kind) {
+    case 'train':
+      status.runs = [runProgress(out)];
+      if (!status.runs[0]!.standard) status.modules = [modulesProgress(out)];
+      status.complete = status.runs[0]!.finished;
+      if (!status.complete) status.resumeCommand = resumeCommand(out);
+      return status;
+    case 'trends':
+      status.runs = trainingRuns([join('modular'), join('standard')]);
+      status.modules = status.runs.filter((r) => !r.standard).map((r) => modulesProgress(r.dir));
+      status.sweeps = [sweepProgress(join('sizes'))];
+      break;
+    case 'seeds': {
+      const seeds = seedDirs(out);
+      status.runs = trainingRuns(seeds);
+      status.modules = status.runs.map((r) => modulesProgress(r.dir));
+      status.reuses = seeds.map((d) => ({ dir: `${d}-reuse`, built: fs.existsSync(path.join(`${d}-reuse`, SUMMARY_FILE)) }));
+      break;
+    }
+    case 'reuse':
+      status.sweeps = [sweepProgress(out)];
+      break;
+  }
+  status.complete = resultIsCurrent(join(RESULT_FILE[kind]), status.runs, status.sweeps);
+  return status;
+}
+
+/** Settings a resumed run may leave out or change (the defaults take over), and --out, given apart. */
+const NOT_REPEATED = new Set(['out', 'resume', 'overwrite', 'quiet', 'backend', 'threads', 'workers']);
+
+/**
+ * `mwt train` refuses to continue a run unless given the settings it started with; this is that
+ * command, from run.json: each recorded setting that differs from its default, and --resume.
+ */
+export function resumeCommand(dir: string): string {
+  const shape = trainOptionsSchema.shape;
+  const values: Record<string, unknown> = { out: dir };
+  for (const [key, value] of Object.entries(readRunInfo(dir).options)) {
+    const schema = (shape as Record<string, z.ZodType>)[key];
+    // Settings with no flag (momentum) can only have been their default.
+    if (schema == null || optionHelp(schema) == null || NOT_REPEATED.has(key) || value === undefined) continue;
+    // augment: true is what a colour dataset gets without the flag (only --no-augment exists).
+    if (isDeepStrictEqual(defaultOf(schema), value) || (key === 'augment' && value === true)) continue;
+    values[key] = value;
+  }
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['mwt', 'train', ...optionArgs({ ...values, resume: true }, shape)].map(quote).join(' ');
+}
+
+/** "3 h 12 min", "14 min", "4 min 25 s", "40 s": seconds only where they are worth reading. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * How long without a file written before a run that is not complete looks stopped: three of its
+ * slowest steps (an epoch, a sub-task), and at least ten minutes (modularizing writes nothing
+ * until it is done).
+ */
+export function quietLimitSeconds(status: ExperimentStatus): number {
+  const steps = [
+    ...status.runs.filter((r) => !r.finished).map((r) => r.secondsPerEpoch ?? 0),
+    ...status.sweeps.filter((s) => !s.complete).map((s) => s.secondsPerSubtask ?? 0),
+  ];
+  return Math.max(600, 3 * Math.max(0, ...steps));
+}
+
+const COMMAND: Record<ExperimentKind, string> = {
+  train: 'mwt train',
+  trends: 'mwt experiment trends',
+  seeds: 'mwt experiment seeds',
+  reuse: 'mwt experiment reuse',
+};
+
+/** The status as lines for a terminal; `now` in ms since 1970. */
+export function formatExperimentStatus(status: ExperimentStatus, now: number): string {
+  const lines: string[] = [];
+  const quiet = status.lastWritten == null ? null : Math.max(0, (now - status.lastWritten) / 1000);
+  const state = status.complete
+    ? 'complete'
+    : quiet != null && quiet > quietLimitSeconds(status)
+      ? `not complete, and nothing written for ${formatDuration(quiet)}: stopped? ${
+          status.resumeCommand
+            ? `Continue it with: ${status.resumeCommand}`
+            : `Run the same ${COMMAND[status.kind]} command again to continue`
+        }`
+      : `in progress${quiet == null ? '' : ` (last written ${formatDuration(quiet)} ago)`}`;
+  lines.push(`${status.out}: ${COMMAND[status.kind]}, ${state}`);
+  for (const r of status.runs) {
+    const pace = r.secondsPerEpoch == null ? '' : `, ${formatDuration(r.secondsPerEpoch)} an epoch`;
+    const left = r.finished || r.secondsLeft == null ? '' : `, about ${formatDuration(r.secondsLeft)} left`;
+    lines.push(
+      `  ${r.standard ? 'standard' : 'modular'} ${r.model} w${r.width} on ${r.dataset} (${r.dir}): ${
+        r.finished ? `trained, ${r.epochs} epochs` : `epoch ${r.epochsDone} of ${r.epochs} done`
+      }${pace}${left}`,
+    );
+  }
+  for (const m of status.modules) lines.push(`  modules of ${m.run}: ${m.built ? `built at threshold ${m.threshold}` : 'not built yet'}`);
+  for (const s of status.sweeps) {
+    const of = s.planned == null ? '' : ` of ${s.planned}`;
+    const pace = s.secondsPerSubtask == null ? '' : `, ${formatDuration(s.secondsPerSubtask)} each`;
+    lines.push(
+      `  sub-tasks (${s.dir}): ${s.complete ? `all ${s.finished} finished` : s.planned == null && s.finished === 0 ? 'not started' : `${s.finished}${of} finished${pace}`}`,
+    );
+  }
+  if (status.reuses.length > 0)
+    lines.push(`  sub-task models: ${status.reuses.filter((r) => r.built).length} of ${status.reuses.length} seeds built`);
+  return lines.join('\n');
+}
+
+export type ExperimentStatusInput = z.input<typeof experimentStatusOptionsSchema>;
+
+/** `mwt experiment status`: the status on stdout, as lines or (--json) as JSON. */
+export function experimentStatusCommand(input: ExperimentStatusInput): ExperimentStatus {
+  const opts = parseOptions(experimentStatusOptionsSchema, input);
+  const status = experimentStatus(opts.out);
+  process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatExperimentStatus(status, Date.now()) + '\n');
+  return status;
+}

@@ -1,0 +1,188 @@
+// `mwt experiment status`: where a long run stands, from its files alone. The runs here are
+// written by hand (run.json, metrics.jsonl, summary.json, modules.json, reuse.json as mwt writes
+// them), so every figure below is worked out from the values written; interrupt.test.ts resumes
+// a real interrupted run with the command the status gives.
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { experimentStatus, formatDuration, formatExperimentStatus, resumeCommand } from '../../src/commands/experiment_status.js';
+import { runCli } from './cli.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-status-'));
+const writeJson = (file: string, value: unknown) => {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value));
+};
+/** Sets a file's modification time, `msAgo` before now. */
+const age = (file: string, msAgo: number) => {
+  const t = new Date(Date.now() - msAgo);
+  fs.utimesSync(file, t, t);
+};
+
+interface FakeRun {
+  standard?: boolean;
+  epochs: number;
+  /** Seconds of each epoch done. */
+  seconds: number[];
+  options?: Record<string, unknown>;
+}
+
+/** A run as mwt train leaves it: finished (summary and model) when every epoch is done. */
+function writeRun(dir: string, run: FakeRun): void {
+  const options = {
+    model: 'simcnn',
+    dataset: 'fashion-mnist',
+    dataDir: '/data/fm',
+    out: dir,
+    epochs: run.epochs,
+    width: 0.5,
+    ...run.options,
+  };
+  writeJson(path.join(dir, 'run.json'), {
+    formatVersion: 1,
+    spec: { name: 'simcnn', numClasses: 10, inputShape: [28, 28, 1], width: 0.5 },
+    standard: run.standard ?? false,
+    dataset: 'fashion-mnist',
+    dataDir: '/data/fm',
+    normalization: { mean: [0.286], std: [0.353] },
+    options: { ...options, standard: run.standard ?? false },
+  });
+  const lines = run.seconds.map((seconds, i) =>
+    JSON.stringify({ formatVersion: 1, epoch: i + 1, trainAccuracy: 0.9, testAccuracy: 0.9, ceLoss: 0.2, seconds }),
+  );
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.map((l) => l + '\n').join(''));
+  if (run.seconds.length === run.epochs) {
+    writeJson(path.join(dir, 'model', 'model.json'), {});
+    writeJson(path.join(dir, 'summary.json'), {
+      formatVersion: 1,
+      model: 'simcnn',
+      dataset: 'fashion-mnist',
+      epochs: run.epochs,
+      testAccuracy: 0.9,
+    });
+  }
+}
+
+function writeModules(run: string): void {
+  writeJson(path.join(run, 'modules', 'modules.json'), { formatVersion: 1, threshold: 0.9 });
+}
+
+function writeSweep(dir: string, finished: number[], planned: number): void {
+  writeJson(path.join(dir, 'reuse.json'), {
+    run: 'elsewhere',
+    complete: finished.length === planned,
+    planned,
+    subtasks: finished.map((seconds) => ({ seconds })),
+  });
+}
+
+describe('mwt experiment status', () => {
+  it('formats durations as a reader wants them', () => {
+    expect(formatDuration(40)).toBe('40 s');
+    expect(formatDuration(265)).toBe('4 min 25 s');
+    expect(formatDuration(840)).toBe('14 min');
+    expect(formatDuration(11_520)).toBe('3 h 12 min');
+  });
+
+  it('a trends experiment half trained: epochs, pace, time left; looks stopped only when quiet for long', () => {
+    const out = tmp();
+    // The median of the last three epochs (318, 265, 300) is 300 s: 11 epochs left, 55 min.
+    writeRun(path.join(out, 'modular'), { epochs: 30, seconds: [...Array(16).fill(170), 318, 265, 300] });
+    writeRun(path.join(out, 'standard'), { standard: true, epochs: 30, seconds: Array(30).fill(150) });
+    const status = experimentStatus(out);
+    expect(status.kind).toBe('trends');
+    expect(status.complete).toBe(false);
+    expect(status.runs.map((r) => [r.standard, r.epochsDone, r.secondsPerEpoch, r.secondsLeft, r.finished])).toEqual([
+      [false, 19, 300, 3300, false],
+      [true, 30, 150, 0, true],
+    ]);
+    const soon = formatExperimentStatus(status, status.lastWritten! + 60_000);
+    expect(soon).toContain(`${out}: mwt experiment trends, in progress (last written 1 min 0 s ago)`);
+    expect(soon).toContain('modular simcnn w0.5 on fashion-mnist');
+    expect(soon).toContain('epoch 19 of 30 done, 5 min 0 s an epoch, about 55 min left');
+    expect(soon).toContain('trained, 30 epochs');
+    expect(soon).toContain('modules of');
+    expect(soon).toContain('not built yet');
+    expect(soon).toContain('not started');
+    // Three of its 300 s epochs (15 min) without a file written: it says so, and how to go on.
+    expect(formatExperimentStatus(status, status.lastWritten! + 14 * 60_000)).toContain('in progress');
+    expect(formatExperimentStatus(status, status.lastWritten! + 2 * 3600_000)).toContain(
+      'not complete, and nothing written for 2 h 0 min: stopped? Run the same mwt experiment trends command again to continue',
+    );
+  });
+
+  it('a finished trends experiment is complete only while trends.json is newer than what it was made from', () => {
+    const out = tmp();
+    writeRun(path.join(out, 'modular'), { epochs: 2, seconds: [10, 10] });
+    writeRun(path.join(out, 'standard'), { standard: true, epochs: 2, seconds: [5, 5] });
+    writeModules(path.join(out, 'modular'));
+    writeSweep(path.join(out, 'sizes'), [30, 50, 40, 60, 20, 70, 80, 90], 8);
+    writeJson(path.join(out, 'trends.json'), {});
+    const done = experimentStatus(out);
+    expect(done.complete).toBe(true);
+    expect(done.modules).toEqual([{ run: path.join(out, 'modular'), built: true, threshold: 0.9 }]);
+    expect(done.sweeps[0]).toMatchObject({ finished: 8, planned: 8, complete: true, secondsPerSubtask: 55 });
+    const text = formatExperimentStatus(done, Date.now());
+    expect(text).toContain('mwt experiment trends, complete');
+    expect(text).toContain('built at threshold 0.9');
+    expect(text).toContain('all 8 finished');
+
+    // The modular run trained further after the modules and trends.json were written: stale.
+    age(path.join(out, 'trends.json'), 60_000);
+    age(path.join(out, 'modular', 'modules', 'modules.json'), 60_000);
+    const stale = experimentStatus(out);
+    expect(stale.complete).toBe(false);
+    expect(stale.modules[0]!.built).toBe(false);
+  });
+
+  it('a sub-task sweep in progress, and the sub-task models of a seeds experiment', () => {
+    const sweep = tmp();
+    writeSweep(sweep, [100, 140, 120], 8);
+    const s = experimentStatus(sweep);
+    expect(s.kind).toBe('reuse');
+    expect(formatExperimentStatus(s, s.lastWritten!)).toContain(`sub-tasks (${sweep}): 3 of 8 finished, 2 min 0 s each`);
+
+    const seeds = tmp();
+    writeRun(path.join(seeds, 'seed-0'), { epochs: 5, seconds: [9, 9, 9, 9, 9] });
+    writeRun(path.join(seeds, 'seed-1'), { epochs: 5, seconds: [9, 9] });
+    writeJson(path.join(seeds, 'seed-0-reuse', 'summary.json'), {});
+    const t = experimentStatus(seeds);
+    expect(t.kind).toBe('seeds');
+    expect(t.runs.map((r) => r.epochsDone)).toEqual([5, 2]);
+    expect(t.reuses.map((r) => r.built)).toEqual([true, false]);
+    expect(formatExperimentStatus(t, t.lastWritten!)).toContain('sub-task models: 1 of 2 seeds built');
+  });
+
+  it('a training run gives the command that continues it: its settings that differ from the defaults, and --resume', () => {
+    const run = path.join(tmp(), 'my run');
+    writeRun(run, {
+      epochs: 30,
+      seconds: [100],
+      // beta 1.5 and seed 0 are defaults; momentum has no flag; augment true is the colour default;
+      // backend and resume are the last command's, not the run's.
+      options: { alpha: 0.7, beta: 1.5, seed: 0, momentum: 0.9, augment: true, backend: 'wasm', resume: true, limit: 6000 },
+    });
+    expect(resumeCommand(run)).toBe(
+      `mwt train --out '${run}' --model simcnn --dataset fashion-mnist --data-dir /data/fm --epochs 30 --width 0.5 --alpha 0.7 --limit 6000 --resume`,
+    );
+    const status = experimentStatus(run);
+    expect(status.kind).toBe('train');
+    expect(formatExperimentStatus(status, status.lastWritten! + 3600_000)).toContain(`stopped? Continue it with: ${status.resumeCommand}`);
+  });
+
+  it('the CLI: one line per part, --json, and a one-line error for a directory that holds no run', async () => {
+    const out = tmp();
+    writeRun(path.join(out, 'modular'), { epochs: 2, seconds: [10] });
+    const r = await runCli(['experiment', 'status', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('epoch 1 of 2 done, 10 s an epoch, about 10 s left');
+    const json = await runCli(['experiment', 'status', '--out', out, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'trends', complete: false, runs: [{ epochsDone: 1, epochs: 2 }] });
+    const empty = await runCli(['experiment', 'status', '--out', tmp()]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trim().split('\n')[0]).toMatch(
+      /^mwt experiment status: --out: .* holds no mwt run or experiment \(expected run\.json/,
+    );
+  });
+});
