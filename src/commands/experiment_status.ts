@@ -90,6 +90,7 @@ const RESULT_FILE: Record<Exclude<ExperimentKind, 'train'>, string> = {
 export function kindOf(dir: string): ExperimentKind {
   const has = (...parts: string[]) => fs.existsSync(path.join(dir, ...parts));
   if (!fs.existsSync(dir)) throw new InputError('out', `directory ${dir} does not exist`, dir);
+  if (!fs.statSync(dir).isDirectory()) throw new InputError('out', `${dir} is a file, not a run or experiment directory`, dir);
   if (has(RUN_FILE)) return 'train';
   if (has('modular', RUN_FILE) || has(RESULT_FILE.trends)) return 'trends';
   if (seedDirs(dir).length > 0) return 'seeds';

@@ -184,5 +184,9 @@ describe('mwt experiment status', () => {
     expect(empty.stderr.trim().split('\n')[0]).toMatch(
       /^mwt experiment status: --out: .* holds no mwt run or experiment \(expected run\.json/,
     );
+    const file = path.join(out, 'modular', 'run.json');
+    const notDir = await runCli(['experiment', 'status', '--out', file]);
+    expect(notDir.code).toBe(1);
+    expect(notDir.stderr.trim()).toBe(`mwt experiment status: --out: ${file} is a file, not a run or experiment directory`);
   });
 });
