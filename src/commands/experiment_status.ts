@@ -227,8 +227,13 @@ export function resumeCommand(dir: string): string {
     if (isDeepStrictEqual(defaultOf(schema), value) || (key === 'augment' && value === true)) continue;
     values[key] = value;
   }
-  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return ['mwt', 'train', ...optionArgs({ ...values, resume: true }, shape)].map(quote).join(' ');
+  return ['mwt', 'train', ...optionArgs({ ...values, resume: true }, shape)].map(shellQuote).join(' ');
+}
+
+/** An argument as a POSIX shell reads it back: bare when plain, else in single quotes. */
+function shellQuote(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return "'" + arg.split("'").join("'\\''") + "'";
 }
 
 /** "3 h 12 min", "14 min", "4 min 25 s", "40 s": seconds only where they are worth reading. */

@@ -3,6 +3,7 @@
 // them), so every figure below is worked out from the values written; interrupt.test.ts resumes
 // a real interrupted run with the command the status gives.
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -98,13 +99,13 @@ describe('mwt experiment status', () => {
       [true, 30, 150, 0, true],
     ]);
     const soon = formatExperimentStatus(status, status.lastWritten! + 60_000);
-    expect(soon).toContain(`${out}: mwt experiment trends, in progress (last written 1 min 0 s ago)`);
-    expect(soon).toContain('modular simcnn w0.5 on fashion-mnist');
-    expect(soon).toContain('epoch 19 of 30 done, 5 min 0 s an epoch, about 55 min left');
-    expect(soon).toContain('trained, 30 epochs');
-    expect(soon).toContain('modules of');
-    expect(soon).toContain('not built yet');
-    expect(soon).toContain('not started');
+    expect(soon.split('\n')).toEqual([
+      `${out}: mwt experiment trends, in progress (last written 1 min 0 s ago)`,
+      `  modular simcnn w0.5 on fashion-mnist (${out}/modular): epoch 19 of 30 done, 5 min 0 s an epoch, about 55 min left`,
+      `  standard simcnn w0.5 on fashion-mnist (${out}/standard): trained, 30 epochs, 2 min 30 s an epoch`,
+      `  modules of ${out}/modular: not built yet`,
+      `  sub-tasks (${out}/sizes): not started`,
+    ]);
     // Three of its 300 s epochs (15 min) without a file written: it says so, and how to go on.
     expect(formatExperimentStatus(status, status.lastWritten! + 14 * 60_000)).toContain('in progress');
     expect(formatExperimentStatus(status, status.lastWritten! + 2 * 3600_000)).toContain(
@@ -166,6 +167,11 @@ describe('mwt experiment status', () => {
     expect(resumeCommand(run)).toBe(
       `mwt train --out '${run}' --model simcnn --dataset fashion-mnist --data-dir /data/fm --epochs 30 --width 0.5 --alpha 0.7 --limit 6000 --resume`,
     );
+    // A shell reads the quoted words back as they were.
+    const odd = path.join(tmp(), "it's a run");
+    writeRun(odd, { epochs: 3, seconds: [] });
+    const words = execFileSync('bash', ['-c', `printf '%s\\n' ${resumeCommand(odd)}`], { encoding: 'utf8' }).split('\n');
+    expect(words.slice(0, 4)).toEqual(['mwt', 'train', '--out', odd]);
     const status = experimentStatus(run);
     expect(status.kind).toBe('train');
     expect(formatExperimentStatus(status, status.lastWritten! + 3600_000)).toContain(`stopped? Continue it with: ${status.resumeCommand}`);
