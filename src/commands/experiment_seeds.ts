@@ -29,7 +29,7 @@ import { formatMachine } from '../engine/machine.js';
 import { ensureBackend } from '../engine/index.js';
 import { loadModules, MODULES_FILE } from '../modularize/run.js';
 import { modularizeRun } from '../modules/modularize_run.js';
-import { modelTimeOf, MODULES_DIR, mtimeOf, trainedTo } from '../train/run_info.js';
+import { modulesAreCurrent, MODULES_DIR, mtimeOf, trainedTo } from '../train/run_info.js';
 import { maskSettingsText, modelSettingsText, trainInputOf, trainStep } from './experiment_steps.js';
 import { besideTraining, startTrainingAside } from './train_aside.js';
 import { reuseCommand } from './reuse.js';
@@ -221,7 +221,7 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
 
     // What follows is stale when older than what it was made from (file times decide).
     const modulesFile = path.join(runDir, MODULES_DIR, MODULES_FILE);
-    if (mtimeOf(modulesFile) >= modelTimeOf(runDir) && loadModules(runDir).threshold === opts.threshold)
+    if (modulesAreCurrent(runDir) && loadModules(runDir).threshold === opts.threshold)
       log.info(`seeds: seed ${seed}: ${path.dirname(modulesFile)} holds modules at tau ${opts.threshold}, skipped`);
     else await modularizeRun(runDir, { threshold: opts.threshold, backend: opts.backend, log });
 

@@ -25,7 +25,7 @@ import { experimentStatusOptionsSchema } from './options.js';
 import { trainOptionsSchema } from '../train/options.js';
 import { defaultOf, optionArgs, optionHelp } from '../cli/options.js';
 import type { ExperimentReuseResult } from './experiment_reuse.js';
-import { modelTimeOf, MODULES_DIR, MODULES_FILE, mtimeOf, readRunInfo, RUN_FILE, trainedTo } from '../train/run_info.js';
+import { modelTimeOf, modulesAreCurrent, MODULES_DIR, MODULES_FILE, mtimeOf, readRunInfo, RUN_FILE, trainedTo } from '../train/run_info.js';
 import { PARTS_DIR } from './subtask_queue.js';
 
 export type ExperimentKind = 'train' | 'trends' | 'seeds' | 'reuse';
@@ -132,8 +132,8 @@ export function runProgress(dir: string): RunProgress {
 }
 
 export function modulesProgress(run: string): ModulesProgress {
+  const built = modulesAreCurrent(run);
   const file = path.join(run, MODULES_DIR, MODULES_FILE);
-  const built = fs.existsSync(file) && mtimeOf(file) >= modelTimeOf(run) && modelTimeOf(run) > -Infinity;
   return { run, built, threshold: built ? readJson<{ threshold: number }>(file, 'modules').threshold : null };
 }
 

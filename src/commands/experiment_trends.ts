@@ -23,12 +23,12 @@ import { checkWritableDir } from '../io/writable.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readMetrics, type EpochMetrics } from '../train/train.js';
 import { maskSettingsText, modelSettingsText, trainInputOf, trainStep } from './experiment_steps.js';
-import { chosenThreshold, loadModules, MODULES_FILE, SWEEP_FILE } from '../modularize/run.js';
+import { chosenThreshold, loadModules, SWEEP_FILE } from '../modularize/run.js';
 import { modularizeRun } from '../modules/modularize_run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
-import { modelTimeOf, MODULES_DIR, mtimeOf, trainedTo } from '../train/run_info.js';
+import { modelTimeOf, modulesAreCurrent, MODULES_DIR, mtimeOf, trainedTo } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
@@ -221,8 +221,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
 
   // --- modules and the threshold sweep
   const wanted = [...new Set(opts.threshold)];
-  const modulesFile = path.join(modularDir, MODULES_DIR, MODULES_FILE);
-  const existing = mtimeOf(modulesFile) >= modelTimeOf(modularDir) ? readModulesFigures(modularDir) : null;
+  const existing = modulesAreCurrent(modularDir) ? readModulesFigures(modularDir) : null;
   // A single threshold writes no sweep.json; one left by an earlier sweep then says nothing.
   const made =
     existing == null ? null : wanted.length > 1 && existing.sweep ? existing.sweep.map((p) => p.threshold) : [existing.built.threshold];

@@ -51,6 +51,12 @@ export const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file
 /** When a run's model was last written: what its modules, sweeps and sub-tasks must be newer than. */
 export const modelTimeOf = (runDir: string) => mtimeOf(path.join(runDir, MODEL_DIR, 'model.json'));
 
+/** Modules cut from the run's current model: RUN/modules/modules.json written after the model. */
+export function modulesAreCurrent(runDir: string): boolean {
+  const model = modelTimeOf(runDir);
+  return model > -Infinity && mtimeOf(path.join(runDir, MODULES_DIR, MODULES_FILE)) >= model;
+}
+
 /** A run trained to `epochs` (its summary says so); anything else is (re)started or continued with --resume. */
 export function trainedTo(runDir: string, epochs: number): boolean {
   const file = path.join(runDir, SUMMARY_FILE);
