@@ -78,6 +78,9 @@ export { experimentSeedsCommand, formatSeedsMarkdown, spreadOf, countAgainst } f
 export type { SeedsResult, SeedRow, FigureSpread } from './commands/experiment_seeds.js';
 export { experimentStatus, experimentStatusCommand, formatExperimentStatus, resumeCommand } from './commands/experiment_status.js';
 export type { ExperimentStatus, RunProgress, ModulesProgress, SweepProgress } from './commands/experiment_status.js';
+// The in-use mark of a run directory: for scripts that run mwt's functions and want the same guard.
+export { inUse, whileInUse } from './io/in_use.js';
+export type { InUseMark, InUseState } from './io/in_use.js';
 export { reportCommand } from './commands/report.js';
 export { benchCommand } from './commands/bench.js';
 // Module cards, repository, replace and compose (issue #13).

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
+import { whileInUse } from '../io/in_use.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { modelTimeOf, mtimeOf } from '../train/run_info.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
@@ -222,6 +223,18 @@ export async function experimentReuseCommand(
   const partsDir = path.join(opts.out, PARTS_DIR);
   if (opts.worker && SubtaskQueue.open(partsDir) == null)
     throw new UsageError(`--worker: ${partsDir} does not exist; a worker is started by mwt experiment reuse --parallel`);
+  // The second process works in the coordinator's OUT, under the coordinator's mark.
+  if (opts.worker) return runSweep(input, opts, log, hooks);
+  return whileInUse(opts.out, 'mwt experiment reuse', () => runSweep(input, opts, log, hooks));
+}
+
+async function runSweep(
+  input: ExperimentReuseInput,
+  opts: ExperimentReuseOptions,
+  log: Logger,
+  hooks: ExperimentReuseHooks,
+): Promise<ExperimentReuseResult> {
+  const partsDir = path.join(opts.out, PARTS_DIR);
   const started = performance.now();
   let ctx;
   try {

@@ -23,6 +23,7 @@ import type { Logger } from '../log/logger.js';
 import { parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
+import { whileInUse } from '../io/in_use.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
@@ -196,6 +197,10 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
   if (new Set(opts.seeds).size !== opts.seeds.length)
     throw new UsageError(`--seeds: expected distinct seeds, got ${opts.seeds.join(',')}`, { option: 'seeds' });
   checkWritableDir(opts.out, '--out');
+  return whileInUse(opts.out, 'mwt experiment seeds', () => runSeeds(opts, log, hooks));
+}
+
+async function runSeeds(opts: ExperimentSeedsOptions, log: Logger, hooks: SeedsHooks): Promise<SeedsResult> {
   const started = performance.now();
   const runDirOf = (seed: number) => path.join(opts.out, `seed-${seed}`);
   const trainSeed = (seed: number) =>

@@ -9,9 +9,10 @@
  * OUT of `mwt experiment trends`, `seeds` or `reuse`. Per training run: epochs done of those asked
  * for, its typical epoch (the median of the last three, so that an epoch spanning a pause does not
  * count) and the time left at that pace; per modular run whether its modules are built; per
- * sub-task sweep how many sub-tasks are finished of those planned. The files cannot say whether a
- * process is writing them, so it says when they last changed, and that the run looks stopped when
- * that is long ago for its pace.
+ * sub-task sweep how many sub-tasks are finished of those planned. Whether a process is at work on
+ * it comes from the in-use marks the writing commands leave (io/in_use.ts): running while the
+ * marking process lives, stopped once it is gone. Without a mark (runs from before them) it says
+ * when the files last changed, and that the run looks stopped when that is long ago for its pace.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,6 +28,7 @@ import { defaultOf, optionArgs, optionHelp } from '../cli/options.js';
 import type { ExperimentReuseResult } from './experiment_reuse.js';
 import { modelTimeOf, modulesAreCurrent, MODULES_DIR, MODULES_FILE, mtimeOf, readRunInfo, RUN_FILE, trainedTo } from '../train/run_info.js';
 import { PARTS_DIR } from './subtask_queue.js';
+import { inUse, type InUseState } from '../io/in_use.js';
 
 export type ExperimentKind = 'train' | 'trends' | 'seeds' | 'reuse';
 
@@ -73,6 +75,11 @@ export interface ExperimentStatus {
   sweeps: SweepProgress[];
   /** `mwt experiment seeds`: the 2-class sub-task model of each seed (OUT/seed-S-reuse), built or not. */
   reuses: { dir: string; built: boolean }[];
+  /**
+   * The processes that marked DIR or a run in it as theirs (io/in_use.ts), and whether each still
+   * runs: what says for certain that the work goes on, where the file times can only suggest it.
+   */
+  inUse: (InUseState & { dir: string })[];
   /** When any file under DIR last changed (ms since 1970); null when it holds none. */
   lastWritten: number | null;
   /** A training run not finished: the `mwt train` command line that continues it. */
@@ -178,6 +185,7 @@ export function experimentStatus(out: string): ExperimentStatus {
     modules: [],
     sweeps: [],
     reuses: [],
+    inUse: [],
     lastWritten: newestFile(out),
   };
   const join = (...parts: string[]) => path.join(out, ...parts);
@@ -188,7 +196,7 @@ export function experimentStatus(out: string): ExperimentStatus {
       if (!status.runs[0]!.standard) status.modules = [modulesProgress(out)];
       status.complete = status.runs[0]!.finished;
       if (!status.complete) status.resumeCommand = resumeCommand(out);
-      return status;
+      return withMarks(status);
     case 'trends':
       status.runs = trainingRuns([join('modular'), join('standard')]);
       status.modules = status.runs.filter((r) => !r.standard).map((r) => modulesProgress(r.dir));
@@ -206,6 +214,16 @@ export function experimentStatus(out: string): ExperimentStatus {
       break;
   }
   status.complete = resultIsCurrent(join(RESULT_FILE[kind]), status.runs, status.sweeps);
+  return withMarks(status);
+}
+
+/** The in-use marks on DIR and on the runs and sweeps in it (io/in_use.ts), each directory once. */
+function withMarks(status: ExperimentStatus): ExperimentStatus {
+  const dirs = new Set([status.out, ...status.runs.map((r) => r.dir), ...status.sweeps.map((s) => s.dir)]);
+  status.inUse = [...dirs].flatMap((dir) => {
+    const mark = fs.existsSync(dir) ? inUse(dir) : null;
+    return mark ? [{ dir, ...mark }] : [];
+  });
   return status;
 }
 
@@ -266,19 +284,36 @@ const COMMAND: Record<ExperimentKind, string> = {
   reuse: 'mwt experiment reuse',
 };
 
+/**
+ * Complete, running or stopped, in words. A live in-use mark says for certain that a process works
+ * on it, and a dead one that it stopped; without marks (runs from before 2026-12-06) only the file
+ * times can suggest it.
+ */
+function stateOf(status: ExperimentStatus, now: number): string {
+  if (status.complete) return 'complete';
+  const quiet = status.lastWritten == null ? null : Math.max(0, (now - status.lastWritten) / 1000);
+  const written = quiet == null ? '' : ` (last written ${formatDuration(quiet)} ago)`;
+  const continueHint = status.resumeCommand
+    ? `Continue it with: ${status.resumeCommand}`
+    : `Run the same ${COMMAND[status.kind]} command again to continue`;
+  const describe = (m: ExperimentStatus['inUse'][number]) =>
+    `${m.command}${m.dir === status.out ? '' : ` in ${m.dir}`} (process ${m.pid}${m.alive === null ? ` on ${m.host}` : ''}, for ${formatDuration(
+      Math.max(0, (now - Date.parse(m.since)) / 1000),
+    )})`;
+  const marked = (alive: boolean | null) => status.inUse.filter((m) => m.alive === alive).map(describe);
+  if (marked(true).length > 0) return `running: ${marked(true).join(', ')}${written}`;
+  if (marked(null).length > 0)
+    return `marked as running on another host, which cannot be checked from here: ${marked(null).join(', ')}${written}`;
+  if (marked(false).length > 0) return `not complete, and stopped: ${marked(false).join(', ')} ended without finishing. ${continueHint}`;
+  if (quiet != null && quiet > quietLimitSeconds(status))
+    return `not complete, and nothing written for ${formatDuration(quiet)}: stopped? ${continueHint}`;
+  return `in progress${written}`;
+}
+
 /** The status as lines for a terminal; `now` in ms since 1970. */
 export function formatExperimentStatus(status: ExperimentStatus, now: number): string {
   const lines: string[] = [];
-  const quiet = status.lastWritten == null ? null : Math.max(0, (now - status.lastWritten) / 1000);
-  const state = status.complete
-    ? 'complete'
-    : quiet != null && quiet > quietLimitSeconds(status)
-      ? `not complete, and nothing written for ${formatDuration(quiet)}: stopped? ${
-          status.resumeCommand
-            ? `Continue it with: ${status.resumeCommand}`
-            : `Run the same ${COMMAND[status.kind]} command again to continue`
-        }`
-      : `in progress${quiet == null ? '' : ` (last written ${formatDuration(quiet)} ago)`}`;
+  const state = stateOf(status, now);
   lines.push(`${status.out}: ${COMMAND[status.kind]}, ${state}`);
   for (const r of status.runs) {
     const pace = r.secondsPerEpoch == null ? '' : `, ${formatDuration(r.secondsPerEpoch)} an epoch`;

@@ -20,6 +20,7 @@ import type { Logger } from '../log/logger.js';
 import { parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
+import { whileInUse } from '../io/in_use.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readMetrics, type EpochMetrics } from '../train/train.js';
 import { maskSettingsText, modelSettingsText, trainInputOf, trainStep } from './experiment_steps.js';
@@ -192,10 +193,6 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
         option: 'sizes',
       },
     );
-  const started = performance.now();
-  const modularDir = path.join(opts.out, 'modular');
-  const standardDir = opts.standardRun ?? path.join(opts.out, 'standard');
-  const sizesDir = path.join(opts.out, 'sizes');
   if (opts.standardRun != null && !trainedTo(opts.standardRun, opts.epochs))
     throw new UsageError(
       `--standard-run: ${opts.standardRun} holds no run trained for ${opts.epochs} epochs (expected a finished standard run)`,
@@ -204,6 +201,14 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
       },
     );
 
+  return whileInUse(opts.out, 'mwt experiment trends', () => runTrends(opts, log, hooks));
+}
+
+async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: TrendsHooks): Promise<TrendsResult> {
+  const started = performance.now();
+  const modularDir = path.join(opts.out, 'modular');
+  const standardDir = opts.standardRun ?? path.join(opts.out, 'standard');
+  const sizesDir = path.join(opts.out, 'sizes');
   // --- the two training runs (train itself refuses to continue a run made with other settings)
   const modularInput = trainInputOf(opts, { out: modularDir, seed: opts.seed, standard: false });
   const standardInput = trainInputOf(opts, { out: standardDir, seed: opts.seed, standard: true });

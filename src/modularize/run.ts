@@ -24,6 +24,7 @@ import { replaceDirectory, writeJsonAtomic } from '../io/atomic.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, RUN_FILE, type RunInfo } from '../train/run_info.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { checkWritableDir } from '../io/writable.js';
+import { markInUse } from '../io/in_use.js';
 import { InputError, UsageError } from '../errors.js';
 import { DEFAULT_THRESHOLD, thresholdSchema } from '../cli/options.js';
 import { collectSampleMasks, maskedLayersOf } from './sample_masks.js';
@@ -158,10 +159,14 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
   if (write) checkWritableDir(outDir, '--run');
   const log = loggerFor(opts);
   await ensureBackend(opts.backend);
+  // Refused while a run trains in runDir (its model is not the one to cut yet) or another
+  // modularize writes there.
+  const release = write ? markInUse(runDir, 'mwt modularize', '--run') : () => {};
 
   // --- load
-  const trained = await loadModel(path.join(runDir, MODEL_DIR));
+  let trained: LayersModel | null = null;
   try {
+    trained = await loadModel(path.join(runDir, MODEL_DIR));
     const layers = maskedLayersOf(trained);
     const trainSet = loadTrainingSet(info);
     const loadSeconds = seconds(started);
@@ -284,6 +289,7 @@ export async function buildModules(runDir: string, opts: BuildModulesOptions = {
     if (write) fs.rmSync(stageDir, { recursive: true, force: true });
     throw e;
   } finally {
-    trained.dispose();
+    trained?.dispose();
+    release();
   }
 }

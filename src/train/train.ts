@@ -26,6 +26,7 @@ import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from '
 import { seedGlobalRandom } from './random.js';
 import { MODEL_DIR, MODULES_DIR, readRunInfo, recordedSettings, RUN_FILE, writeRunInfo, type RunInfo } from './run_info.js';
 import { checkWritableDir } from '../io/writable.js';
+import { whileInUse } from '../io/in_use.js';
 import { loggerFor, type Logger, type ProgressCallback } from '../log/logger.js';
 import { flagOf, InputError, InterruptedError, UsageError } from '../errors.js';
 import { disposeOptimizer } from './dispose_optimizer.js';
@@ -103,7 +104,10 @@ export async function train(input: TrainOptionsInput, hooks: TrainHooks = {}): P
   const opts = { ...parsed, dataDir: path.resolve(parsed.dataDir) };
   const log = loggerFor({ ...hooks, quiet: opts.quiet });
   checkOutDir(opts);
+  return whileInUse(opts.out, 'mwt train', () => trainIn(opts, log, hooks));
+}
 
+async function trainIn(opts: TrainOptions, log: Logger, hooks: TrainHooks): Promise<TrainSummary> {
   // --- data (before the backend: a wrong path fails fast)
   const { train: trainSet, test: testSet, stats } = prepareData(opts);
   const parallelism = await initTrainingBackend(opts);

@@ -3,11 +3,12 @@
 // them), so every figure below is worked out from the values written; interrupt.test.ts resumes
 // a real interrupted run with the command the status gives.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { experimentStatus, formatDuration, formatExperimentStatus, resumeCommand } from '../../src/commands/experiment_status.js';
+import { IN_USE_FILE } from '../../src/io/in_use.js';
 import { runCli } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-status-'));
@@ -194,5 +195,62 @@ describe('mwt experiment status', () => {
     const notDir = await runCli(['experiment', 'status', '--out', file]);
     expect(notDir.code).toBe(1);
     expect(notDir.stderr.trim()).toBe(`mwt experiment status: --out: ${file} is a file, not a run or experiment directory`);
+  });
+
+  it('a live in-use mark says the work goes on, a dead one that it stopped; a second command on the directory is refused', async () => {
+    const out = tmp();
+    writeRun(path.join(out, 'modular'), { epochs: 30, seconds: [170, 170] });
+    const mark = (pid: number) =>
+      writeJson(path.join(out, IN_USE_FILE), {
+        pid,
+        host: os.hostname(),
+        command: 'mwt experiment trends',
+        since: new Date(Date.now() - 25 * 60_000).toISOString(),
+        started: null,
+      });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      mark(child.pid!);
+      // Quiet for two hours, yet marked by a live process: running, not "stopped?".
+      const status = experimentStatus(out);
+      expect(status.inUse).toMatchObject([{ dir: out, pid: child.pid, alive: true }]);
+      expect(formatExperimentStatus(status, status.lastWritten! + 2 * 3600_000).split('\n')[0]).toMatch(
+        new RegExp(
+          `^${out}: mwt experiment trends, running: mwt experiment trends \\(process ${child.pid}, for 2 h 2\\d min\\) \\(last written 2 h 0 min ago\\)$`,
+        ),
+      );
+      // The same experiment started again while it runs is refused before any work.
+      const again = await runCli([
+        'experiment',
+        'trends',
+        '--model',
+        'simcnn',
+        '--dataset',
+        'fashion-mnist',
+        '--data-dir',
+        out,
+        '--epochs',
+        '30',
+        '--out',
+        out,
+      ]);
+      expect(again.code).toBe(2);
+      expect(again.stderr.trim().split('\n')[0]).toBe(
+        `mwt experiment trends: --out: ${out} is in use by mwt experiment trends (process ${child.pid}, since ${JSON.parse(fs.readFileSync(path.join(out, IN_USE_FILE), 'utf8')).since}); wait for it to finish or stop it first`,
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((resolve) => child.once('exit', resolve));
+    // Killed without removing its mark: stopped, for certain, a minute after its last write.
+    const stopped = experimentStatus(out);
+    expect(stopped.inUse[0]!.alive).toBe(false);
+    expect(formatExperimentStatus(stopped, stopped.lastWritten! + 60_000)).toContain(
+      `not complete, and stopped: mwt experiment trends (process ${child.pid}, for 2`,
+    );
+    expect(formatExperimentStatus(stopped, stopped.lastWritten! + 60_000)).toContain(
+      'ended without finishing. Run the same mwt experiment trends command again to continue',
+    );
   });
 });
