@@ -300,7 +300,9 @@ function stateOf(status: ExperimentStatus, now: number): string {
     `${m.command}${m.dir === status.out ? '' : ` in ${m.dir}`} (process ${m.pid}${m.alive === null ? ` on ${m.host}` : ''}, for ${formatDuration(
       Math.max(0, (now - Date.parse(m.since)) / 1000),
     )})`;
-  const marked = (alive: boolean | null) => status.inUse.filter((m) => m.alive === alive).map(describe);
+  // A process that marked DIR and a run inside it (trends trains its modular run itself) is named once.
+  const processes = status.inUse.filter((m, i, all) => all.findIndex((o) => o.pid === m.pid && o.host === m.host) === i);
+  const marked = (alive: boolean | null) => processes.filter((m) => m.alive === alive).map(describe);
   if (marked(true).length > 0) return `running: ${marked(true).join(', ')}${written}`;
   if (marked(null).length > 0)
     return `marked as running on another host, which cannot be checked from here: ${marked(null).join(', ')}${written}`;

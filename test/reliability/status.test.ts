@@ -200,21 +200,22 @@ describe('mwt experiment status', () => {
   it('a live in-use mark says the work goes on, a dead one that it stopped; a second command on the directory is refused', async () => {
     const out = tmp();
     writeRun(path.join(out, 'modular'), { epochs: 30, seconds: [170, 170] });
-    const mark = (pid: number) =>
-      writeJson(path.join(out, IN_USE_FILE), {
-        pid,
-        host: os.hostname(),
-        command: 'mwt experiment trends',
-        since: new Date(Date.now() - 25 * 60_000).toISOString(),
-        started: null,
-      });
+    // Trends marks OUT and, training its modular run itself, OUT/modular: one process, named once.
+    const mark = (pid: number) => {
+      const since = new Date(Date.now() - 25 * 60_000).toISOString();
+      writeJson(path.join(out, IN_USE_FILE), { pid, host: os.hostname(), command: 'mwt experiment trends', since, started: null });
+      writeJson(path.join(out, 'modular', IN_USE_FILE), { pid, host: os.hostname(), command: 'mwt train', since, started: null });
+    };
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
     try {
       await new Promise((resolve) => child.once('spawn', resolve));
       mark(child.pid!);
       // Quiet for two hours, yet marked by a live process: running, not "stopped?".
       const status = experimentStatus(out);
-      expect(status.inUse).toMatchObject([{ dir: out, pid: child.pid, alive: true }]);
+      expect(status.inUse).toMatchObject([
+        { dir: out, pid: child.pid, alive: true },
+        { dir: path.join(out, 'modular'), pid: child.pid, alive: true },
+      ]);
       expect(formatExperimentStatus(status, status.lastWritten! + 2 * 3600_000).split('\n')[0]).toMatch(
         new RegExp(
           `^${out}: mwt experiment trends, running: mwt experiment trends \\(process ${child.pid}, for 2 h 2\\d min\\) \\(last written 2 h 0 min ago\\)$`,
