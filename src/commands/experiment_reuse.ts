@@ -321,7 +321,7 @@ async function runSweep(
       const queue = SubtaskQueue.open<SubtaskResult>(partsDir)!;
       log.info(`experiment reuse: the second process of a --parallel sweep of ${plan.length} sub-tasks`);
       const completed = await runFree(
-        (i) => queue.claim(i),
+        (i) => queue.claim(i, plan[i]!.classes),
         (i, subtask) => {
           queue.finish(i, subtask);
           result.subtasks.push(subtask);
@@ -376,7 +376,8 @@ async function runSweep(
       log.info(`experiment reuse: a second process fine-tunes sub-tasks beside this one (log: ${logFile})`);
     }
 
-    let completed = await runFree(queue ? (i) => queue.claim(i) : () => true, ranHere);
+    record(); // the plan's size, for mwt experiment status, before the first sub-task is done
+    let completed = await runFree(queue ? (i) => queue.claim(i, plan[i]!.classes) : () => true, ranHere);
     if (aside) {
       if (aside.running()) log.info(`experiment reuse: waiting for the second process (log: ${aside.logFile})`);
       await (completed ? aside.done.catch(() => {}) : aside.stop());

@@ -27,8 +27,8 @@ import { trainOptionsSchema } from '../train/options.js';
 import { defaultOf, optionArgs, optionHelp } from '../cli/options.js';
 import type { ExperimentReuseResult } from './experiment_reuse.js';
 import { modelTimeOf, modulesAreCurrent, MODULES_DIR, MODULES_FILE, mtimeOf, readRunInfo, RUN_FILE, trainedTo } from '../train/run_info.js';
-import { PARTS_DIR } from './subtask_queue.js';
-import { inUse, type InUseState } from '../io/in_use.js';
+import { PARTS_DIR, SubtaskQueue } from './subtask_queue.js';
+import { inUse, isAlive, type InUseState } from '../io/in_use.js';
 
 export type ExperimentKind = 'train' | 'trends' | 'seeds' | 'reuse';
 
@@ -59,11 +59,13 @@ export interface ModulesProgress {
 export interface SweepProgress {
   dir: string;
   finished: number;
-  /** How many sub-tasks the sweep's plan holds; null before its first is finished (or in a file from before 2026-12-06). */
+  /** How many sub-tasks the sweep's plan holds (written when it starts); null in a file from before 2026-12-06. */
   planned: number | null;
   complete: boolean;
   /** The median seconds of a finished sub-task. */
   secondsPerSubtask: number | null;
+  /** Sub-tasks being fine-tuned now (claimed by a live process, not finished), with their start (ms since 1970). */
+  running: { classes: number[]; since: number }[];
 }
 
 export interface ExperimentStatus {
@@ -146,7 +148,10 @@ export function modulesProgress(run: string): ModulesProgress {
 
 export function sweepProgress(dir: string): SweepProgress {
   const file = path.join(dir, RESULT_FILE.reuse);
-  if (!fs.existsSync(file)) return { dir, finished: 0, planned: null, complete: false, secondsPerSubtask: null };
+  const running = (SubtaskQueue.open<unknown>(path.join(dir, PARTS_DIR))?.running() ?? [])
+    .filter((claim) => isAlive(claim) !== false)
+    .map((claim) => ({ classes: claim.classes, since: Date.parse(claim.since) }));
+  if (!fs.existsSync(file)) return { dir, finished: 0, planned: null, complete: false, secondsPerSubtask: null, running };
   const sweep = readJson<Pick<ExperimentReuseResult, 'complete' | 'subtasks'> & { planned?: number }>(file, 'reuse experiment');
   const seconds = sweep.subtasks.map((s) => s.seconds);
   return {
@@ -155,6 +160,7 @@ export function sweepProgress(dir: string): SweepProgress {
     planned: sweep.planned ?? (sweep.complete ? sweep.subtasks.length : null),
     complete: sweep.complete === true,
     secondsPerSubtask: seconds.length > 0 ? median(seconds) : null,
+    running,
   };
 }
 
@@ -330,8 +336,10 @@ export function formatExperimentStatus(status: ExperimentStatus, now: number): s
   for (const s of status.sweeps) {
     const of = s.planned == null ? '' : ` of ${s.planned}`;
     const pace = s.secondsPerSubtask == null ? '' : `, ${formatDuration(s.secondsPerSubtask)} each`;
+    const tasks = s.running.map((r) => `${r.classes.join(',')} (for ${formatDuration(Math.max(0, (now - r.since) / 1000))})`);
+    const running = tasks.length > 0 ? `; fine-tuning now: ${tasks.join(', ')}` : '';
     lines.push(
-      `  sub-tasks (${s.dir}): ${s.complete ? `all ${s.finished} finished` : s.planned == null && s.finished === 0 ? 'not started' : `${s.finished}${of} finished${pace}`}`,
+      `  sub-tasks (${s.dir}): ${s.complete ? `all ${s.finished} finished` : s.planned == null && s.finished === 0 && running === '' ? 'not started' : `${s.finished}${of} finished${pace}${running}`}`,
     );
   }
   if (status.reuses.length > 0)

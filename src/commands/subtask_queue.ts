@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../io/atomic.js';
+import { markOfThisProcess, type InUseMark } from '../io/in_use.js';
 
 /** The directory of OUT that holds the claims and results of a sweep in progress. */
 export const PARTS_DIR = 'parts';
@@ -33,10 +34,15 @@ export class SubtaskQueue<Result> {
     return fs.existsSync(dir) ? new SubtaskQueue<Result>(dir) : null;
   }
 
-  /** Claims sub-task `i`: true for the one process that gets it, false when another has it. */
-  claim(i: number): boolean {
+  /**
+   * Claims sub-task `i`: true for the one process that gets it, false when another has it. The
+   * claim of a sub-task about to run names its classes and this process (`mwt experiment status`
+   * lists them as being fine-tuned while the process lives); a finished one's names nothing.
+   */
+  claim(i: number, classes?: readonly number[]): boolean {
     try {
-      fs.closeSync(fs.openSync(path.join(this.dir, `${i}.claim`), 'wx'));
+      const content = classes ? JSON.stringify({ ...markOfThisProcess('mwt experiment reuse'), classes }) : '';
+      fs.writeFileSync(path.join(this.dir, `${i}.claim`), content, { flag: 'wx' });
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -47,6 +53,23 @@ export class SubtaskQueue<Result> {
   /** Leaves the figures of sub-task `i` for the coordinator (written whole or not at all). */
   finish(i: number, result: Result): void {
     writeJsonAtomic(path.join(this.dir, `${i}.json`), result);
+  }
+
+  /** The sub-tasks claimed to run and not finished, with their classes and who claimed them. */
+  running(): (InUseMark & { index: number; classes: number[] })[] {
+    const found: (InUseMark & { index: number; classes: number[] })[] = [];
+    for (const name of fs.readdirSync(this.dir)) {
+      const m = /^(\d+)\.claim$/.exec(name);
+      if (!m || fs.existsSync(path.join(this.dir, `${m[1]}.json`))) continue;
+      let claim: InUseMark & { classes: number[] };
+      try {
+        claim = JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as InUseMark & { classes: number[] };
+      } catch {
+        continue; // a finished sub-task's empty claim, or one from before claims named their classes
+      }
+      if (Array.isArray(claim.classes)) found.push({ ...claim, index: Number(m[1]) });
+    }
+    return found.sort((a, b) => a.index - b.index);
   }
 
   /** Every finished sub-task's figures, by index. */

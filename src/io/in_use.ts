@@ -48,8 +48,16 @@ function processStart(pid: number): number | null {
   }
 }
 
-function isAlive(mark: InUseMark): boolean | null {
+/** A mark of this process for `command`, as of now. */
+export function markOfThisProcess(command: string): InUseMark {
+  return { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString(), started: processStart(process.pid) };
+}
+
+/** Whether the process of `mark` still runs: null when it is another host's and cannot be checked. */
+export function isAlive(mark: InUseMark): boolean | null {
   if (mark.host !== os.hostname()) return null;
+  // 0 and negative ids would signal process groups, not one process.
+  if (!Number.isInteger(mark.pid) || mark.pid <= 0) return false;
   try {
     process.kill(mark.pid, 0);
   } catch (e) {
@@ -87,13 +95,7 @@ export function markInUse(dir: string, command: string, option = '--out'): () =>
   // The first directory this creates (dir or an ancestor), to take away again if left empty.
   const created = fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, IN_USE_FILE);
-  const mark: InUseMark = {
-    pid: process.pid,
-    host: os.hostname(),
-    command,
-    since: new Date().toISOString(),
-    started: processStart(process.pid),
-  };
+  const mark = markOfThisProcess(command);
   for (let attempt = 0; ; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(mark) + '\n', { flag: 'wx' });

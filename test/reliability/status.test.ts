@@ -141,9 +141,30 @@ describe('mwt experiment status', () => {
   it('a sub-task sweep in progress, and the sub-task models of a seeds experiment', () => {
     const sweep = tmp();
     writeSweep(sweep, [100, 140, 120], 8);
+    fs.mkdirSync(path.join(sweep, 'parts'));
+    // OUT/parts of a --parallel sweep: sub-task 3 claimed by this (live) process 8 minutes ago,
+    // 4 by a process that is gone, 5 claimed and finished, 0-2 kept from before (empty claims).
+    const parts = path.join(sweep, 'parts');
+    const claim = (i: number, pid: number, classes: number[]) =>
+      writeJson(path.join(parts, `${i}.claim`), {
+        pid,
+        host: os.hostname(),
+        command: 'mwt experiment reuse',
+        since: new Date(Date.now() - 8 * 60_000).toISOString(),
+        started: null,
+        classes,
+      });
+    for (const i of [0, 1, 2]) fs.writeFileSync(path.join(parts, `${i}.claim`), '');
+    claim(3, process.pid, [1, 3, 4, 6]);
+    claim(4, 2 ** 22 + 1, [2, 3, 7, 9]); // above Linux's largest process id: no such process
+    claim(5, process.pid, [0, 2, 6, 7, 8]);
+    writeJson(path.join(parts, '5.json'), {});
     const s = experimentStatus(sweep);
     expect(s.kind).toBe('reuse');
-    expect(formatExperimentStatus(s, s.lastWritten!)).toContain(`sub-tasks (${sweep}): 3 of 8 finished, 2 min 0 s each`);
+    expect(s.sweeps[0]!.running.map((r) => r.classes)).toEqual([[1, 3, 4, 6]]);
+    expect(formatExperimentStatus(s, s.sweeps[0]!.running[0]!.since + 8 * 60_000)).toContain(
+      `sub-tasks (${sweep}): 3 of 8 finished, 2 min 0 s each; fine-tuning now: 1,3,4,6 (for 8 min 0 s)`,
+    );
 
     const seeds = tmp();
     writeRun(path.join(seeds, 'seed-0'), { epochs: 5, seconds: [9, 9, 9, 9, 9] });

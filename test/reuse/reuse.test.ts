@@ -241,10 +241,19 @@ describe('mwt experiment reuse', () => {
     const out = path.join(root, 'experiment-resumed');
     const input = { run, standardRun, sizes: [2, 3] as [number, number], perSize: 1, epochs: 1, seed: 3, out };
     const file = path.join(out, 'reuse.json');
-    // Ctrl-C during the first sub-task: the sweep stops before the second, the first kept.
-    await expect(experimentReuseCommand(input, silentLogger, { shouldStop: () => fs.existsSync(file) })).rejects.toThrow(
+    // reuse.json is written before the first sub-task (the plan's size, for mwt experiment
+    // status), then after each. Ctrl-C during the first sub-task: the sweep stops before the
+    // second, the first kept.
+    const seen: ExperimentReuseResult[] = [];
+    const shouldStop = () => {
+      if (!fs.existsSync(file)) return false;
+      seen.push(JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentReuseResult);
+      return seen.at(-1)!.subtasks.length > 0;
+    };
+    await expect(experimentReuseCommand(input, silentLogger, { shouldStop })).rejects.toThrow(
       `${out}: sub-task sweep interrupted after 1 of 2 sub-tasks (kept in reuse.json); run the same command again to continue`,
     );
+    expect(seen[0]).toMatchObject({ planned: 2, complete: false, subtasks: [] });
     const stopped = JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentReuseResult;
     expect([stopped.complete, stopped.subtasks.length]).toEqual([false, 1]);
     // A marked figure shows whether the kept sub-task is kept or rerun.
