@@ -76,7 +76,14 @@ export { experimentTrendsCommand, formatTrendsMarkdown } from './commands/experi
 export type { TrendsResult, TrendEpoch } from './commands/experiment_trends.js';
 export { experimentSeedsCommand, formatSeedsMarkdown, spreadOf, countAgainst } from './commands/experiment_seeds.js';
 export type { SeedsResult, SeedRow, FigureSpread } from './commands/experiment_seeds.js';
-export { experimentStatus, experimentStatusCommand, formatExperimentStatus, resumeCommand } from './commands/experiment_status.js';
+export {
+  continueCommand,
+  experimentStatus,
+  experimentStatusCommand,
+  experimentStatuses,
+  formatExperimentStatus,
+  resumeCommand,
+} from './commands/experiment_status.js';
 export type { ExperimentStatus, RunProgress, ModulesProgress, SweepProgress } from './commands/experiment_status.js';
 // The in-use mark of a run directory: for scripts that run mwt's functions and want the same guard.
 export { inUse, whileInUse } from './io/in_use.js';

@@ -24,6 +24,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { InterruptedError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { whileInUse } from '../io/in_use.js';
+import { writeExperimentRecord } from './experiment_record.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { modelTimeOf, mtimeOf } from '../train/run_info.js';
 import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
@@ -236,6 +237,7 @@ async function runSweep(
 ): Promise<ExperimentReuseResult> {
   const partsDir = path.join(opts.out, PARTS_DIR);
   const started = performance.now();
+  if (!opts.worker) writeExperimentRecord(opts.out, 'reuse', opts);
   let ctx;
   try {
     ctx = await openReuseContext({

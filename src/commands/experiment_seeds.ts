@@ -24,6 +24,7 @@ import { parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { whileInUse } from '../io/in_use.js';
+import { writeExperimentRecord } from './experiment_record.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
@@ -202,6 +203,7 @@ export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: L
 
 async function runSeeds(opts: ExperimentSeedsOptions, log: Logger, hooks: SeedsHooks): Promise<SeedsResult> {
   const started = performance.now();
+  writeExperimentRecord(opts.out, 'seeds', opts);
   const runDirOf = (seed: number) => path.join(opts.out, `seed-${seed}`);
   const trainSeed = (seed: number) =>
     trainStep(trainInputOf(opts, { out: runDirOf(seed), seed, standard: false }), `seeds: seed ${seed}`, log, hooks.shouldStop);

@@ -6,7 +6,8 @@
  * without tfjs and without writing anything, at once, beside the run or after it stopped.
  *
  * DIR is anything an mwt command trains or sweeps into: a training run (`mwt train --out`) or the
- * OUT of `mwt experiment trends`, `seeds` or `reuse`. Per training run: epochs done of those asked
+ * OUT of `mwt experiment trends`, `seeds` or `reuse` (known by its experiment.json), or a folder of
+ * them (runs/), which gets the first line of each. Per training run: epochs done of those asked
  * for, its typical epoch (the median of the last three, so that an epoch spanning a pause does not
  * count) and the time left at that pace; per modular run whether its modules are built; per
  * sub-task sweep how many sub-tasks are finished of those planned. Whether a process is at work on
@@ -22,12 +23,18 @@ import { readJson, SUMMARY_FILE } from '../io/atomic.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { InputError, parseOptions } from '../errors.js';
-import { experimentStatusOptionsSchema } from './options.js';
+import {
+  experimentReuseOptionsSchema,
+  experimentSeedsOptionsSchema,
+  experimentStatusOptionsSchema,
+  experimentTrendsOptionsSchema,
+} from './options.js';
 import { trainOptionsSchema } from '../train/options.js';
 import { defaultOf, optionArgs, optionHelp } from '../cli/options.js';
 import type { ExperimentReuseResult } from './experiment_reuse.js';
 import { modelTimeOf, modulesAreCurrent, MODULES_DIR, MODULES_FILE, mtimeOf, readRunInfo, RUN_FILE, trainedTo } from '../train/run_info.js';
 import { PARTS_DIR, SubtaskQueue } from './subtask_queue.js';
+import { readExperimentRecord, type ExperimentName } from './experiment_record.js';
 import { inUse, isAlive, type InUseState } from '../io/in_use.js';
 
 export type ExperimentKind = 'train' | 'trends' | 'seeds' | 'reuse';
@@ -84,7 +91,7 @@ export interface ExperimentStatus {
   inUse: (InUseState & { dir: string })[];
   /** When any file under DIR last changed (ms since 1970); null when it holds none. */
   lastWritten: number | null;
-  /** A training run not finished: the `mwt train` command line that continues it. */
+  /** Not complete: the command line that continues it (`mwt train ... --resume`, or the experiment's own command from its experiment.json). */
   resumeCommand?: string;
 }
 
@@ -101,10 +108,18 @@ export function kindOf(dir: string): ExperimentKind {
   if (!fs.existsSync(dir)) throw new InputError('out', `directory ${dir} does not exist`, dir);
   if (!fs.statSync(dir).isDirectory()) throw new InputError('out', `${dir} is a file, not a run or experiment directory`, dir);
   if (has(RUN_FILE)) return 'train';
-  if (has('modular', RUN_FILE) || has(RESULT_FILE.trends)) return 'trends';
+  const record = readExperimentRecord(dir);
+  if (record) return record.experiment;
+  // Folders of an mwt from before experiment.json, by the files each command writes. (A modular
+  // run beside a standard one alone is not enough: the demo's folder holds those too.)
+  if (has(RESULT_FILE.trends) || has('sizes') || has('standard.log')) return 'trends';
   if (seedDirs(dir).length > 0) return 'seeds';
   if (has(RESULT_FILE.reuse) || has(PARTS_DIR)) return 'reuse';
-  throw new InputError('out', `${dir} holds no mwt run or experiment (expected run.json, modular/, seed-S/ or reuse.json in it)`, dir);
+  throw new InputError(
+    'out',
+    `${dir} holds no mwt run or experiment (expected run.json, modular/, seed-S/ or reuse.json in it, or folders that hold them)`,
+    dir,
+  );
 }
 
 /** The training runs of `mwt experiment seeds`, seed-0, seed-1, ... in seed order. */
@@ -220,6 +235,7 @@ export function experimentStatus(out: string): ExperimentStatus {
       break;
   }
   status.complete = resultIsCurrent(join(RESULT_FILE[kind]), status.runs, status.sweeps);
+  if (!status.complete) status.resumeCommand = continueCommand(out) ?? undefined;
   return withMarks(status);
 }
 
@@ -233,25 +249,56 @@ function withMarks(status: ExperimentStatus): ExperimentStatus {
   return status;
 }
 
-/** Settings a resumed run may leave out or change (the defaults take over), and --out, given apart. */
-const NOT_REPEATED = new Set(['out', 'resume', 'overwrite', 'quiet', 'backend', 'threads', 'workers']);
+/**
+ * Settings a rerun may leave out or change (the defaults take over), how a command prints, and
+ * --out, given apart.
+ */
+const NOT_REPEATED = new Set(['out', 'resume', 'overwrite', 'quiet', 'json', 'verbose', 'worker', 'backend', 'threads', 'workers']);
+
+/**
+ * `words` with --out `dir` and each of `options` (a command's resolved settings) that differs from
+ * its default, shell-quoted; `isDefault` names values a flag's absence gives besides its default.
+ */
+function commandLine(
+  words: string[],
+  dir: string,
+  options: Record<string, unknown>,
+  shape: Record<string, z.ZodType>,
+  isDefault: (key: string, value: unknown) => boolean = () => false,
+): string {
+  const values: Record<string, unknown> = { out: dir };
+  for (const [key, value] of Object.entries(options)) {
+    const schema = shape[key];
+    // Settings with no flag (momentum) can only have been their default.
+    if (schema == null || optionHelp(schema) == null || NOT_REPEATED.has(key) || value === undefined) continue;
+    if (isDeepStrictEqual(defaultOf(schema), value) || isDefault(key, value)) continue;
+    values[key] = value;
+  }
+  return [...words, ...optionArgs(values, shape)].map(shellQuote).join(' ');
+}
 
 /**
  * `mwt train` refuses to continue a run unless given the settings it started with; this is that
  * command, from run.json: each recorded setting that differs from its default, and --resume.
  */
 export function resumeCommand(dir: string): string {
-  const shape = trainOptionsSchema.shape;
-  const values: Record<string, unknown> = { out: dir };
-  for (const [key, value] of Object.entries(readRunInfo(dir).options)) {
-    const schema = (shape as Record<string, z.ZodType>)[key];
-    // Settings with no flag (momentum) can only have been their default.
-    if (schema == null || optionHelp(schema) == null || NOT_REPEATED.has(key) || value === undefined) continue;
-    // augment: true is what a colour dataset gets without the flag (only --no-augment exists).
-    if (isDeepStrictEqual(defaultOf(schema), value) || (key === 'augment' && value === true)) continue;
-    values[key] = value;
-  }
-  return ['mwt', 'train', ...optionArgs({ ...values, resume: true }, shape)].map(shellQuote).join(' ');
+  const options = readRunInfo(dir).options as Record<string, unknown>;
+  // augment: true is what a colour dataset gets without the flag (only --no-augment exists).
+  return (
+    commandLine(['mwt', 'train'], dir, options, trainOptionsSchema.shape, (key, value) => key === 'augment' && value === true) + ' --resume'
+  );
+}
+
+const EXPERIMENT_SHAPE: Record<ExperimentName, Record<string, z.ZodType>> = {
+  trends: experimentTrendsOptionsSchema.shape,
+  seeds: experimentSeedsOptionsSchema.shape,
+  reuse: experimentReuseOptionsSchema.shape,
+};
+
+/** The command that continues the experiment in `dir`, from its experiment.json; null without one. */
+export function continueCommand(dir: string): string | null {
+  const record = readExperimentRecord(dir);
+  return record && commandLine(['mwt', 'experiment', record.experiment], dir, record.options, EXPERIMENT_SHAPE[record.experiment]);
 }
 
 /** An argument as a POSIX shell reads it back: bare when plain, else in single quotes. */
@@ -347,12 +394,45 @@ export function formatExperimentStatus(status: ExperimentStatus, now: number): s
   return lines.join('\n');
 }
 
+/** Whether `dir` holds a run or experiment `experimentStatus` reads. */
+function holdsExperiment(dir: string): boolean {
+  try {
+    kindOf(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The status of every run and experiment directly inside `dir` (a folder of runs such as runs/),
+ * in name order: what is running and what stopped, at a glance.
+ */
+export function experimentStatuses(dir: string): ExperimentStatus[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(dir, e.name))
+    .filter(holdsExperiment)
+    .sort()
+    .map(experimentStatus);
+}
+
 export type ExperimentStatusInput = z.input<typeof experimentStatusOptionsSchema>;
 
-/** `mwt experiment status`: the status on stdout, as lines or (--json) as JSON. */
-export function experimentStatusCommand(input: ExperimentStatusInput): ExperimentStatus {
+/**
+ * `mwt experiment status`: the status on stdout, as lines or (--json) as JSON. Given a folder of
+ * runs rather than one, the first line of each run's status (--json: all of them).
+ */
+export function experimentStatusCommand(input: ExperimentStatusInput): ExperimentStatus | ExperimentStatus[] {
   const opts = parseOptions(experimentStatusOptionsSchema, input);
-  const status = experimentStatus(opts.out);
-  process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatExperimentStatus(status, Date.now()) + '\n');
-  return status;
+  const inside =
+    fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory() && !holdsExperiment(opts.out) ? experimentStatuses(opts.out) : [];
+  const result = inside.length > 0 ? inside : experimentStatus(opts.out);
+  const now = Date.now();
+  const text = Array.isArray(result)
+    ? result.map((s) => formatExperimentStatus(s, now).split('\n')[0]).join('\n')
+    : formatExperimentStatus(result, now);
+  process.stdout.write((opts.json ? JSON.stringify(result, null, 2) : text) + '\n');
+  return result;
 }

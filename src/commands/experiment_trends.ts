@@ -21,6 +21,7 @@ import { parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { whileInUse } from '../io/in_use.js';
+import { writeExperimentRecord } from './experiment_record.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readMetrics, type EpochMetrics } from '../train/train.js';
 import { maskSettingsText, modelSettingsText, trainInputOf, trainStep } from './experiment_steps.js';
@@ -206,6 +207,7 @@ export async function experimentTrendsCommand(input: ExperimentTrendsInput, log:
 
 async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: TrendsHooks): Promise<TrendsResult> {
   const started = performance.now();
+  writeExperimentRecord(opts.out, 'trends', opts);
   const modularDir = path.join(opts.out, 'modular');
   const standardDir = opts.standardRun ?? path.join(opts.out, 'standard');
   const sizesDir = path.join(opts.out, 'sizes');

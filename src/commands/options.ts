@@ -218,7 +218,7 @@ export const experimentSeedsOptionsSchema = z.object({
 
 export const experimentStatusOptionsSchema = z.object({
   out: option(z.string().min(1, 'expected a directory'), {
-    help: 'a training run, or the OUT of mwt experiment trends, seeds or reuse',
+    help: 'a training run, the OUT of mwt experiment trends, seeds or reuse, or a folder of them (one line each)',
     arg: '<dir>',
   }),
   json: jsonOption,

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { experimentStatus, formatDuration, formatExperimentStatus, resumeCommand } from '../../src/commands/experiment_status.js';
 import { IN_USE_FILE } from '../../src/io/in_use.js';
+import { writeExperimentRecord } from '../../src/commands/experiment_record.js';
+import { experimentTrendsOptionsSchema } from '../../src/commands/options.js';
 import { runCli } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-status-'));
@@ -66,6 +68,20 @@ function writeRun(dir: string, run: FakeRun): void {
   }
 }
 
+/** experiment.json as `mwt experiment trends --model simcnn ... --out OUT --epochs E` writes it when it starts. */
+function writeTrendsRecord(out: string, epochs: number): void {
+  const options = experimentTrendsOptionsSchema.parse({
+    model: 'simcnn',
+    dataset: 'fashion-mnist',
+    dataDir: '/data/fm',
+    epochs,
+    width: 0.5,
+    out,
+    parallel: true,
+  });
+  writeExperimentRecord(out, 'trends', options);
+}
+
 function writeModules(run: string): void {
   writeJson(path.join(run, 'modules', 'modules.json'), { formatVersion: 1, threshold: 0.9 });
 }
@@ -90,6 +106,7 @@ describe('mwt experiment status', () => {
   it('a trends experiment half trained: epochs, pace, time left; looks stopped only when quiet for long', () => {
     const out = tmp();
     // The median of the last three epochs (318, 265, 300) is 300 s: 11 epochs left, 55 min.
+    writeTrendsRecord(out, 30);
     writeRun(path.join(out, 'modular'), { epochs: 30, seconds: [...Array(16).fill(170), 318, 265, 300] });
     writeRun(path.join(out, 'standard'), { standard: true, epochs: 30, seconds: Array(30).fill(150) });
     const status = experimentStatus(out);
@@ -110,12 +127,13 @@ describe('mwt experiment status', () => {
     // Three of its 300 s epochs (15 min) without a file written: it says so, and how to go on.
     expect(formatExperimentStatus(status, status.lastWritten! + 14 * 60_000)).toContain('in progress');
     expect(formatExperimentStatus(status, status.lastWritten! + 2 * 3600_000)).toContain(
-      'not complete, and nothing written for 2 h 0 min: stopped? Run the same mwt experiment trends command again to continue',
+      `not complete, and nothing written for 2 h 0 min: stopped? Continue it with: mwt experiment trends --out ${out} --model simcnn --dataset fashion-mnist --data-dir /data/fm --epochs 30 --width 0.5 --parallel`,
     );
   });
 
   it('a finished trends experiment is complete only while trends.json is newer than what it was made from', () => {
     const out = tmp();
+    writeTrendsRecord(out, 2);
     writeRun(path.join(out, 'modular'), { epochs: 2, seconds: [10, 10] });
     writeRun(path.join(out, 'standard'), { standard: true, epochs: 2, seconds: [5, 5] });
     writeModules(path.join(out, 'modular'));
@@ -201,6 +219,7 @@ describe('mwt experiment status', () => {
 
   it('the CLI: one line per part, --json, and a one-line error for a directory that holds no run', async () => {
     const out = tmp();
+    writeTrendsRecord(out, 2);
     writeRun(path.join(out, 'modular'), { epochs: 2, seconds: [10] });
     const r = await runCli(['experiment', 'status', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
@@ -220,6 +239,7 @@ describe('mwt experiment status', () => {
 
   it('a live in-use mark says the work goes on, a dead one that it stopped; a second command on the directory is refused', async () => {
     const out = tmp();
+    writeTrendsRecord(out, 30);
     writeRun(path.join(out, 'modular'), { epochs: 30, seconds: [170, 170] });
     // Trends marks OUT and, training its modular run itself, OUT/modular: one process, named once.
     const mark = (pid: number) => {
@@ -272,7 +292,43 @@ describe('mwt experiment status', () => {
       `not complete, and stopped: mwt experiment trends (process ${child.pid}, for 2`,
     );
     expect(formatExperimentStatus(stopped, stopped.lastWritten! + 60_000)).toContain(
-      'ended without finishing. Run the same mwt experiment trends command again to continue',
+      'ended without finishing. Continue it with: mwt experiment trends --out',
     );
+  });
+
+  it('a folder of runs: one line each; the demo is two runs, not a trends experiment; an OUT of an earlier mwt by its files', async () => {
+    const runs = tmp();
+    writeTrendsRecord(path.join(runs, 'trends-a'), 2);
+    writeRun(path.join(runs, 'trends-a', 'modular'), { epochs: 2, seconds: [10, 10] });
+    writeRun(path.join(runs, 'one-run'), { epochs: 3, seconds: [5] });
+    fs.mkdirSync(path.join(runs, 'not-a-run'));
+    const demo = path.join(runs, 'demo'); // what npm start leaves: two runs and a reuse folder
+    writeRun(path.join(demo, 'modular'), { epochs: 2, seconds: [10, 10] });
+    writeRun(path.join(demo, 'standard'), { standard: true, epochs: 2, seconds: [5, 5] });
+    writeJson(path.join(demo, 'reuse-5-9', 'summary.json'), {});
+    const all = await runCli(['experiment', 'status', '--out', runs]);
+    expect(all.code, all.stderr).toBe(0);
+    // Runs and experiments directly inside, in name order (demo/ and not-a-run/ are neither).
+    expect(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/\d+ s ago/, 'N s ago')),
+    ).toEqual([
+      `${runs}/one-run: mwt train, in progress (last written N s ago)`,
+      `${runs}/trends-a: mwt experiment trends, in progress (last written N s ago)`,
+    ]);
+    const inDemo = await runCli(['experiment', 'status', '--out', demo, '--json']);
+    expect(
+      (JSON.parse(inDemo.stdout) as { out: string; kind: string; complete: boolean }[]).map((s) => [s.out, s.kind, s.complete]),
+    ).toEqual([
+      [path.join(demo, 'modular'), 'train', true],
+      [path.join(demo, 'standard'), 'train', true],
+    ]);
+    // A trends OUT of an mwt from before experiment.json: known by its sizes/ (or trends.json, standard.log).
+    const older = path.join(tmp(), 'older');
+    writeRun(path.join(older, 'modular'), { epochs: 2, seconds: [10] });
+    fs.mkdirSync(path.join(older, 'sizes'));
+    expect(experimentStatus(older)).toMatchObject({ kind: 'trends', resumeCommand: undefined });
   });
 });

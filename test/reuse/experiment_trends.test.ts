@@ -53,6 +53,8 @@ describe('mwt experiment trends', () => {
       'modular/report.html',
       'trends.json',
       'trends.md',
+      'experiment.json', // what it is and its settings, for mwt experiment status (and the sweep's own)
+      'sizes/experiment.json',
     ])
       expect(fs.existsSync(path.join(out, f)), f).toBe(true);
   });
