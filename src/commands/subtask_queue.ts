@@ -14,6 +14,9 @@ import { markOfThisProcess, type InUseMark } from '../io/in_use.js';
 /** The directory of OUT that holds the claims and results of a sweep in progress. */
 export const PARTS_DIR = 'parts';
 
+/** A sub-task claimed to run: its place in the plan, its classes, and the process that runs it. */
+export type SubtaskClaim = InUseMark & { index: number; classes: number[] };
+
 export class SubtaskQueue<Result> {
   private constructor(readonly dir: string) {}
 
@@ -56,14 +59,14 @@ export class SubtaskQueue<Result> {
   }
 
   /** The sub-tasks claimed to run and not finished, with their classes and who claimed them. */
-  running(): (InUseMark & { index: number; classes: number[] })[] {
-    const found: (InUseMark & { index: number; classes: number[] })[] = [];
+  running(): SubtaskClaim[] {
+    const found: SubtaskClaim[] = [];
     for (const name of fs.readdirSync(this.dir)) {
       const m = /^(\d+)\.claim$/.exec(name);
       if (!m || fs.existsSync(path.join(this.dir, `${m[1]}.json`))) continue;
-      let claim: InUseMark & { classes: number[] };
+      let claim: Omit<SubtaskClaim, 'index'>;
       try {
-        claim = JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as InUseMark & { classes: number[] };
+        claim = JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as Omit<SubtaskClaim, 'index'>;
       } catch {
         continue; // a finished sub-task's empty claim, or one from before claims named their classes
       }
