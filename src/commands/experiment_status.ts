@@ -117,7 +117,7 @@ export function kindOf(dir: string): ExperimentKind {
   if (has(RESULT_FILE.reuse) || has(PARTS_DIR)) return 'reuse';
   throw new InputError(
     'out',
-    `${dir} holds no mwt run or experiment (expected run.json, modular/, seed-S/ or reuse.json in it, or folders that hold them)`,
+    `${dir} holds no mwt run or experiment (expected run.json, experiment.json, trends.json, seed-S/ or reuse.json in it, or folders that hold them)`,
     dir,
   );
 }
@@ -337,6 +337,9 @@ const COMMAND: Record<ExperimentKind, string> = {
   reuse: 'mwt experiment reuse',
 };
 
+/** The time from `since` to `now` (both ms since 1970), in words. */
+const elapsed = (since: number, now: number) => formatDuration(Math.max(0, (now - since) / 1000));
+
 /**
  * Complete, running or stopped, in words. A live in-use mark says for certain that a process works
  * on it, and a dead one that it stopped; without marks (runs from before 2026-12-06) only the file
@@ -345,14 +348,12 @@ const COMMAND: Record<ExperimentKind, string> = {
 function stateOf(status: ExperimentStatus, now: number): string {
   if (status.complete) return 'complete';
   const quiet = status.lastWritten == null ? null : Math.max(0, (now - status.lastWritten) / 1000);
-  const written = quiet == null ? '' : ` (last written ${formatDuration(quiet)} ago)`;
+  const written = status.lastWritten == null ? '' : ` (last written ${elapsed(status.lastWritten, now)} ago)`;
   const continueHint = status.resumeCommand
     ? `Continue it with: ${status.resumeCommand}`
     : `Run the same ${COMMAND[status.kind]} command again to continue`;
   const describe = (m: ExperimentStatus['inUse'][number]) =>
-    `${m.command}${m.dir === status.out ? '' : ` in ${m.dir}`} (process ${m.pid}${m.alive === null ? ` on ${m.host}` : ''}, for ${formatDuration(
-      Math.max(0, (now - Date.parse(m.since)) / 1000),
-    )})`;
+    `${m.command}${m.dir === status.out ? '' : ` in ${m.dir}`} (process ${m.pid}${m.alive === null ? ` on ${m.host}` : ''}, for ${elapsed(Date.parse(m.since), now)})`;
   // A process that marked DIR and a run inside it (trends trains its modular run itself) is named once.
   const processes = status.inUse.filter((m, i, all) => all.findIndex((o) => o.pid === m.pid && o.host === m.host) === i);
   const marked = (alive: boolean | null) => processes.filter((m) => m.alive === alive).map(describe);
@@ -383,7 +384,7 @@ export function formatExperimentStatus(status: ExperimentStatus, now: number): s
   for (const s of status.sweeps) {
     const of = s.planned == null ? '' : ` of ${s.planned}`;
     const pace = s.secondsPerSubtask == null ? '' : `, ${formatDuration(s.secondsPerSubtask)} each`;
-    const tasks = s.running.map((r) => `${r.classes.join(',')} (for ${formatDuration(Math.max(0, (now - r.since) / 1000))})`);
+    const tasks = s.running.map((r) => `${r.classes.join(',')} (for ${elapsed(r.since, now)})`);
     const running = tasks.length > 0 ? `; fine-tuning now: ${tasks.join(', ')}` : '';
     lines.push(
       `  sub-tasks (${s.dir}): ${s.complete ? `all ${s.finished} finished` : s.planned == null && s.finished === 0 && running === '' ? 'not started' : `${s.finished}${of} finished${pace}${running}`}`,
