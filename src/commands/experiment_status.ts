@@ -242,8 +242,9 @@ export function experimentStatus(out: string): ExperimentStatus {
 /** The in-use marks on DIR and on the runs and sweeps in it (io/in_use.ts), each directory once. */
 function withMarks(status: ExperimentStatus): ExperimentStatus {
   const dirs = new Set([status.out, ...status.runs.map((r) => r.dir), ...status.sweeps.map((s) => s.dir)]);
+  // inUse reads no mark (null) where a directory or its mark is missing.
   status.inUse = [...dirs].flatMap((dir) => {
-    const mark = fs.existsSync(dir) ? inUse(dir) : null;
+    const mark = inUse(dir);
     return mark ? [{ dir, ...mark }] : [];
   });
   return status;
