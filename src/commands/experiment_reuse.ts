@@ -243,6 +243,7 @@ async function runSweep(
     ctx = await openReuseContext({
       run: opts.run,
       standardRun: opts.standardRun,
+      standardTestLogits: opts.worker ? SubtaskQueue.open(partsDir)?.sharedStandardLogits() : undefined,
       threshold: opts.threshold,
       dataDir: opts.dataDir,
       backend: opts.backend,
@@ -366,6 +367,7 @@ async function runSweep(
       record();
     };
     if (queue) {
+      if (context.standard) queue.shareStandardLogits(context.standard);
       const logFile = path.join(opts.out, 'worker.log');
       aside = startAside({
         args: ['experiment', 'reuse', ...workerArgs({ ...input, backend: context.backend as ExperimentReuseInput['backend'] })],

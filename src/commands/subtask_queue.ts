@@ -8,11 +8,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readJson, writeJsonAtomic } from '../io/atomic.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { markOfThisProcess, type InUseMark } from '../io/in_use.js';
+import type { StandardTestLogits } from '../reuse/reuse.js';
 
 /** The directory of OUT that holds the claims and results of a sweep in progress. */
 export const PARTS_DIR = 'parts';
+
+/** The standard model's test logits, computed once by the coordinator: the rows of `width` float32s. */
+const STANDARD_LOGITS_FILE = (width: number) => `standard-logits.${width}.f32`;
 
 /** A sub-task claimed to run: its place in the plan, its classes, and the process that runs it. */
 export type SubtaskClaim = InUseMark & { index: number; classes: number[] };
@@ -73,6 +77,24 @@ export class SubtaskQueue<Result> {
       if (Array.isArray(claim.classes)) found.push({ ...claim, index: Number(m[1]) });
     }
     return found.sort((a, b) => a.index - b.index);
+  }
+
+  /** Leaves the standard model's test logits for the second process, which would otherwise compute them again. */
+  shareStandardLogits({ logits, width }: StandardTestLogits): void {
+    writeFileAtomic(path.join(this.dir, STANDARD_LOGITS_FILE(width)), new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
+  }
+
+  /** The logits the coordinator shared, or undefined when it shared none. */
+  sharedStandardLogits(): StandardTestLogits | undefined {
+    for (const name of fs.readdirSync(this.dir)) {
+      const m = /^standard-logits\.(\d+)\.f32$/.exec(name);
+      if (!m) continue;
+      const bytes = fs.readFileSync(path.join(this.dir, name));
+      // A copy: a Buffer's bytes may start at an offset that a Float32Array cannot.
+      const logits = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      return { logits, width: Number(m[1]) };
+    }
+    return undefined;
   }
 
   /** Every finished sub-task's figures, by index. */

@@ -62,6 +62,11 @@ export interface ReuseContextOptions {
   threshold?: number;
   /** A standard run of the same model and dataset, for M-ACC. */
   standardRun?: string;
+  /**
+   * That run's test logits computed already (a sweep's second process gets them from the first),
+   * so they are not computed again; used only when they fit the test set (one row per image).
+   */
+  standardTestLogits?: StandardTestLogits;
   /** Data directory, when not the one recorded in run.json. */
   dataDir?: string;
   /** Backend to initialise; default: the one in use, else the best available. */
@@ -90,7 +95,13 @@ export interface ReuseContext {
   /** The full network without generators (random weights: only its cost is used). */
   reference: { model: LayersModel; flops: number; parameters: number };
   modularModelFlops: number;
-  standard?: { runDir: string; logits: Float32Array; width: number; labels: Int32Array };
+  standard?: { runDir: string; labels: Int32Array } & StandardTestLogits;
+}
+
+/** A standard model's logits over the test set, one row of `width` per image. */
+export interface StandardTestLogits {
+  logits: Float32Array;
+  width: number;
 }
 
 function sameThreshold(a: number, b: number): boolean {
@@ -141,8 +152,9 @@ function readStandardRun(runDir: string, modular: RunInfo): RunInfo {
 }
 
 /** The standard model's logits over the whole test set, normalised with its run's own statistics. */
-async function standardLogits(runDir: string, info: RunInfo): Promise<NonNullable<ReuseContext['standard']>> {
+async function standardLogits(runDir: string, info: RunInfo, given?: StandardTestLogits): Promise<NonNullable<ReuseContext['standard']>> {
   const test = loadTestSet(info);
+  if (given && given.width > 0 && given.logits.length === test.count * given.width) return { runDir, ...given, labels: test.labels };
   const model = await loadModel(path.join(runDir, MODEL_DIR));
   try {
     const { logits, width } = predictLogits(model, test);
@@ -161,7 +173,7 @@ export async function openReuseContext(opts: ReuseContextOptions): Promise<Reuse
   const info = withDataDir(readModularRun(opts.run, 'mwt reuse'));
   const standardInfo = opts.standardRun ? withDataDir(readStandardRun(opts.standardRun, info)) : undefined;
   const { modules, recomputed } = await modulesFor(opts.run, threshold, log);
-  const standard = standardInfo ? await standardLogits(opts.standardRun!, standardInfo) : undefined;
+  const standard = standardInfo ? await standardLogits(opts.standardRun!, standardInfo, opts.standardTestLogits) : undefined;
   const train = loadTrainingSet(info);
   const test = loadTestSet(info);
   const trained = await loadModel(path.join(opts.run, MODEL_DIR));

@@ -18,6 +18,7 @@ import { UsageError } from '../../src/train/options.js';
 import { loadModules } from '../../src/modularize/index.js';
 import { reuseCommand, reuse } from '../../src/commands/reuse.js';
 import { experimentReuseCommand, type ExperimentReuseResult } from '../../src/commands/experiment_reuse.js';
+import { loadDataset } from '../../src/data/load.js';
 import { PARTS_DIR, SubtaskQueue } from '../../src/commands/subtask_queue.js';
 import { countFlops } from '../../src/modularize/flops.js';
 import { RESTRICTED_HEAD } from '../../src/reuse/restricted_model.js';
@@ -325,5 +326,26 @@ describe('mwt experiment reuse --parallel', () => {
     expect({ ...queue.results().get(1)!, seconds: 0 }).toEqual({ ...worked.subtasks[0]!, seconds: 0 });
     expect(queue.claim(1)).toBe(false);
     expect(fs.existsSync(path.join(out, 'reuse.json'))).toBe(false); // the coordinator's file
+  });
+
+  it("a worker takes the standard model's test logits the coordinator shared rather than computing them again", async () => {
+    const out = path.join(root, 'sweep-shared-logits');
+    const queue = SubtaskQueue.create<ExperimentReuseResult['subtasks'][number]>(path.join(out, PARTS_DIR), [0]);
+    // Logits that put every test image in its own class: M-ACC 1 whatever the standard model says.
+    const { labels } = loadDataset('fashion-mnist', SAMPLE, 'test');
+    const perfect = new Float32Array(labels.length * 10);
+    labels.forEach((label, i) => (perfect[i * 10 + label] = 1));
+    queue.shareStandardLogits({ logits: perfect, width: 10 });
+    expect(queue.sharedStandardLogits()).toEqual({ logits: perfect, width: 10 });
+    const worked = await experimentReuseCommand({ ...input, out, worker: true }, silentLogger);
+    expect(worked.subtasks[0]!.modelAccuracy).toBe(1);
+
+    // Logits that do not fit the test set (a row short) are not used: the standard model's own.
+    const own = await experimentReuseCommand({ ...input, out: path.join(root, 'sweep-own-logits'), sizes: [3, 3] }, silentLogger);
+    const again = SubtaskQueue.create<ExperimentReuseResult['subtasks'][number]>(path.join(out, PARTS_DIR), [0]);
+    again.shareStandardLogits({ logits: perfect.subarray(10), width: 10 });
+    const recomputed = await experimentReuseCommand({ ...input, out, worker: true }, silentLogger);
+    expect(recomputed.subtasks[0]!.classes).toEqual(own.subtasks[0]!.classes);
+    expect(recomputed.subtasks[0]!.modelAccuracy).toBe(own.subtasks[0]!.modelAccuracy);
   });
 });
