@@ -196,8 +196,8 @@ function resultIsCurrent(file: string, runs: RunProgress[], sweeps: SweepProgres
   return mtimeOf(file) >= made && runs.every((r) => r.finished) && sweeps.every((s) => s.complete);
 }
 
-export function experimentStatus(out: string): ExperimentStatus {
-  const kind = kindOf(out);
+/** Where and how far the run or experiment in `out` is; `kind` when the caller has read it already. */
+export function experimentStatus(out: string, kind: ExperimentKind = kindOf(out)): ExperimentStatus {
   const status: ExperimentStatus = {
     out,
     kind,
@@ -396,13 +396,12 @@ export function formatExperimentStatus(status: ExperimentStatus, now: number): s
   return lines.join('\n');
 }
 
-/** Whether `dir` holds a run or experiment `experimentStatus` reads. */
-function holdsExperiment(dir: string): boolean {
+/** The kind of run or experiment `dir` holds, or null when it holds none `experimentStatus` reads. */
+function kindIfAny(dir: string): ExperimentKind | null {
   try {
-    kindOf(dir);
-    return true;
+    return kindOf(dir);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -415,9 +414,11 @@ export function experimentStatuses(dir: string): ExperimentStatus[] {
     .readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => path.join(dir, e.name))
-    .filter(holdsExperiment)
     .sort()
-    .map(experimentStatus);
+    .flatMap((inside) => {
+      const kind = kindIfAny(inside);
+      return kind ? [experimentStatus(inside, kind)] : [];
+    });
 }
 
 export type ExperimentStatusInput = z.input<typeof experimentStatusOptionsSchema>;
@@ -428,9 +429,10 @@ export type ExperimentStatusInput = z.input<typeof experimentStatusOptionsSchema
  */
 export function experimentStatusCommand(input: ExperimentStatusInput): ExperimentStatus | ExperimentStatus[] {
   const opts = parseOptions(experimentStatusOptionsSchema, input);
-  const inside =
-    fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory() && !holdsExperiment(opts.out) ? experimentStatuses(opts.out) : [];
-  const result = inside.length > 0 ? inside : experimentStatus(opts.out);
+  const kind = kindIfAny(opts.out);
+  const inside = kind == null && fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory() ? experimentStatuses(opts.out) : [];
+  // A directory that is neither (nor a folder of them) gets kindOf's error here.
+  const result = inside.length > 0 ? inside : experimentStatus(opts.out, kind ?? undefined);
   const now = Date.now();
   const text = Array.isArray(result)
     ? result.map((s) => formatExperimentStatus(s, now).split('\n')[0]).join('\n')
