@@ -17,6 +17,7 @@ export const PARTS_DIR = 'parts';
 
 /** The standard model's test logits, computed once by the coordinator: the rows of `width` float32s. */
 const STANDARD_LOGITS_FILE = (width: number) => `standard-logits.${width}.f32`;
+const STANDARD_LOGITS_NAME = /^standard-logits\.(\d+)\.f32$/;
 
 /** A sub-task claimed to run: its place in the plan, its classes, and the process that runs it. */
 export type SubtaskClaim = InUseMark & { index: number; classes: number[] };
@@ -87,7 +88,7 @@ export class SubtaskQueue<Result> {
   /** The logits the coordinator shared, or undefined when it shared none. */
   sharedStandardLogits(): StandardTestLogits | undefined {
     for (const name of fs.readdirSync(this.dir)) {
-      const m = /^standard-logits\.(\d+)\.f32$/.exec(name);
+      const m = STANDARD_LOGITS_NAME.exec(name);
       if (!m) continue;
       const bytes = fs.readFileSync(path.join(this.dir, name));
       // A copy: a Buffer's bytes may start at an offset that a Float32Array cannot.
