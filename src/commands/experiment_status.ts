@@ -349,7 +349,7 @@ const elapsed = (since: number, now: number) => formatDuration(Math.max(0, (now 
 function stateOf(status: ExperimentStatus, now: number): string {
   if (status.complete) return 'complete';
   const quiet = status.lastWritten == null ? null : Math.max(0, (now - status.lastWritten) / 1000);
-  const written = status.lastWritten == null ? '' : ` (last written ${elapsed(status.lastWritten, now)} ago)`;
+  const written = quiet == null ? '' : ` (last written ${formatDuration(quiet)} ago)`;
   const continueHint = status.resumeCommand
     ? `Continue it with: ${status.resumeCommand}`
     : `Run the same ${COMMAND[status.kind]} command again to continue`;
