@@ -222,20 +222,25 @@ export async function experimentReuseCommand(
   const opts = parseOptions(experimentReuseOptionsSchema, input);
   checkWritableDir(opts.out, '--out');
   const partsDir = path.join(opts.out, PARTS_DIR);
-  if (opts.worker && SubtaskQueue.open(partsDir) == null)
-    throw new UsageError(`--worker: ${partsDir} does not exist; a worker is started by mwt experiment reuse --parallel`);
-  // The second process works in the coordinator's OUT, under the coordinator's mark.
-  if (opts.worker) return runSweep(input, opts, log, hooks);
-  return whileInUse(opts.out, 'mwt experiment reuse', () => runSweep(input, opts, log, hooks));
+  if (opts.worker) {
+    const coordinatorQueue = SubtaskQueue.open<SubtaskResult>(partsDir);
+    if (coordinatorQueue == null)
+      throw new UsageError(`--worker: ${partsDir} does not exist; a worker is started by mwt experiment reuse --parallel`);
+    // The second process works in the coordinator's OUT, under the coordinator's mark.
+    return runSweep(input, opts, log, hooks, partsDir, coordinatorQueue);
+  }
+  return whileInUse(opts.out, 'mwt experiment reuse', () => runSweep(input, opts, log, hooks, partsDir, null));
 }
 
+/** The sweep; `coordinatorQueue` is the queue of OUT/parts when this is a --worker, else null. */
 async function runSweep(
   input: ExperimentReuseInput,
   opts: ExperimentReuseOptions,
   log: Logger,
   hooks: ExperimentReuseHooks,
+  partsDir: string,
+  coordinatorQueue: SubtaskQueue<SubtaskResult> | null,
 ): Promise<ExperimentReuseResult> {
-  const partsDir = path.join(opts.out, PARTS_DIR);
   const started = performance.now();
   if (!opts.worker) writeExperimentRecord(opts.out, 'reuse', opts);
   let ctx;
@@ -243,7 +248,7 @@ async function runSweep(
     ctx = await openReuseContext({
       run: opts.run,
       standardRun: opts.standardRun,
-      standardTestLogits: opts.worker ? SubtaskQueue.open(partsDir)?.sharedStandardLogits() : undefined,
+      standardTestLogits: coordinatorQueue?.sharedStandardLogits(),
       threshold: opts.threshold,
       dataDir: opts.dataDir,
       backend: opts.backend,
@@ -319,9 +324,9 @@ async function runSweep(
       return true;
     };
 
-    if (opts.worker) {
+    if (coordinatorQueue) {
       // The coordinator records these (from OUT/parts); what this returns is only what it ran.
-      const queue = SubtaskQueue.open<SubtaskResult>(partsDir)!;
+      const queue = coordinatorQueue;
       log.info(`experiment reuse: the second process of a --parallel sweep of ${plan.length} sub-tasks`);
       const completed = await runFree(
         (i) => queue.claim(i, plan[i]!.classes),
