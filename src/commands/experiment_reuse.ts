@@ -242,7 +242,7 @@ async function runSweep(
   coordinatorQueue: SubtaskQueue<SubtaskResult> | null,
 ): Promise<ExperimentReuseResult> {
   const started = performance.now();
-  if (!opts.worker) writeExperimentRecord(opts.out, 'reuse', opts);
+  if (!coordinatorQueue) writeExperimentRecord(opts.out, 'reuse', opts);
   let ctx;
   try {
     ctx = await openReuseContext({
