@@ -9,6 +9,7 @@ import {
   benchOptionsSchema,
   experimentReuseOptionsSchema,
   experimentSeedsOptionsSchema,
+  experimentGridOptionsSchema,
   experimentStatusOptionsSchema,
   experimentTrendsOptionsSchema,
   modularizeOptionsSchema,
@@ -112,6 +113,22 @@ const experiment: AddCommand = (program, common) => {
     const log = createProgress({ quiet: o.quiet || o.json });
     await withGracefulInterrupt(log, (shouldStop) =>
       experimentSeedsCommand(commandInput(o, experimentSeedsOptionsSchema), log, { shouldStop }),
+    );
+  });
+  common(
+    addOptions(
+      group
+        .command('grid')
+        .description(
+          "the paper's Fig. 6: modular training over a grid of alpha and beta at one or more seeds; accuracy, both mask losses and the modules' KRR, cohesion and coupling per point, mean over seeds, and whether each rises or falls along alpha and beta; rerun to continue",
+        ),
+      experimentGridOptionsSchema.shape,
+    ),
+  ).action(async (o) => {
+    const { experimentGridCommand } = await import('../src/commands/experiment_grid.js');
+    const log = createProgress({ quiet: o.quiet || o.json });
+    await withGracefulInterrupt(log, (shouldStop) =>
+      experimentGridCommand(commandInput(o, experimentGridOptionsSchema), log, { shouldStop }),
     );
   });
   // Reads files only (no tfjs, no backend): not `common`.

@@ -77,6 +77,18 @@ export type { TrendsResult, TrendEpoch } from './commands/experiment_trends.js';
 export { experimentSeedsCommand, formatSeedsMarkdown, spreadOf, countAgainst } from './commands/experiment_seeds.js';
 export type { SeedsResult, SeedRow, FigureSpread } from './commands/experiment_seeds.js';
 export {
+  experimentGridCommand,
+  formatGridMarkdown,
+  gridPoints,
+  gridTrends,
+  gridRuns,
+  directionOf,
+  GRID_FIGURES,
+  ALPHA_SWEEP,
+  BETA_SWEEP,
+} from './commands/experiment_grid.js';
+export type { GridResult, GridRow, GridPoint, GridTrend, GridFigure, Direction } from './commands/experiment_grid.js';
+export {
   continueCommand,
   experimentStatus,
   experimentStatusCommand,

@@ -36,6 +36,15 @@ export function parseSeedList(text: string): number[] {
   return parseIntegerList(text, '--seeds', 'seeds such as 0,1,2');
 }
 
+/** "0.3,0.5,0.7" -> [0.3, 0.5, 0.7] (for the grid's --alpha and --beta). */
+export function parseNumberList(text: string, option: string, what: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const values = parts.map(Number);
+  if (parts.some((p, i) => p === '' || !Number.isFinite(values[i])))
+    throw new UsageError(`${option}: expected comma-separated ${what}, got '${text}'`);
+  return values;
+}
+
 function parseIntegerList(text: string, option: string, what: string): number[] {
   const parts = text.split(',').map((s) => s.trim());
   const values = parts.map(Number);

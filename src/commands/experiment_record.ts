@@ -1,6 +1,6 @@
 /**
  * OUT/experiment.json: which experiment an OUT holds and the settings it was started with, written
- * when `mwt experiment trends`, `seeds` or `reuse` starts. Such an experiment takes hours and is
+ * when `mwt experiment trends`, `seeds`, `grid` or `reuse` starts. Such an experiment takes hours and is
  * continued by running the same command again; with this record `mwt experiment status` knows
  * what the folder is without guessing from the files present, and prints that command.
  */
@@ -10,7 +10,7 @@ import { readJson, writeJsonAtomic } from '../io/atomic.js';
 
 export const EXPERIMENT_FILE = 'experiment.json';
 
-export type ExperimentName = 'trends' | 'seeds' | 'reuse';
+export type ExperimentName = 'trends' | 'seeds' | 'grid' | 'reuse';
 
 export interface ExperimentRecord {
   formatVersion: 1;

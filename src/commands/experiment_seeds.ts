@@ -18,7 +18,6 @@
  */
 import * as path from 'node:path';
 import { z } from 'zod';
-import { max, mean, min, std } from 'mathjs';
 import type { Logger } from '../log/logger.js';
 import { parseOptions, UsageError } from '../errors.js';
 import { DATASETS } from '../data/load.js';
@@ -38,6 +37,7 @@ import { reuseCommand } from './reuse.js';
 import { writeReport } from '../report/index.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 import { resultSettings, type ResultSettings } from './result_settings.js';
+import { figureSpread, type FigureSpread } from '../stats/spread.js';
 
 export { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 export type ExperimentSeedsInput = z.input<typeof experimentSeedsOptionsSchema>;
@@ -62,13 +62,7 @@ export interface SeedRow {
 
 export type SeedFigure = (typeof REFERENCE_FIGURES)[number] | 'cohesion';
 
-export interface FigureSpread {
-  mean: number;
-  /** Sample standard deviation (n - 1); 0 for one seed. */
-  sd: number;
-  min: number;
-  max: number;
-}
+export type { FigureSpread } from '../stats/spread.js';
 
 export interface SeedsResult {
   formatVersion: 1;
@@ -98,10 +92,7 @@ const LOWER_IS_BETTER = new Set<SeedFigure>(['kernelRetentionRate', 'coupling'])
 export function spreadOf(rows: SeedRow[]): Record<SeedFigure, FigureSpread> {
   if (rows.length === 0) throw new Error('spreadOf: no rows');
   const out = {} as Record<SeedFigure, FigureSpread>;
-  for (const f of FIGURES) {
-    const xs = rows.map((r) => r[f]);
-    out[f] = { mean: mean(xs), sd: xs.length > 1 ? (std(xs, 'unbiased') as unknown as number) : 0, min: min(xs), max: max(xs) };
-  }
+  for (const f of FIGURES) out[f] = figureSpread(rows.map((r) => r[f]));
   return out;
 }
 

@@ -6,7 +6,7 @@
  * without tfjs and without writing anything, at once, beside the run or after it stopped.
  *
  * DIR is anything an mwt command trains or sweeps into: a training run (`mwt train --out`) or the
- * OUT of `mwt experiment trends`, `seeds` or `reuse` (known by its experiment.json), or a folder of
+ * OUT of `mwt experiment trends`, `seeds`, `grid` or `reuse` (known by its experiment.json), or a folder of
  * them (runs/), which gets the first line of each. Per training run: epochs done of those asked
  * for, its typical epoch (the median of the last three, so that an epoch spanning a pause does not
  * count) and the time left at that pace; per modular run whether its modules are built; per
@@ -24,6 +24,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { InputError, parseOptions } from '../errors.js';
 import {
+  experimentGridOptionsSchema,
   experimentReuseOptionsSchema,
   experimentSeedsOptionsSchema,
   experimentStatusOptionsSchema,
@@ -37,7 +38,7 @@ import { PARTS_DIR, SubtaskQueue } from './subtask_queue.js';
 import { readExperimentRecord, type ExperimentName } from './experiment_record.js';
 import { inUse, isAlive, type InUseState } from '../io/in_use.js';
 
-export type ExperimentKind = 'train' | 'trends' | 'seeds' | 'reuse';
+export type ExperimentKind = 'train' | 'trends' | 'seeds' | 'grid' | 'reuse';
 
 export interface RunProgress {
   dir: string;
@@ -99,6 +100,7 @@ export interface ExperimentStatus {
 const RESULT_FILE: Record<Exclude<ExperimentKind, 'train'>, string> = {
   trends: 'trends.json',
   seeds: 'seeds.json',
+  grid: 'grid.json',
   reuse: 'reuse.json',
 };
 
@@ -120,6 +122,15 @@ export function kindOf(dir: string): ExperimentKind {
     `${dir} holds no mwt run or experiment (expected run.json, experiment.json, trends.json, seed-S/ or reuse.json in it, or folders that hold them)`,
     dir,
   );
+}
+
+/** The training runs of `mwt experiment grid` (aA-bB-sS), in name order. */
+function gridRunDirs(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((name) => /^a[^-]+-b[^-]+-s-?\d+$/.test(name))
+    .sort()
+    .map((name) => path.join(dir, name));
 }
 
 /** The training runs of `mwt experiment seeds`, seed-0, seed-1, ... in seed order. */
@@ -230,6 +241,10 @@ export function experimentStatus(out: string, kind: ExperimentKind = kindOf(out)
       status.reuses = seeds.map((d) => ({ dir: `${d}-reuse`, built: fs.existsSync(path.join(`${d}-reuse`, SUMMARY_FILE)) }));
       break;
     }
+    case 'grid':
+      status.runs = trainingRuns(gridRunDirs(out));
+      status.modules = status.runs.map((r) => modulesProgress(r.dir));
+      break;
     case 'reuse':
       status.sweeps = [sweepProgress(out)];
       break;
@@ -293,6 +308,7 @@ export function resumeCommand(dir: string): string {
 const EXPERIMENT_SHAPE: Record<ExperimentName, Record<string, z.ZodType>> = {
   trends: experimentTrendsOptionsSchema.shape,
   seeds: experimentSeedsOptionsSchema.shape,
+  grid: experimentGridOptionsSchema.shape,
   reuse: experimentReuseOptionsSchema.shape,
 };
 
@@ -335,6 +351,7 @@ const COMMAND: Record<ExperimentKind, string> = {
   train: 'mwt train',
   trends: 'mwt experiment trends',
   seeds: 'mwt experiment seeds',
+  grid: 'mwt experiment grid',
   reuse: 'mwt experiment reuse',
 };
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_WIDTH, MODEL_NAMES } from '../../models/names.js';
 import { backendOption, jsonOption, option, runDataDirOption, thresholdSchema, thresholdsOption, widthSchema } from '../cli/options.js';
-import { parseClassList, parseModuleList, parseSeedList, parseSizeRange, parseThresholds } from '../cli/parse.js';
+import { parseClassList, parseModuleList, parseNumberList, parseSeedList, parseSizeRange, parseThresholds } from '../cli/parse.js';
 import { BN_STATISTICS, DEFAULT_REUSE, EPOCH_SELECTIONS, HEAD_INITS } from '../reuse/defaults.js';
 import { DEFAULT_BN_STATISTICS } from '../modularize/bn_statistics_options.js';
 import { REPLACE_RULES } from '../modules/replace_rules.js';
@@ -139,16 +139,27 @@ export const experimentTrainingFields = {
   limit: train.limit,
 };
 
+/** What every training experiment starts with: the model, the data, and OUT (`holds`: what OUT holds). */
+const experimentHeadFields = (holds: string) => ({
+  model: train.model,
+  dataset: train.dataset,
+  dataDir: train.dataDir,
+  out: option(z.string().min(1, 'expected an output directory'), { help: `experiment directory (${holds}); rerun to continue` }),
+});
+
+/** --seeds of the experiments that train at several seeds. */
+const seedListOption = (fallback: number[], help: string) =>
+  option(z.array(z.number().int()).min(1, 'expected at least one seed').default(fallback), {
+    help,
+    arg: '<list>',
+    parse: () => (v) => parseSeedList(v),
+  });
+
 /** The swept thresholds of the paper's RQ4 (0.9 is the one modules are built for). */
 export const TREND_THRESHOLDS = [0.1, 0.3, 0.5, 0.7, 0.9];
 
 export const experimentTrendsOptionsSchema = z.object({
-  model: train.model,
-  dataset: train.dataset,
-  dataDir: train.dataDir,
-  out: option(z.string().min(1, 'expected an output directory'), {
-    help: 'experiment directory (modular/, standard/, sizes/, trends.md, trends.json); rerun to continue',
-  }),
+  ...experimentHeadFields('modular/, standard/, sizes/, trends.md, trends.json'),
   ...experimentTrainingFields,
   seed: train.seed,
   augment: train.augment,
@@ -182,17 +193,8 @@ export const experimentTrendsOptionsSchema = z.object({
 export const REFERENCE_FIGURES = ['accuracy', 'kernelRetentionRate', 'coupling', 'reuseAccuracy'] as const;
 
 export const experimentSeedsOptionsSchema = z.object({
-  model: train.model,
-  dataset: train.dataset,
-  dataDir: train.dataDir,
-  out: option(z.string().min(1, 'expected an output directory'), {
-    help: 'experiment directory (seed-S/, seed-S-reuse/, seeds.md, seeds.json); rerun to continue',
-  }),
-  seeds: option(z.array(z.number().int()).min(1, 'expected at least one seed').default([0, 1, 2]), {
-    help: 'training seeds (comma-separated)',
-    arg: '<list>',
-    parse: () => (v) => parseSeedList(v),
-  }),
+  ...experimentHeadFields('seed-S/, seed-S-reuse/, seeds.md, seeds.json'),
+  seeds: seedListOption([0, 1, 2], 'training seeds (comma-separated)'),
   ...experimentTrainingFields,
   augment: train.augment,
   threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
@@ -214,11 +216,40 @@ export const experimentSeedsOptionsSchema = z.object({
   json: jsonOption,
 });
 
+// --- mwt experiment grid
+
+/** A list of loss weights to sweep (the grid's --alpha and --beta), each as `mwt train` takes it. */
+const weightList = (flag: string, what: string, sweep: number[]) =>
+  option(z.array(z.number().min(0, `expected weights >= 0`)).min(1, 'expected at least one weight').default(sweep), {
+    help: `${what} to sweep (comma-separated)`,
+    arg: '<list>',
+    parse: () => (v) => parseNumberList(v, flag, `weights such as ${sweep.join(',')}`),
+  });
+
+/** The paper's Figure 6: alpha over these at beta 1.5, then beta over BETA_SWEEP at alpha 0.5. */
+export const ALPHA_SWEEP = [0.3, 0.5, 0.7, 0.9];
+export const BETA_SWEEP = [1.2, 1.5, 1.7, 2.0];
+
+export const experimentGridOptionsSchema = z.object({
+  ...experimentHeadFields('aA-bB-sS/ per run, grid.md, grid.json, report.html'),
+  ...experimentTrainingFields,
+  alpha: weightList('--alpha', 'cohesion loss weights', ALPHA_SWEEP),
+  beta: weightList('--beta', 'coupling loss weights', [1.5]),
+  seeds: seedListOption([0], 'training seeds (comma-separated); each point is trained at every seed'),
+  augment: train.augment,
+  threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
+  parallel: option(z.boolean().default(false), {
+    help: 'train two runs at a time, the second in another process (log: OUT/RUN.log); more throughput on 2+ cores',
+  }),
+  backend: backendOption,
+  json: jsonOption,
+});
+
 // --- mwt experiment status
 
 export const experimentStatusOptionsSchema = z.object({
   out: option(z.string().min(1, 'expected a directory'), {
-    help: 'a training run, the OUT of mwt experiment trends, seeds or reuse, or a folder of them (one line each)',
+    help: 'a training run, the OUT of mwt experiment trends, seeds, grid or reuse, or a folder of them (one line each)',
     arg: '<dir>',
   }),
   json: jsonOption,

@@ -17,6 +17,7 @@ const SCHEMAS: [string[], z.ZodObject][] = [
   [['experiment', 'reuse'], commandOptions.experimentReuseOptionsSchema],
   [['experiment', 'trends'], commandOptions.experimentTrendsOptionsSchema],
   [['experiment', 'seeds'], commandOptions.experimentSeedsOptionsSchema],
+  [['experiment', 'grid'], commandOptions.experimentGridOptionsSchema],
   [['experiment', 'status'], commandOptions.experimentStatusOptionsSchema],
   [['report'], commandOptions.reportOptionsSchema],
   [['bench'], commandOptions.benchOptionsSchema],

@@ -1,0 +1,326 @@
+/**
+ * `mwt experiment grid --alpha 0.3,0.5,0.7,0.9 --beta 1.5 --seeds 0,1,2 --model M --dataset D
+ * --data-dir DIR --epochs E --out OUT`: the paper's Figure 6, how the weights of the two mask
+ * losses steer modular training. Every (alpha, beta, seed) of the grid is one run:
+ *
+ *   OUT/aA-bB-sS/   mwt train (modular) with --alpha A --beta B --seed S, then mwt modularize
+ *                   at --threshold
+ *   OUT/grid.json   per run: test accuracy, the last epoch's cohesion loss, coupling loss and
+ *                   kernel rate, the modules' KRR, cohesion and coupling; per point (alpha, beta)
+ *                   the mean, sd, min and max of each over the seeds; along each swept weight,
+ *                   whether each figure's means rise, fall or neither
+ *   OUT/grid.md     the same as Markdown
+ *   OUT/report.html the first seed's runs on one page (mwt report --compare): Figure 6's
+ *                   per-epoch curves of both losses and the accuracy, and every run's modules
+ *
+ * Why: the paper draws Figure 6 from one 200-epoch run per setting. At a CPU's budgets the seed
+ * moves a figure as much as a step of alpha does (docs/modular-training.md: accuracy about 2
+ * points apart over three seeds on ResNet18), so a trend is read from the means over seeds, and
+ * whether it holds is decided by the numbers, not by eye. A step already done with the same
+ * settings is skipped; an interrupted training run continues.
+ */
+import * as path from 'node:path';
+import type { z } from 'zod';
+import type { Logger } from '../log/logger.js';
+import { InputError, parseOptions, UsageError } from '../errors.js';
+import { checkWritableDir } from '../io/writable.js';
+import { whileInUse } from '../io/in_use.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { EPOCH_METRICS_FORMAT, readFormat, readLines, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
+import { ensureBackend } from '../engine/index.js';
+import { loadModules } from '../modularize/run.js';
+import { modularizeRun } from '../modules/modularize_run.js';
+import { modulesAreCurrent, trainedTo } from '../train/run_info.js';
+import { figureSpread, type FigureSpread } from '../stats/spread.js';
+import { writeReport } from '../report/index.js';
+import { modelSettingsText, trainInputOf, trainStep } from './experiment_steps.js';
+import { besideTraining, startTrainingAside } from './train_aside.js';
+import { writeExperimentRecord } from './experiment_record.js';
+import { experimentGridOptionsSchema } from './options.js';
+import { resultSettings, type ResultSettings } from './result_settings.js';
+
+export { experimentGridOptionsSchema, ALPHA_SWEEP, BETA_SWEEP } from './options.js';
+export type ExperimentGridInput = z.input<typeof experimentGridOptionsSchema>;
+export type ExperimentGridOptions = z.output<typeof experimentGridOptionsSchema>;
+
+/** The figures of Figure 6 (accuracy and the two losses) and of the modules cut from each run. */
+export const GRID_FIGURES = [
+  'accuracy',
+  'cohesionLoss',
+  'couplingLoss',
+  'kernelRate',
+  'kernelRetentionRate',
+  'cohesion',
+  'coupling',
+] as const;
+export type GridFigure = (typeof GRID_FIGURES)[number];
+
+/** One run of the grid: its weights, its seed and its figures. */
+export type GridRow = { alpha: number; beta: number; seed: number } & Record<GridFigure, number>;
+
+/** One (alpha, beta) of the grid: each figure over its seeds. */
+export interface GridPoint {
+  alpha: number;
+  beta: number;
+  seeds: number[];
+  spread: Record<GridFigure, FigureSpread>;
+}
+
+export type Direction = 'rising' | 'falling' | 'neither';
+
+/** Along one swept weight, the other held at `at`: each figure's means in the weight's order. */
+export interface GridTrend {
+  along: 'alpha' | 'beta';
+  /** The value of the other weight. */
+  at: number;
+  /** The swept values, ascending. */
+  values: number[];
+  figures: Record<GridFigure, { means: number[]; direction: Direction }>;
+}
+
+export interface GridResult {
+  formatVersion: 1;
+  model: string;
+  dataset: string;
+  settings: ResultSettings<ExperimentGridOptions>;
+  rows: GridRow[];
+  points: GridPoint[];
+  trends: GridTrend[];
+  seconds: number;
+}
+
+export const GRID_FILE = 'grid.json';
+export const GRID_MARKDOWN = 'grid.md';
+export const GRID_REPORT = 'report.html';
+
+/** A run's folder in OUT: a0.5-b1.5-s0. */
+export function gridRunName(alpha: number, beta: number, seed: number): string {
+  return `a${alpha}-b${beta}-s${seed}`;
+}
+
+/** Every (alpha, beta, seed) of the grid, alpha slowest, seed fastest. Pure. */
+export function gridRuns(alphas: number[], betas: number[], seeds: number[]): { alpha: number; beta: number; seed: number }[] {
+  return alphas.flatMap((alpha) => betas.flatMap((beta) => seeds.map((seed) => ({ alpha, beta, seed }))));
+}
+
+/** 'rising' when every step up the list is up, 'falling' when every one is down, else 'neither'. Pure. */
+export function directionOf(means: number[]): Direction {
+  const steps = means.slice(1).map((m, i) => m - means[i]!);
+  if (steps.length === 0) return 'neither';
+  if (steps.every((d) => d > 0)) return 'rising';
+  if (steps.every((d) => d < 0)) return 'falling';
+  return 'neither';
+}
+
+/** The rows grouped by (alpha, beta), in the order the rows first give them. Pure. */
+export function gridPoints(rows: GridRow[]): GridPoint[] {
+  const points: { alpha: number; beta: number; rows: GridRow[] }[] = [];
+  for (const row of rows) {
+    const point = points.find((p) => p.alpha === row.alpha && p.beta === row.beta);
+    if (point) point.rows.push(row);
+    else points.push({ alpha: row.alpha, beta: row.beta, rows: [row] });
+  }
+  return points.map((p) => ({
+    alpha: p.alpha,
+    beta: p.beta,
+    seeds: p.rows.map((r) => r.seed),
+    spread: Object.fromEntries(GRID_FIGURES.map((f) => [f, figureSpread(p.rows.map((r) => r[f]))])) as Record<GridFigure, FigureSpread>,
+  }));
+}
+
+/**
+ * Along each weight swept over two values or more, at each value of the other: the figures'
+ * means in ascending order of the swept weight and their direction. Pure.
+ */
+export function gridTrends(points: GridPoint[]): GridTrend[] {
+  const trends: GridTrend[] = [];
+  for (const [along, other] of [
+    ['alpha', 'beta'],
+    ['beta', 'alpha'],
+  ] as const) {
+    for (const at of [...new Set(points.map((p) => p[other]))]) {
+      const line = points.filter((p) => p[other] === at).sort((a, b) => a[along] - b[along]);
+      if (line.length < 2) continue;
+      const figures = Object.fromEntries(
+        GRID_FIGURES.map((f) => {
+          const means = line.map((p) => p.spread[f].mean);
+          return [f, { means, direction: directionOf(means) }];
+        }),
+      ) as GridTrend['figures'];
+      trends.push({ along, at, values: line.map((p) => p[along]), figures });
+    }
+  }
+  return trends;
+}
+
+const LABELS: Record<GridFigure, string> = {
+  accuracy: 'accuracy',
+  cohesionLoss: 'cohesion loss',
+  couplingLoss: 'coupling loss',
+  kernelRate: 'kernel rate',
+  kernelRetentionRate: 'KRR',
+  cohesion: 'cohesion',
+  coupling: 'coupling',
+};
+/** Read as percentages; the rest as numbers. */
+const PERCENT = new Set<GridFigure>(['accuracy', 'kernelRate', 'kernelRetentionRate']);
+
+function formatFigure(f: GridFigure, x: number): string {
+  return PERCENT.has(f) ? `${(x * 100).toFixed(2)}%` : x.toFixed(3);
+}
+
+/** Mean, with "± sd" over two seeds or more. */
+function formatSpread(f: GridFigure, s: FigureSpread, seeds: number): string {
+  if (seeds < 2) return formatFigure(f, s.mean);
+  return `${formatFigure(f, s.mean)} ± ${PERCENT.has(f) ? `${(s.sd * 100).toFixed(2)}` : s.sd.toFixed(3)}`;
+}
+
+/** The result as Markdown: the points (means over seeds), the trends, then every run. */
+export function formatGridMarkdown(r: GridResult): string {
+  const s = r.settings;
+  const header = ['alpha', 'beta', ...GRID_FIGURES.map((f) => LABELS[f])];
+  const rule = `|${header.map(() => '---:').join('|')}|`;
+  const seedsText = s.seeds.length > 1 ? `mean ± sample sd over seeds ${s.seeds.join(', ')}` : `seed ${s.seeds[0]}`;
+  const lines = [
+    `# ${modelSettingsText(r.model, s)} on ${r.dataset}: ${s.epochs} epochs, mask lr x${s.maskLrFactor}${s.limit != null ? `, ${s.limit} training images` : ''}, alpha ${s.alpha.join(', ')} x beta ${s.beta.join(', ')}`,
+    '',
+    `Test accuracy and the last epoch's training losses and kernel rate; KRR, cohesion and coupling of the modules at tau ${s.threshold}. ${seedsText[0]!.toUpperCase()}${seedsText.slice(1)}.`,
+    '',
+    `| ${header.join(' | ')} |`,
+    rule,
+    ...r.points.map(
+      (p) => `| ${p.alpha} | ${p.beta} | ${GRID_FIGURES.map((f) => formatSpread(f, p.spread[f], p.seeds.length)).join(' | ')} |`,
+    ),
+  ];
+  if (r.trends.length > 0) {
+    lines.push(
+      '',
+      'Along each weight swept over two values or more: whether the mean of each figure rises, or falls, at every step up the weight.',
+      '',
+    );
+    lines.push(
+      `| along | at | ${GRID_FIGURES.map((f) => LABELS[f]).join(' | ')} |`,
+      `|---|---|${GRID_FIGURES.map(() => '---').join('|')}|`,
+    );
+    for (const t of r.trends) {
+      const other = t.along === 'alpha' ? 'beta' : 'alpha';
+      lines.push(
+        `| ${t.along} ${t.values.join(', ')} | ${other} ${t.at} | ${GRID_FIGURES.map((f) => t.figures[f].direction).join(' | ')} |`,
+      );
+    }
+  }
+  if (s.seeds.length > 1) {
+    lines.push(
+      '',
+      'Every run:',
+      '',
+      `| alpha | beta | seed | ${GRID_FIGURES.map((f) => LABELS[f]).join(' | ')} |`,
+      `|---:|---:|---:|${GRID_FIGURES.map(() => '---:').join('|')}|`,
+    );
+    for (const row of r.rows)
+      lines.push(`| ${row.alpha} | ${row.beta} | ${row.seed} | ${GRID_FIGURES.map((f) => formatFigure(f, row[f])).join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The figures of one run, read back from what its training and modularizing wrote. */
+function rowOf(run: { alpha: number; beta: number; seed: number }, runDir: string): GridRow {
+  const trained = readFormat(path.join(runDir, 'summary.json'), TRAIN_SUMMARY_FORMAT);
+  const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const last = readLines(metricsFile, EPOCH_METRICS_FORMAT).at(-1);
+  const epochFigure = (key: 'cohesionLoss' | 'couplingLoss' | 'kernelRate') => {
+    const v = last?.[key];
+    if (typeof v !== 'number')
+      throw new InputError('out', `${metricsFile}: the last epoch records no ${LABELS[key]} (expected a modular run)`, metricsFile);
+    return v;
+  };
+  const modules = loadModules(runDir);
+  return {
+    ...run,
+    accuracy: trained.testAccuracy,
+    cohesionLoss: epochFigure('cohesionLoss'),
+    couplingLoss: epochFigure('couplingLoss'),
+    kernelRate: epochFigure('kernelRate'),
+    kernelRetentionRate: modules.kernelRetentionRate,
+    cohesion: modules.cohesion,
+    coupling: modules.coupling,
+  };
+}
+
+export interface GridHooks {
+  /** Polled by training after every step; true stops it after a checkpoint (Ctrl-C), and a rerun continues. */
+  shouldStop?: () => boolean;
+}
+
+export async function experimentGridCommand(input: ExperimentGridInput, log: Logger, hooks: GridHooks = {}): Promise<GridResult> {
+  const opts = parseOptions(experimentGridOptionsSchema, input);
+  // Checked before hours of training: two equal values would be one run under two names.
+  for (const key of ['alpha', 'beta', 'seeds'] as const)
+    if (new Set(opts[key]).size !== opts[key].length)
+      throw new UsageError(`--${key}: expected distinct values, got ${opts[key].join(',')}`, { option: key });
+  checkWritableDir(opts.out, '--out');
+  return whileInUse(opts.out, 'mwt experiment grid', () => runGrid(opts, log, hooks));
+}
+
+async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHooks): Promise<GridResult> {
+  const started = performance.now();
+  writeExperimentRecord(opts.out, 'grid', opts);
+  const runs = gridRuns(opts.alpha, opts.beta, opts.seeds);
+  const dirOf = (r: { alpha: number; beta: number; seed: number }) => path.join(opts.out, gridRunName(r.alpha, r.beta, r.seed));
+  const inputOf = (r: { alpha: number; beta: number; seed: number }) =>
+    trainInputOf({ ...opts, alpha: r.alpha, beta: r.beta }, { out: dirOf(r), seed: r.seed, standard: false });
+  const what = (r: { alpha: number; beta: number; seed: number }) => `grid: ${gridRunName(r.alpha, r.beta, r.seed)}`;
+  const trainRun = (r: { alpha: number; beta: number; seed: number }) => trainStep(inputOf(r), what(r), log, hooks.shouldStop);
+  if (opts.parallel) {
+    // Two runs at a time, the second in a child process; an odd one out trains in the loop below.
+    const untrained = runs.filter((r) => !trainedTo(dirOf(r), opts.epochs));
+    for (let i = 0; i + 1 < untrained.length; i += 2) {
+      const [here, there] = [untrained[i]!, untrained[i + 1]!];
+      const logFile = path.join(opts.out, `${gridRunName(there.alpha, there.beta, there.seed)}.log`);
+      const aside = startTrainingAside(inputOf(there), logFile, what(there), log, hooks.shouldStop);
+      await besideTraining(aside, () => trainRun(here), what(there), log);
+    }
+  }
+  const rows: GridRow[] = [];
+  for (const run of runs) {
+    const dir = dirOf(run);
+    await trainRun(run);
+    // A skipped training run started no backend: start it before the first tensor op, or tfjs
+    // would stay on the cpu backend it picks lazily.
+    await ensureBackend(opts.backend);
+    // Modules older than the model they were cut from are stale (file times decide).
+    if (modulesAreCurrent(dir) && loadModules(dir).threshold === opts.threshold)
+      log.info(`${what(run)}: modules at tau ${opts.threshold} are there, skipped`);
+    else await modularizeRun(dir, { threshold: opts.threshold, backend: opts.backend, log });
+    rows.push(rowOf(run, dir));
+  }
+
+  const points = gridPoints(rows);
+  const result: GridResult = {
+    formatVersion: 1,
+    model: opts.model,
+    dataset: opts.dataset,
+    settings: resultSettings(opts),
+    rows,
+    points,
+    trends: gridTrends(points),
+    seconds: (performance.now() - started) / 1000,
+  };
+  writeJsonAtomic(path.join(opts.out, GRID_FILE), result);
+  writeFileAtomic(path.join(opts.out, GRID_MARKDOWN), formatGridMarkdown(result));
+  const firstSeed = runs.filter((r) => r.seed === opts.seeds[0]).map(dirOf);
+  const report = writeReport({ run: firstSeed[0]!, compare: firstSeed.slice(1), out: path.join(opts.out, GRID_REPORT) });
+  const moving = result.trends.map(
+    (t) =>
+      `along ${t.along} (${t.along === 'alpha' ? 'beta' : 'alpha'} ${t.at}): ${
+        GRID_FIGURES.filter((f) => t.figures[f].direction !== 'neither')
+          .map((f) => `${LABELS[f]} ${t.figures[f].direction}`)
+          .join(', ') || 'no figure in order'
+      }`,
+  );
+  log.info(
+    `grid: ${rows.length} runs${moving.length > 0 ? `; ${moving.join('; ')}` : ''}; ${path.join(opts.out, GRID_MARKDOWN)}, report ${report.file}`,
+  );
+  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
