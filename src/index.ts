@@ -81,13 +81,14 @@ export {
   formatGridMarkdown,
   gridPoints,
   gridTrends,
+  trendFigure,
   gridRuns,
   directionOf,
   GRID_FIGURES,
   ALPHA_SWEEP,
   BETA_SWEEP,
 } from './commands/experiment_grid.js';
-export type { GridResult, GridRow, GridPoint, GridTrend, GridFigure, Direction } from './commands/experiment_grid.js';
+export type { GridResult, GridRow, GridPoint, GridTrend, TrendFigure, GridFigure, Direction } from './commands/experiment_grid.js';
 export {
   continueCommand,
   experimentStatus,

@@ -75,7 +75,22 @@ export interface GridTrend {
   at: number;
   /** The swept values, ascending. */
   values: number[];
-  figures: Record<GridFigure, { means: number[]; direction: Direction }>;
+  figures: Record<GridFigure, TrendFigure>;
+}
+
+/** One figure along a swept weight. */
+export interface TrendFigure {
+  /** Its means, in ascending order of the weight. */
+  means: number[];
+  direction: Direction;
+  /** The mean at the largest value less the mean at the smallest. */
+  change: number;
+  /**
+   * The standard error of `change` from the seeds' spread (the line's pooled sample sd, times
+   * sqrt(1/n + 1/n) of the two ends' seeds); null with fewer than two seeds at either end. A
+   * change under two of these is inside what the seeds alone move.
+   */
+  changeSe: number | null;
 }
 
 export interface GridResult {
@@ -128,9 +143,25 @@ export function gridPoints(rows: GridRow[]): GridPoint[] {
   }));
 }
 
+/** A figure along a line of points (ascending in the swept weight): means, direction, change of the ends and its standard error. Pure. */
+export function trendFigure(line: GridPoint[], f: GridFigure): TrendFigure {
+  const means = line.map((p) => p.spread[f].mean);
+  const [first, last] = [line[0]!, line.at(-1)!];
+  const withSd = line.filter((p) => p.seeds.length > 1);
+  // Pooled over the points with two seeds or more, each weighted by its degrees of freedom.
+  const df = withSd.reduce((n, p) => n + p.seeds.length - 1, 0);
+  const pooledSd = df > 0 ? Math.sqrt(withSd.reduce((v, p) => v + (p.seeds.length - 1) * p.spread[f].sd ** 2, 0) / df) : null;
+  const changeSe =
+    pooledSd != null && first.seeds.length > 1 && last.seeds.length > 1
+      ? pooledSd * Math.sqrt(1 / first.seeds.length + 1 / last.seeds.length)
+      : null;
+  return { means, direction: directionOf(means), change: means.at(-1)! - means[0]!, changeSe };
+}
+
 /**
- * Along each weight swept over two values or more, at each value of the other: the figures'
- * means in ascending order of the swept weight and their direction. Pure.
+ * Along each weight swept over two values or more, at each value of the other: each figure's
+ * means in ascending order of the swept weight, their direction, and how far the ends are apart
+ * against the seeds' spread. Pure.
  */
 export function gridTrends(points: GridPoint[]): GridTrend[] {
   const trends: GridTrend[] = [];
@@ -141,12 +172,7 @@ export function gridTrends(points: GridPoint[]): GridTrend[] {
     for (const at of [...new Set(points.map((p) => p[other]))]) {
       const line = points.filter((p) => p[other] === at).sort((a, b) => a[along] - b[along]);
       if (line.length < 2) continue;
-      const figures = Object.fromEntries(
-        GRID_FIGURES.map((f) => {
-          const means = line.map((p) => p.spread[f].mean);
-          return [f, { means, direction: directionOf(means) }];
-        }),
-      ) as GridTrend['figures'];
+      const figures = Object.fromEntries(GRID_FIGURES.map((f) => [f, trendFigure(line, f)])) as GridTrend['figures'];
       trends.push({ along, at, values: line.map((p) => p[along]), figures });
     }
   }
@@ -169,10 +195,24 @@ function formatFigure(f: GridFigure, x: number): string {
   return PERCENT.has(f) ? `${(x * 100).toFixed(2)}%` : x.toFixed(3);
 }
 
+/** A difference of two values of the figure: percentage points for the percentages. */
+function formatDifference(f: GridFigure, d: number, signed: boolean): string {
+  const rounded = PERCENT.has(f) ? (d * 100).toFixed(2) : d.toFixed(3);
+  // A change that rounds to zero reads +0.00, whichever side of zero the float fell.
+  const text = Number(rounded) === 0 ? rounded.replace('-', '') : rounded;
+  return signed && !text.startsWith('-') ? `+${text}` : text;
+}
+
+/** 'rising (+3.20, se 1.54)': the direction, then the ends' change and its standard error. */
+function formatTrendFigure(f: GridFigure, t: TrendFigure): string {
+  const se = t.changeSe == null ? '' : `, se ${formatDifference(f, t.changeSe, false)}`;
+  return `${t.direction} (${formatDifference(f, t.change, true)}${se})`;
+}
+
 /** Mean, with "± sd" over two seeds or more. */
 function formatSpread(f: GridFigure, s: FigureSpread, seeds: number): string {
   if (seeds < 2) return formatFigure(f, s.mean);
-  return `${formatFigure(f, s.mean)} ± ${PERCENT.has(f) ? `${(s.sd * 100).toFixed(2)}` : s.sd.toFixed(3)}`;
+  return `${formatFigure(f, s.mean)} ± ${formatDifference(f, s.sd, false)}`;
 }
 
 /** The result as Markdown: the points (means over seeds), the trends, then every run. */
@@ -195,7 +235,7 @@ export function formatGridMarkdown(r: GridResult): string {
   if (r.trends.length > 0) {
     lines.push(
       '',
-      'Along each weight swept over two values or more: whether the mean of each figure rises, or falls, at every step up the weight.',
+      "Along each weight swept over two values or more: whether the mean of each figure rises, or falls, at every step up the weight; then the mean at its largest value less the mean at its smallest (percentage points for percentages), and with two seeds or more the standard error of that change from the seeds' spread (a change under two of them is inside what the seeds alone move).",
       '',
     );
     lines.push(
@@ -205,7 +245,7 @@ export function formatGridMarkdown(r: GridResult): string {
     for (const t of r.trends) {
       const other = t.along === 'alpha' ? 'beta' : 'alpha';
       lines.push(
-        `| ${t.along} ${t.values.join(', ')} | ${other} ${t.at} | ${GRID_FIGURES.map((f) => t.figures[f].direction).join(' | ')} |`,
+        `| ${t.along} ${t.values.join(', ')} | ${other} ${t.at} | ${GRID_FIGURES.map((f) => formatTrendFigure(f, t.figures[f])).join(' | ')} |`,
       );
     }
   }

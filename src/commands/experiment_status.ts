@@ -128,7 +128,7 @@ export function kindOf(dir: string): ExperimentKind {
 function gridRunDirs(dir: string): string[] {
   return fs
     .readdirSync(dir)
-    .filter((name) => /^a[^-]+-b[^-]+-s-?\d+$/.test(name))
+    .filter((name) => /^a.+-b.+-s-?\d+$/.test(name))
     .sort()
     .map((name) => path.join(dir, name));
 }

@@ -21,6 +21,7 @@ import {
   gridRunName,
   gridRuns,
   gridTrends,
+  trendFigure,
   type GridResult,
   type GridRow,
 } from '../../src/commands/experiment_grid.js';
@@ -108,6 +109,11 @@ describe('grid arithmetic (pure)', () => {
     // Beta 1.5 -> 2 at alpha 0.5: KRR 0.41 -> 0.30, coupling 0.41 -> 0.22.
     expect(beta.figures.kernelRetentionRate.direction).toBe('falling');
     expect(beta.figures.coupling.direction).toBe('falling');
+    expect(alpha.figures.kernelRetentionRate.change).toBeCloseTo(0.2, 12);
+    expect(alpha.figures.kernelRetentionRate.changeSe).toBeCloseTo(Math.SQRT2 * 0.01, 12); // pooled sd 0.0141, times sqrt(1/2 + 1/2)
+    // One seed at a point: no spread, so no standard error.
+    const single = trendFigure(gridPoints([rows[0]!, rows[2]!]), 'coupling');
+    expect(single).toEqual({ means: [0.3, 0.4], direction: 'rising', change: expect.closeTo(0.1, 12), changeSe: null });
     // One value of each weight: nothing is swept.
     expect(gridTrends(gridPoints([rows[0]!, rows[1]!]))).toEqual([]);
   });
@@ -147,8 +153,15 @@ describe('grid arithmetic (pure)', () => {
     expect(md).toContain(
       '| 0.3 | 1.5 | 75.00% ± 7.07 | 0.100 ± 0.000 | 0.600 ± 0.000 | 50.00% ± 0.00 | 31.00% ± 1.41 | 0.950 ± 0.000 | 0.320 ± 0.028 |',
     );
-    expect(md).toContain('| alpha 0.3, 0.5, 0.7 | beta 1.5 | neither | neither | neither | neither | rising | neither | rising |');
-    expect(md).toContain('| beta 1.5, 2 | alpha 0.5 | neither | neither | neither | neither | falling | neither | falling |');
+    // Accuracy: 75 -> 75%, sds 7.07, 1.41, 1.41 pooled sqrt((50 + 2 + 2) / 3) = 4.24, se 4.24 * sqrt(1/2 + 1/2).
+    // KRR: 31 -> 51%, every sd 1.41. Coupling: 0.32 -> 0.50, sds 0.028, 0.014, 0: pooled 0.018.
+    expect(md).toContain(
+      '| alpha 0.3, 0.5, 0.7 | beta 1.5 | neither (+0.00, se 4.24) | neither (+0.000, se 0.000) | neither (+0.000, se 0.000) | neither (+0.00, se 0.00) | rising (+20.00, se 1.41) | neither (+0.000, se 0.000) | rising (+0.180, se 0.018) |',
+    );
+    // Beta 1.5 -> 2: KRR 41 -> 30%, sds 1.41 and 0 pooled 1.00; coupling 0.41 -> 0.22, sds 0.014, 0.028 pooled 0.022.
+    expect(md).toContain(
+      '| beta 1.5, 2 | alpha 0.5 | neither (+0.00, se 1.41) | neither (+0.000, se 0.000) | neither (+0.000, se 0.000) | neither (+0.00, se 0.00) | falling (-11.00, se 1.00) | neither (+0.000, se 0.000) | falling (-0.190, se 0.022) |',
+    );
     expect(md).toContain('| 0.5 | 2 | 1 | 72.00% | 0.100 | 0.600 | 50.00% | 30.00% | 0.950 | 0.240 |');
     // One seed: no sd and no table of runs (the points are the runs).
     const one = formatGridMarkdown({
