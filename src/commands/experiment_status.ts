@@ -90,6 +90,11 @@ export interface ExperimentStatus {
    * runs: what says for certain that the work goes on, where the file times can only suggest it.
    */
   inUse: (InUseState & { dir: string })[];
+  /**
+   * `mwt experiment seeds` and `grid`: how many training runs the command will make (its
+   * experiment.json), where `runs` lists only those started; null when not known.
+   */
+  plannedRuns: number | null;
   /** When any file under DIR last changed (ms since 1970); null when it holds none. */
   lastWritten: number | null;
   /** Not complete: the command line that continues it (`mwt train ... --resume`, or the experiment's own command from its experiment.json). */
@@ -122,6 +127,19 @@ export function kindOf(dir: string): ExperimentKind {
     `${dir} holds no mwt run or experiment (expected run.json, experiment.json, trends.json, seed-S/ or reuse.json in it, or folders that hold them)`,
     dir,
   );
+}
+
+/** How many training runs the seeds or grid experiment in `dir` makes, from its experiment.json; null without one. */
+function plannedRunsOf(dir: string): number | null {
+  const record = readExperimentRecord(dir);
+  const count = (key: string) => {
+    const value = record?.options[key];
+    return Array.isArray(value) ? value.length : null;
+  };
+  const [seeds, alphas, betas] = [count('seeds'), count('alpha'), count('beta')];
+  if (seeds == null) return null;
+  if (record?.experiment !== 'grid') return seeds;
+  return alphas == null || betas == null ? null : alphas * betas * seeds;
 }
 
 /** The training runs of `mwt experiment grid` (aA-bB-sS), in name order. */
@@ -218,6 +236,7 @@ export function experimentStatus(out: string, kind: ExperimentKind = kindOf(out)
     sweeps: [],
     reuses: [],
     inUse: [],
+    plannedRuns: null,
     lastWritten: newestFile(out),
   };
   const join = (...parts: string[]) => path.join(out, ...parts);
@@ -239,11 +258,13 @@ export function experimentStatus(out: string, kind: ExperimentKind = kindOf(out)
       status.runs = trainingRuns(seeds);
       status.modules = status.runs.map((r) => modulesProgress(r.dir));
       status.reuses = seeds.map((d) => ({ dir: `${d}-reuse`, built: fs.existsSync(path.join(`${d}-reuse`, SUMMARY_FILE)) }));
+      status.plannedRuns = plannedRunsOf(out);
       break;
     }
     case 'grid':
       status.runs = trainingRuns(gridRunDirs(out));
       status.modules = status.runs.map((r) => modulesProgress(r.dir));
+      status.plannedRuns = plannedRunsOf(out);
       break;
     case 'reuse':
       status.sweeps = [sweepProgress(out)];
@@ -389,6 +410,8 @@ export function formatExperimentStatus(status: ExperimentStatus, now: number): s
   const lines: string[] = [];
   const state = stateOf(status, now);
   lines.push(`${status.out}: ${COMMAND[status.kind]}, ${state}`);
+  if (status.plannedRuns != null && status.runs.length < status.plannedRuns)
+    lines.push(`  training runs: ${status.runs.length} of ${status.plannedRuns} started`);
   for (const r of status.runs) {
     const pace = r.secondsPerEpoch == null ? '' : `, ${formatDuration(r.secondsPerEpoch)} an epoch`;
     const left = r.finished || r.secondsLeft == null ? '' : `, about ${formatDuration(r.secondsLeft)} left`;

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { experimentStatus, formatDuration, formatExperimentStatus, resumeCommand } from '../../src/commands/experiment_status.js';
 import { IN_USE_FILE } from '../../src/io/in_use.js';
 import { writeExperimentRecord } from '../../src/commands/experiment_record.js';
-import { experimentTrendsOptionsSchema } from '../../src/commands/options.js';
+import { experimentGridOptionsSchema, experimentTrendsOptionsSchema } from '../../src/commands/options.js';
 import { runCli } from './cli.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-status-'));
@@ -193,6 +193,43 @@ describe('mwt experiment status', () => {
     expect(t.runs.map((r) => r.epochsDone)).toEqual([5, 2]);
     expect(t.reuses.map((r) => r.built)).toEqual([true, false]);
     expect(formatExperimentStatus(t, t.lastWritten!)).toContain('sub-task models: 1 of 2 seeds built');
+  });
+
+  it('a grid started: the runs begun of those its experiment.json plans, each with its pace and modules, and the command that continues it', () => {
+    const grid = tmp();
+    // alpha 0.3, 0.9 x beta 1.5 x seeds 0, 1: four runs planned; two begun, one of them finished and cut into modules.
+    const options = experimentGridOptionsSchema.parse({
+      model: 'simcnn',
+      dataset: 'fashion-mnist',
+      dataDir: '/data/fm',
+      epochs: 5,
+      alpha: [0.3, 0.9],
+      seeds: [0, 1],
+      out: grid,
+    });
+    writeExperimentRecord(grid, 'grid', options);
+    writeRun(path.join(grid, 'a0.3-b1.5-s0'), { epochs: 5, seconds: [9, 9, 9, 9, 9] });
+    writeModules(path.join(grid, 'a0.3-b1.5-s0'));
+    writeRun(path.join(grid, 'a0.3-b1.5-s1'), { epochs: 5, seconds: [9, 12] });
+    const s = experimentStatus(grid);
+    expect(s.kind).toBe('grid');
+    expect(s.complete).toBe(false);
+    expect(s.plannedRuns).toBe(4);
+    expect(s.runs.map((r) => [path.basename(r.dir), r.epochsDone])).toEqual([
+      ['a0.3-b1.5-s0', 5],
+      ['a0.3-b1.5-s1', 2],
+    ]);
+    expect(s.resumeCommand).toBe(
+      `mwt experiment grid --out ${grid} --model simcnn --dataset fashion-mnist --data-dir /data/fm --epochs 5 --alpha 0.3,0.9 --seeds 0,1`,
+    );
+    const lines = formatExperimentStatus(s, s.lastWritten!).split('\n');
+    expect(lines.slice(1)).toEqual([
+      '  training runs: 2 of 4 started',
+      `  modular simcnn w0.5 on fashion-mnist (${path.join(grid, 'a0.3-b1.5-s0')}): trained, 5 epochs, 9 s an epoch`,
+      `  modular simcnn w0.5 on fashion-mnist (${path.join(grid, 'a0.3-b1.5-s1')}): epoch 2 of 5 done, 11 s an epoch, about 32 s left`,
+      `  modules of ${path.join(grid, 'a0.3-b1.5-s0')}: built at threshold 0.9`,
+      `  modules of ${path.join(grid, 'a0.3-b1.5-s1')}: not built yet`,
+    ]);
   });
 
   it('a training run gives the command that continues it: its settings that differ from the defaults, and --resume', () => {

@@ -242,6 +242,7 @@ describe('mwt experiment grid', () => {
     const status = experimentStatus(out);
     expect(status.kind).toBe('grid');
     expect(status.complete).toBe(true);
+    expect(status.plannedRuns).toBe(2);
     expect(status.runs.map((r) => path.basename(r.dir))).toEqual(['a0.3-b1.5-s0', 'a0.9-b1.5-s0']);
     expect(status.modules.every((m) => m.built && m.threshold === 0.9)).toBe(true);
     expect(continueCommand(out)).toBe(
