@@ -29,12 +29,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { EPOCH_METRICS_FORMAT, readFormat, readLines, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { ensureBackend } from '../engine/index.js';
 import { loadModules } from '../modularize/run.js';
-import { modularizeRun } from '../modules/modularize_run.js';
-import { modulesAreCurrent, trainedTo } from '../train/run_info.js';
 import { figureSpread, type FigureSpread } from '../stats/spread.js';
 import { writeReport } from '../report/index.js';
-import { modelSettingsText, trainInputOf, trainStep } from './experiment_steps.js';
-import { besideTraining, startTrainingAside } from './train_aside.js';
+import { modelSettingsText, modularizeStep, trainInPairs, trainInputOf, trainStep, type ExperimentRun } from './experiment_steps.js';
 import { writeExperimentRecord } from './experiment_record.js';
 import { experimentGridOptionsSchema } from './options.js';
 import { resultSettings, type ResultSettings } from './result_settings.js';
@@ -113,8 +110,15 @@ export function gridRunName(alpha: number, beta: number, seed: number): string {
   return `a${alpha}-b${beta}-s${seed}`;
 }
 
+/** One training run of the grid. */
+export interface GridRun {
+  alpha: number;
+  beta: number;
+  seed: number;
+}
+
 /** Every (alpha, beta, seed) of the grid, alpha slowest, seed fastest. Pure. */
-export function gridRuns(alphas: number[], betas: number[], seeds: number[]): { alpha: number; beta: number; seed: number }[] {
+export function gridRuns(alphas: number[], betas: number[], seeds: number[]): GridRun[] {
   return alphas.flatMap((alpha) => betas.flatMap((beta) => seeds.map((seed) => ({ alpha, beta, seed }))));
 }
 
@@ -264,7 +268,7 @@ export function formatGridMarkdown(r: GridResult): string {
 }
 
 /** The figures of one run, read back from what its training and modularizing wrote. */
-function rowOf(run: { alpha: number; beta: number; seed: number }, runDir: string): GridRow {
+function rowOf(run: GridRun, runDir: string): GridRow {
   const trained = readFormat(path.join(runDir, 'summary.json'), TRAIN_SUMMARY_FORMAT);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const last = readLines(metricsFile, EPOCH_METRICS_FORMAT).at(-1);
@@ -305,50 +309,39 @@ export async function experimentGridCommand(input: ExperimentGridInput, log: Log
 async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHooks): Promise<GridResult> {
   const started = performance.now();
   writeExperimentRecord(opts.out, 'grid', opts);
-  const runs = gridRuns(opts.alpha, opts.beta, opts.seeds);
-  const dirOf = (r: { alpha: number; beta: number; seed: number }) => path.join(opts.out, gridRunName(r.alpha, r.beta, r.seed));
-  const inputOf = (r: { alpha: number; beta: number; seed: number }) =>
-    trainInputOf({ ...opts, alpha: r.alpha, beta: r.beta }, { out: dirOf(r), seed: r.seed, standard: false });
-  const what = (r: { alpha: number; beta: number; seed: number }) => `grid: ${gridRunName(r.alpha, r.beta, r.seed)}`;
-  const trainRun = (r: { alpha: number; beta: number; seed: number }) => trainStep(inputOf(r), what(r), log, hooks.shouldStop);
-  if (opts.parallel) {
-    // Two runs at a time, the second in a child process; an odd one out trains in the loop below.
-    const untrained = runs.filter((r) => !trainedTo(dirOf(r), opts.epochs));
-    for (let i = 0; i + 1 < untrained.length; i += 2) {
-      const [here, there] = [untrained[i]!, untrained[i + 1]!];
-      const logFile = path.join(opts.out, `${gridRunName(there.alpha, there.beta, there.seed)}.log`);
-      const aside = startTrainingAside(inputOf(there), logFile, what(there), log, hooks.shouldStop);
-      await besideTraining(aside, () => trainRun(here), what(there), log);
-    }
-  }
+  const points = gridRuns(opts.alpha, opts.beta, opts.seeds);
+  const dirOf = (p: GridRun) => path.join(opts.out, gridRunName(p.alpha, p.beta, p.seed));
+  const runs: ExperimentRun[] = points.map((p) => ({
+    input: trainInputOf({ ...opts, alpha: p.alpha, beta: p.beta }, { out: dirOf(p), seed: p.seed, standard: false }),
+    what: `grid: ${gridRunName(p.alpha, p.beta, p.seed)}`,
+    logFile: `${dirOf(p)}.log`,
+  }));
+  if (opts.parallel) await trainInPairs(runs, log, hooks.shouldStop);
   const rows: GridRow[] = [];
-  for (const run of runs) {
-    const dir = dirOf(run);
-    await trainRun(run);
+  for (const [i, p] of points.entries()) {
+    const run = runs[i]!;
+    await trainStep(run.input, run.what, log, hooks.shouldStop);
     // A skipped training run started no backend: start it before the first tensor op, or tfjs
     // would stay on the cpu backend it picks lazily.
     await ensureBackend(opts.backend);
-    // Modules older than the model they were cut from are stale (file times decide).
-    if (modulesAreCurrent(dir) && loadModules(dir).threshold === opts.threshold)
-      log.info(`${what(run)}: modules at tau ${opts.threshold} are there, skipped`);
-    else await modularizeRun(dir, { threshold: opts.threshold, backend: opts.backend, log });
-    rows.push(rowOf(run, dir));
+    await modularizeStep(dirOf(p), opts.threshold, opts.backend, run.what, log);
+    rows.push(rowOf(p, dirOf(p)));
   }
 
-  const points = gridPoints(rows);
+  const gridded = gridPoints(rows);
   const result: GridResult = {
     formatVersion: 1,
     model: opts.model,
     dataset: opts.dataset,
     settings: resultSettings(opts),
     rows,
-    points,
-    trends: gridTrends(points),
+    points: gridded,
+    trends: gridTrends(gridded),
     seconds: (performance.now() - started) / 1000,
   };
   writeJsonAtomic(path.join(opts.out, GRID_FILE), result);
   writeFileAtomic(path.join(opts.out, GRID_MARKDOWN), formatGridMarkdown(result));
-  const firstSeed = runs.filter((r) => r.seed === opts.seeds[0]).map(dirOf);
+  const firstSeed = points.filter((p) => p.seed === opts.seeds[0]).map(dirOf);
   const report = writeReport({ run: firstSeed[0]!, compare: firstSeed.slice(1), out: path.join(opts.out, GRID_REPORT) });
   const moving = result.trends.map(
     (t) =>

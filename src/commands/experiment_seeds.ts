@@ -29,10 +29,16 @@ import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/fo
 import { formatMachine } from '../engine/machine.js';
 import { ensureBackend } from '../engine/index.js';
 import { loadModules, MODULES_FILE } from '../modularize/run.js';
-import { modularizeRun } from '../modules/modularize_run.js';
-import { modulesAreCurrent, MODULES_DIR, mtimeOf, trainedTo } from '../train/run_info.js';
-import { maskSettingsText, modelSettingsText, trainInputOf, trainStep } from './experiment_steps.js';
-import { besideTraining, startTrainingAside } from './train_aside.js';
+import { MODULES_DIR, mtimeOf } from '../train/run_info.js';
+import {
+  maskSettingsText,
+  modelSettingsText,
+  modularizeStep,
+  trainInPairs,
+  trainInputOf,
+  trainStep,
+  type ExperimentRun,
+} from './experiment_steps.js';
 import { reuseCommand } from './reuse.js';
 import { writeReport } from '../report/index.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
@@ -196,32 +202,25 @@ async function runSeeds(opts: ExperimentSeedsOptions, log: Logger, hooks: SeedsH
   const started = performance.now();
   writeExperimentRecord(opts.out, 'seeds', opts);
   const runDirOf = (seed: number) => path.join(opts.out, `seed-${seed}`);
-  const trainSeed = (seed: number) =>
-    trainStep(trainInputOf(opts, { out: runDirOf(seed), seed, standard: false }), `seeds: seed ${seed}`, log, hooks.shouldStop);
-  if (opts.parallel) {
-    // Two seeds at a time, the second in a child process; an odd one out trains in the loop below.
-    const untrained = opts.seeds.filter((seed) => !trainedTo(runDirOf(seed), opts.epochs));
-    for (let i = 0; i + 1 < untrained.length; i += 2) {
-      const [here, there] = [untrained[i]!, untrained[i + 1]!];
-      const input = trainInputOf(opts, { out: runDirOf(there), seed: there, standard: false });
-      const aside = startTrainingAside(input, path.join(opts.out, `seed-${there}.log`), `seeds: seed ${there}`, log, hooks.shouldStop);
-      await besideTraining(aside, () => trainSeed(here), `seeds: seed ${there}`, log);
-    }
-  }
+  const runs: ExperimentRun[] = opts.seeds.map((seed) => ({
+    input: trainInputOf(opts, { out: runDirOf(seed), seed, standard: false }),
+    what: `seeds: seed ${seed}`,
+    logFile: path.join(opts.out, `seed-${seed}.log`),
+  }));
+  if (opts.parallel) await trainInPairs(runs, log, hooks.shouldStop);
   const rows: SeedRow[] = [];
-  for (const seed of opts.seeds) {
+  for (const [i, seed] of opts.seeds.entries()) {
+    const run = runs[i]!;
     const runDir = runDirOf(seed);
     const reuseDir = path.join(opts.out, `seed-${seed}-reuse`);
-    await trainSeed(seed);
+    await trainStep(run.input, run.what, log, hooks.shouldStop);
     // A skipped training run started no backend: start it before the first tensor op, or tfjs
     // would stay on the cpu backend it picks lazily.
     await ensureBackend(opts.backend);
 
     // What follows is stale when older than what it was made from (file times decide).
+    await modularizeStep(runDir, opts.threshold, opts.backend, run.what, log);
     const modulesFile = path.join(runDir, MODULES_DIR, MODULES_FILE);
-    if (modulesAreCurrent(runDir) && loadModules(runDir).threshold === opts.threshold)
-      log.info(`seeds: seed ${seed}: ${path.dirname(modulesFile)} holds modules at tau ${opts.threshold}, skipped`);
-    else await modularizeRun(runDir, { threshold: opts.threshold, backend: opts.backend, log });
 
     const reuseFile = path.join(reuseDir, 'summary.json');
     const done =

@@ -9,7 +9,10 @@ import type { Logger } from '../log/logger.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import type { z } from 'zod';
 import { differingSetting, holdsRun, train } from '../train/train.js';
-import { trainedTo } from '../train/run_info.js';
+import { modulesAreCurrent, trainedTo } from '../train/run_info.js';
+import { loadModules } from '../modularize/run.js';
+import { modularizeRun } from '../modules/modularize_run.js';
+import { besideTraining, startTrainingAside } from './train_aside.js';
 import type { TrainOptionsInput } from '../train/options.js';
 import { experimentTrainingFields, type experimentTrendsOptionsSchema } from './options.js';
 
@@ -59,6 +62,45 @@ export async function trainStep(
       throw new InterruptedError(`${dir}: training interrupted, checkpoint written; run the same command again to continue`);
     throw e;
   }
+}
+
+/** One training run of an experiment that trains several (`mwt experiment seeds`, `grid`). */
+export interface ExperimentRun {
+  input: TrainOptionsInput & { out: string; epochs: number };
+  /** How the log names it ("seeds: seed 1"). */
+  what: string;
+  /** The log of the child process when it trains aside. */
+  logFile: string;
+}
+
+/**
+ * `--parallel` of the runners that train several runs: the runs not trained yet, two at a time,
+ * the first of each pair here and the second in a child process. An odd one out is left to the
+ * caller's loop, which trains every run in order (trainStep skips the finished ones).
+ */
+export async function trainInPairs(runs: ExperimentRun[], log: Logger, shouldStop?: () => boolean): Promise<void> {
+  const untrained = runs.filter((r) => !trainedTo(r.input.out, r.input.epochs));
+  for (let i = 0; i + 1 < untrained.length; i += 2) {
+    const [here, there] = [untrained[i]!, untrained[i + 1]!];
+    const aside = startTrainingAside(there.input, there.logFile, there.what, log, shouldStop);
+    await besideTraining(aside, () => trainStep(here.input, here.what, log, shouldStop), there.what, log);
+  }
+}
+
+/**
+ * Cuts the run in `dir` into modules at `threshold`, unless it holds modules at that threshold
+ * newer than its model (file times decide).
+ */
+export async function modularizeStep(
+  dir: string,
+  threshold: number,
+  backend: string | undefined,
+  what: string,
+  log: Logger,
+): Promise<void> {
+  if (modulesAreCurrent(dir) && loadModules(dir).threshold === threshold)
+    log.info(`${what}: ${dir} holds modules at tau ${threshold}, skipped`);
+  else await modularizeRun(dir, { threshold, backend, log });
 }
 
 /** What an experiment runner passes on to each of its training runs (the seed is the run's own). */
