@@ -4,8 +4,9 @@
  * JavaScript, most too small to split over cores, so a second process fills the gaps (1.2-1.5x
  * the throughput on 2 cores: BENCHMARKS.md, "Two runs side by side"). `mwt experiment trends
  * --parallel` trains its standard run this way (train_aside.ts), `mwt experiment seeds
- * --parallel` two seeds at a time, and `mwt experiment reuse --parallel` fine-tunes two sub-tasks
- * at a time.
+ * --parallel` two seeds at a time and then modularizes them two at a time (experiment_steps.ts,
+ * as `grid --parallel` does its runs), and `mwt experiment reuse --parallel` fine-tunes two
+ * sub-tasks at a time.
  *
  * The child is `mwt ARGS` (the same command a user could type, printed to the log), its output
  * appended to `logFile`. It is in its own process group, so a Ctrl-C reaches this process only;

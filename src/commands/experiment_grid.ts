@@ -10,8 +10,9 @@
  *                   the mean, sd, min and max of each over the seeds; along each swept weight,
  *                   whether each figure's means rise, fall or neither
  *   OUT/grid.md     the same as Markdown
- *   OUT/report.html the first seed's runs on one page (mwt report --compare): Figure 6's
- *                   per-epoch curves of both losses and the accuracy, and every run's modules
+ *   OUT/report.html the grid on one page (mwt report --compare --mean-over-seeds): Figure 6's
+ *                   per-epoch curves of both losses and the accuracy, one line per (alpha, beta),
+ *                   the mean over its seeds, and the modules' figures
  *
  * Why: the paper draws Figure 6 from one 200-epoch run per setting. At a CPU's budgets the seed
  * moves a figure as much as a step of alpha does (docs/modular-training.md: accuracy about 2
@@ -31,7 +32,15 @@ import { ensureBackend } from '../engine/index.js';
 import { loadModules } from '../modularize/run.js';
 import { figureSpread, type FigureSpread } from '../stats/spread.js';
 import { writeReport } from '../report/index.js';
-import { modelSettingsText, modularizeStep, trainInPairs, trainInputOf, trainStep, type ExperimentRun } from './experiment_steps.js';
+import {
+  modelSettingsText,
+  modularizeInPairs,
+  modularizeStep,
+  trainInPairs,
+  trainInputOf,
+  trainStep,
+  type ExperimentRun,
+} from './experiment_steps.js';
 import { writeExperimentRecord } from './experiment_record.js';
 import { experimentGridOptionsSchema } from './options.js';
 import { resultSettings, type ResultSettings } from './result_settings.js';
@@ -316,7 +325,10 @@ async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHook
     what: `grid: ${gridRunName(p.alpha, p.beta, p.seed)}`,
     logFile: `${dirOf(p)}.log`,
   }));
-  if (opts.parallel) await trainInPairs(runs, log, hooks.shouldStop);
+  if (opts.parallel) {
+    await trainInPairs(runs, log, hooks.shouldStop);
+    await modularizeInPairs(runs, opts.threshold, opts.backend, log, hooks.shouldStop);
+  }
   const rows: GridRow[] = [];
   for (const [i, p] of points.entries()) {
     const run = runs[i]!;
@@ -341,8 +353,8 @@ async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHook
   };
   writeJsonAtomic(path.join(opts.out, GRID_FILE), result);
   writeFileAtomic(path.join(opts.out, GRID_MARKDOWN), formatGridMarkdown(result));
-  const firstSeed = points.filter((p) => p.seed === opts.seeds[0]).map(dirOf);
-  const report = writeReport({ run: firstSeed[0]!, compare: firstSeed.slice(1), out: path.join(opts.out, GRID_REPORT) });
+  const dirs = points.map(dirOf);
+  const report = writeReport({ run: dirs[0]!, compare: dirs.slice(1), meanOverSeeds: true, out: path.join(opts.out, GRID_REPORT) });
   const moving = result.trends.map(
     (t) =>
       `along ${t.along} (${t.along === 'alpha' ? 'beta' : 'alpha'} ${t.at}): ${

@@ -33,6 +33,7 @@ import { MODULES_DIR, mtimeOf } from '../train/run_info.js';
 import {
   maskSettingsText,
   modelSettingsText,
+  modularizeInPairs,
   modularizeStep,
   trainInPairs,
   trainInputOf,
@@ -207,7 +208,10 @@ async function runSeeds(opts: ExperimentSeedsOptions, log: Logger, hooks: SeedsH
     what: `seeds: seed ${seed}`,
     logFile: path.join(opts.out, `seed-${seed}.log`),
   }));
-  if (opts.parallel) await trainInPairs(runs, log, hooks.shouldStop);
+  if (opts.parallel) {
+    await trainInPairs(runs, log, hooks.shouldStop);
+    await modularizeInPairs(runs, opts.threshold, opts.backend, log, hooks.shouldStop);
+  }
   const rows: SeedRow[] = [];
   for (const [i, seed] of opts.seeds.entries()) {
     const run = runs[i]!;

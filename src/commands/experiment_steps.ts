@@ -7,14 +7,17 @@
  */
 import type { Logger } from '../log/logger.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import { ensureBackend } from '../engine/index.js';
+import { optionArgs } from '../cli/options.js';
 import type { z } from 'zod';
 import { differingSetting, holdsRun, train } from '../train/train.js';
 import { modulesAreCurrent, trainedTo } from '../train/run_info.js';
 import { loadModules } from '../modularize/run.js';
 import { modularizeRun } from '../modules/modularize_run.js';
 import { besideTraining, startTrainingAside } from './train_aside.js';
+import { startAside } from './aside.js';
 import type { TrainOptionsInput } from '../train/options.js';
-import { experimentTrainingFields, type experimentTrendsOptionsSchema } from './options.js';
+import { experimentTrainingFields, modularizeOptionsSchema, type experimentTrendsOptionsSchema } from './options.js';
 
 /** Settings a run does not record as the command gave them. */
 const NOT_COMPARED = ['out', 'resume', 'backend', 'dataDir'];
@@ -87,10 +90,12 @@ export async function trainInPairs(runs: ExperimentRun[], log: Logger, shouldSto
   }
 }
 
-/**
- * Cuts the run in `dir` into modules at `threshold`, unless it holds modules at that threshold
- * newer than its model (file times decide).
- */
+/** Whether `dir` holds modules at `threshold` newer than its model (file times decide). */
+function modulesDone(dir: string, threshold: number): boolean {
+  return modulesAreCurrent(dir) && loadModules(dir).threshold === threshold;
+}
+
+/** Cuts the run in `dir` into modules at `threshold`, unless they are there already (modulesDone). */
 export async function modularizeStep(
   dir: string,
   threshold: number,
@@ -98,9 +103,52 @@ export async function modularizeStep(
   what: string,
   log: Logger,
 ): Promise<void> {
-  if (modulesAreCurrent(dir) && loadModules(dir).threshold === threshold)
-    log.info(`${what}: ${dir} holds modules at tau ${threshold}, skipped`);
+  if (modulesDone(dir, threshold)) log.info(`${what}: ${dir} holds modules at tau ${threshold}, skipped`);
   else await modularizeRun(dir, { threshold, backend, log });
+}
+
+/**
+ * `--parallel` for modularizing: the trained runs whose modules are not done, two at a time, the
+ * first of each pair here and the second in a child process (`mwt modularize`, its output
+ * appended to the run's log). Counting kernels over the training set is as much a chain of small
+ * ops as training is, so a second process fills the idle core here too. An odd one out, and a run
+ * whose child failed, are left to the caller's loop (modularizeStep skips the finished ones); an
+ * interrupt stops both.
+ */
+export async function modularizeInPairs(
+  runs: ExperimentRun[],
+  threshold: number,
+  backend: TrainOptionsInput['backend'],
+  log: Logger,
+  shouldStop?: () => boolean,
+): Promise<void> {
+  const pending = runs.filter((r) => trainedTo(r.input.out, r.input.epochs) && !modulesDone(r.input.out, threshold));
+  if (pending.length > 1) await ensureBackend(backend);
+  for (let i = 0; i + 1 < pending.length; i += 2) {
+    const [here, there] = [pending[i]!, pending[i + 1]!];
+    const dir = there.input.out;
+    const aside = startAside({
+      args: ['modularize', ...optionArgs({ run: dir, threshold, backend }, modularizeOptionsSchema.shape)],
+      logFile: there.logFile,
+      subject: dir,
+      what: there.what,
+      log,
+      shouldStop,
+      afterFailure: 'this process modularizes it after the others',
+    });
+    log.info(`${there.what}: modularizing ${dir} at tau ${threshold} in a second process (log: ${there.logFile})`);
+    try {
+      await modularizeStep(here.input.out, threshold, backend, here.what, log);
+    } catch (e) {
+      await aside.stop();
+      throw e;
+    }
+    // A failure was said when it happened; the caller's loop tries that run again here.
+    await aside.done.catch((e: unknown) => {
+      if (e instanceof InterruptedError) throw e;
+    });
+    if (shouldStop?.()) throw new InterruptedError(`${dir}: modularizing interrupted; run the same command again to continue`);
+  }
 }
 
 /** What an experiment runner passes on to each of its training runs (the seed is the run's own). */

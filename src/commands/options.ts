@@ -210,7 +210,7 @@ export const experimentSeedsOptionsSchema = z.object({
     parse: () => (v) => v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))),
   }),
   parallel: option(z.boolean().default(false), {
-    help: 'train two seeds at a time, the second in another process (log: OUT/seed-S.log); more throughput on 2+ cores',
+    help: 'train, then modularize, two seeds at a time, the second in another process (log: OUT/seed-S.log); more throughput on 2+ cores',
   }),
   backend: backendOption,
   json: jsonOption,
@@ -239,7 +239,7 @@ export const experimentGridOptionsSchema = z.object({
   augment: train.augment,
   threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
   parallel: option(z.boolean().default(false), {
-    help: 'train two runs at a time, the second in another process (log: OUT/RUN.log); more throughput on 2+ cores',
+    help: 'train, then modularize, two runs at a time, the second in another process (log: OUT/RUN.log); more throughput on 2+ cores',
   }),
   backend: backendOption,
   json: jsonOption,
@@ -278,6 +278,10 @@ export const reportOptionsSchema = z.object({
     help: 'another run to draw beside RUN, one line each (repeatable, or comma-separated)',
     arg: '<dir>',
     parse: () => collectList,
+  }),
+  /** RUN and the --compare runs that differ only in their seed drawn as one line, their per-epoch mean. */
+  meanOverSeeds: option(z.boolean().default(false), {
+    help: 'draw RUN and the --compare runs that differ only in their seed as one line, their per-epoch mean',
   }),
   /** Reuse results besides RUN/reuse*: directories holding summary.json / reuse.json, or JSON files. */
   reuse: option(z.union([z.string().min(1), z.array(z.string().min(1))]).optional(), {

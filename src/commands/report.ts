@@ -1,5 +1,5 @@
 /**
- * `mwt report --run DIR [--standard-run DIR] [--compare DIR...] [--reuse PATH...] [--replace DIR...] [--compose DIR...]
+ * `mwt report --run DIR [--standard-run DIR] [--compare DIR... [--mean-over-seeds]] [--reuse PATH...] [--replace DIR...] [--compose DIR...]
  * [--repo DIR] [--out FILE] [--markdown FILE]`: writes a self-contained HTML page (charts inline, viewable offline)
  * about a training run, its modules and their cards, and any reuse, replace and compose results
  * and a module repository. What the run lacks leaves its section out with a note; a path given
@@ -62,7 +62,19 @@ export async function reportCommand(input: ReportOptionsInput, log: Logger): Pro
     checkWritableFile(opts.markdown, '--markdown');
   }
 
-  const written = writeReport({ run: opts.run, standardRun: opts.standardRun, compare, reuse, replace, compose, repo: opts.repo, out });
+  if (opts.meanOverSeeds && compare.length === 0)
+    throw new UsageError('--mean-over-seeds: it averages runs that differ only in their seed; give them with --compare');
+  const written = writeReport({
+    run: opts.run,
+    standardRun: opts.standardRun,
+    compare,
+    meanOverSeeds: opts.meanOverSeeds,
+    reuse,
+    replace,
+    compose,
+    repo: opts.repo,
+    out,
+  });
   for (const text of Object.values(written.data.notes)) log.info(`report: ${text}`);
   log.info(`report: ${written.charts} charts, written to ${written.file}`);
   if (opts.markdown != null && written.data.compared != null) {

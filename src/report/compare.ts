@@ -37,6 +37,8 @@ export interface ComparedRun {
   metrics: EpochPoint[];
   /** modules.json's figures, when the run was modularized. */
   modules: { threshold: number; kernelRetentionRate: number; cohesion: number; coupling: number } | null;
+  /** When the line stands for several runs that differ only in their seed (meanOverSeeds): their seeds. */
+  seeds?: number[];
 }
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -91,16 +93,74 @@ export function readComparedRun(dir: string): Read<RunRead> {
   };
 }
 
-/** Reads every run, the report's own first; the ones that cannot be read are left out and named. */
-export function collectComparedRuns(dirs: string[]): { runs: ComparedRun[]; problems: string[] } {
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** At each epoch every run reached, the mean of each measure every run recorded there. Pure. */
+function meanCurve(curves: EpochPoint[][]): EpochPoint[] {
+  const points: EpochPoint[] = [];
+  for (const first of curves[0]!) {
+    const atEpoch = curves.map((c) => c.find((m) => m.epoch === first.epoch) as Record<string, unknown> | undefined);
+    if (atEpoch.some((m) => m == null)) break;
+    const everyRun = (k: string) => atEpoch.every((m) => typeof m![k] === 'number' && Number.isFinite(m![k]));
+    // A measure some runs lack is left out, not shown as the mean of the others.
+    const entries = Object.entries(first).flatMap(([k, v]) =>
+      everyRun(k) ? [[k, mean(atEpoch.map((m) => m![k] as number))]] : typeof v === 'number' ? [] : [[k, v]],
+    );
+    points.push(Object.fromEntries(entries) as EpochPoint);
+  }
+  return points;
+}
+
+/**
+ * Runs that differ only in their seed, drawn as one line (`mwt report --mean-over-seeds`, the
+ * report of `mwt experiment grid`): at each epoch all of them reached, the mean of each measure;
+ * the modules' figures averaged when every run has modules at one threshold. Why: at a CPU's
+ * budgets the seed moves a curve as much as a step of alpha does, and a line per seed hides the
+ * trend Figure 6 draws. A run without a seed-mate stays as it is. Pure.
+ */
+export function meanOverSeeds(runs: RunRead[]): RunRead[] {
+  const keyOf = (r: RunRead) => JSON.stringify(COMPARED_SETTINGS.filter((k) => k !== 'seed').map((k) => r.settings[k] ?? null));
+  const groups = new Map<string, RunRead[]>();
+  for (const r of runs) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return group[0]!;
+    const first = group[0]!;
+    const modules = group.map((r) => r.modules);
+    const sameThreshold = modules.every((m) => m != null && m.threshold === modules[0]!.threshold);
+    const { seed: _seed, ...settings } = first.settings;
+    return {
+      dir: first.dir,
+      name: group.map((r) => r.name).join(', '),
+      settings,
+      metrics: meanCurve(group.map((r) => r.metrics)),
+      modules: sameThreshold
+        ? {
+            threshold: modules[0]!.threshold,
+            kernelRetentionRate: mean(modules.map((m) => m!.kernelRetentionRate)),
+            cohesion: mean(modules.map((m) => m!.cohesion)),
+            coupling: mean(modules.map((m) => m!.coupling)),
+          }
+        : null,
+      seeds: group.map((r) => r.settings.seed as number),
+    };
+  });
+}
+
+/**
+ * Reads every run, the report's own first; the ones that cannot be read are left out and named.
+ * With `meanOverSeeds`, runs that differ only in their seed become one line, their mean.
+ */
+export function collectComparedRuns(dirs: string[], opts: { meanOverSeeds?: boolean } = {}): { runs: ComparedRun[]; problems: string[] } {
   const read = dirs.map(readComparedRun);
   const problems = read.flatMap((r) => (r.problem != null ? [r.problem] : []));
-  const runs = read.flatMap((r) => (r.value ? [r.value] : []));
+  const each = read.flatMap((r) => (r.value ? [r.value] : []));
+  const runs = opts.meanOverSeeds ? meanOverSeeds(each) : each;
   const labels = comparisonLabels(
     runs.map((r) => r.settings),
     runs.map((r) => r.name),
   );
-  return { runs: runs.map((r, i) => ({ ...r, label: labels[i]! })), problems };
+  const meanOf = (r: RunRead) => (r.seeds ? ` (mean of seeds ${r.seeds.join(', ')})` : '');
+  return { runs: runs.map((r, i) => ({ ...r, label: labels[i]! + meanOf(r) })), problems };
 }
 
 /** The value of `key` at the run's last epoch that has it. */

@@ -162,6 +162,8 @@ export interface CollectOptions {
   standardRun?: string;
   /** Runs to draw beside RUN, one line each (paper Fig. 6): directories written by mwt train. */
   compare?: string[];
+  /** RUN and the compared runs that differ only in their seed drawn as one line, their mean. */
+  meanOverSeeds?: boolean;
   /** Extra reuse results: directories (summary.json / reuse.json inside) or JSON files. */
   reuse?: string[];
   /** Outputs of `mwt replace` / `mwt compose`: directories (summary.json inside) or their summary.json. */
@@ -389,7 +391,7 @@ export function collectReportData(opts: CollectOptions): ReportData {
 
   let compared: ComparedRun[] | null = null;
   if (opts.compare?.length) {
-    const read = collectComparedRuns([runDir, ...opts.compare]);
+    const read = collectComparedRuns([runDir, ...opts.compare], { meanOverSeeds: opts.meanOverSeeds });
     compared = read.runs;
     if (read.problems.length) notes.compare = `Left out: ${read.problems.join('; ')}.`;
   }

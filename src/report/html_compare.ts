@@ -52,7 +52,7 @@ export function compareSection(data: ReportData): string {
   const keys = Object.keys(COMPARED_CURVES).filter((k) => hasCurve(runs, k));
   return `<section id="compare">
 <h2>Runs compared</h2>
-<p>This run beside the runs given with <code>--compare</code>, each named by the settings that differ between them, laid out like Figure 6 of the MwT paper. Test accuracy, the losses and the kernel rate are the last epoch's; KRR, cohesion and coupling are the modules' (<code>mwt modularize</code>, at its threshold), a dash where a run has none.</p>
+<p>This run beside the runs given with <code>--compare</code>, each named by the settings that differ between them, laid out like Figure 6 of the MwT paper. Test accuracy, the losses and the kernel rate are the last epoch's; KRR, cohesion and coupling are the modules' (<code>mwt modularize</code>, at its threshold), a dash where a run has none.${runs.some((r) => r.seeds) ? ' A line marked "mean of seeds" stands for runs that differ only in their seed (<code>--mean-over-seeds</code>): each figure is their mean, per epoch over the epochs all of them reached.' : ''}</p>
 ${note(data, 'compare')}
 ${comparedTable(runs)}
 ${keys.length ? `<div class="grid">${keys.map((k) => chartCard(`chart-compare-${k}`, 'compare', k, COMPARED_CURVES[k]!.title, COMPARED_CURVES[k]!.caption, `${COMPARED_CURVES[k]!.title} per epoch`)).join('\n')}</div>` : ''}

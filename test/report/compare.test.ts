@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { comparisonLabels, lastValue } from '../../src/report/compare.js';
+import { comparisonLabels, lastValue, meanOverSeeds } from '../../src/report/compare.js';
 import { chartIds, embeddedData, tempDir } from './page.js';
 import * as fake from './fake_run.js';
 
@@ -71,6 +71,49 @@ describe('comparisonLabels', () => {
     expect(lastValue(metrics, 'testAccuracy')).toBe(0.6);
     expect(lastValue(metrics, 'kernelRate')).toBe(0.9);
     expect(lastValue(metrics, 'couplingLoss')).toBeNull();
+  });
+});
+
+describe('meanOverSeeds', () => {
+  const point = (epoch: number, testAccuracy: number, couplingLoss?: number) =>
+    ({ formatVersion: 1, epoch, trainAccuracy: 0.5, testAccuracy, ceLoss: 1, ...(couplingLoss != null ? { couplingLoss } : {}) }) as never;
+  const run = (name: string, alpha: number, seed: number, metrics: never[], krr: number | null) => ({
+    dir: `/runs/${name}`,
+    name,
+    settings: { model: 'simcnn', alpha, seed },
+    metrics,
+    modules: krr == null ? null : { threshold: 0.9, kernelRetentionRate: krr, cohesion: 0.9, coupling: krr / 2 },
+  });
+
+  it('draws runs that differ only in their seed as one line: per-epoch means over the epochs all reached, modules averaged', () => {
+    const runs = [
+      run('a3-s0', 0.3, 0, [point(1, 0.4, 0.9), point(2, 0.6, 0.5)], 0.5),
+      run('a5-s0', 0.5, 0, [point(1, 0.5, 0.8)], 0.4),
+      run('a3-s1', 0.3, 1, [point(1, 0.5, 0.7), point(2, 0.7, 0.3), point(3, 0.8, 0.2)], 0.3),
+    ];
+    const [a3, a5] = meanOverSeeds(runs);
+    expect(a3!.name).toBe('a3-s0, a3-s1');
+    expect(a3!.seeds).toEqual([0, 1]);
+    expect(a3!.settings).toEqual({ model: 'simcnn', alpha: 0.3 });
+    // Epoch 3 is only seed 1's: left out.
+    expect(a3!.metrics.map((m) => [m.epoch, m.testAccuracy, m.couplingLoss])).toEqual([
+      [1, expect.closeTo(0.45, 12), expect.closeTo(0.8, 12)],
+      [2, expect.closeTo(0.65, 12), expect.closeTo(0.4, 12)],
+    ]);
+    expect(a3!.modules).toEqual({
+      threshold: 0.9,
+      kernelRetentionRate: expect.closeTo(0.4, 12),
+      cohesion: 0.9,
+      coupling: expect.closeTo(0.2, 12),
+    });
+    expect(a5).toBe(runs[1]); // no seed-mate: as it was
+  });
+
+  it('keeps a measure only where every seed recorded it, and no modules unless every seed has them at one threshold', () => {
+    const [only] = meanOverSeeds([run('s0', 0.5, 0, [point(1, 0.4, 0.9)], 0.5), run('s1', 0.5, 1, [point(1, 0.6)], null)]);
+    expect(only!.metrics[0]!.testAccuracy).toBeCloseTo(0.5, 12);
+    expect(only!.metrics[0]!.couplingLoss).toBeUndefined(); // seed 1 has none: no mean of seed 0 alone
+    expect(only!.modules).toBeNull();
   });
 });
 
@@ -145,6 +188,27 @@ describe('report with --compare', async () => {
       'chart-compare-kernelRate',
     ]);
     expect(ids.indexOf('chart-compare-couplingLoss')).toBeGreaterThan(ids.indexOf('chart-testAccuracy'));
+  });
+
+  it('with --mean-over-seeds draws runs that differ only in their seed as one line, their mean', async () => {
+    const seed1 = path.join(root, 'alpha-0.3-seed-1');
+    fs.mkdirSync(seed1);
+    const info = JSON.parse(fs.readFileSync(path.join(other, 'run.json'), 'utf8'));
+    fs.writeFileSync(path.join(seed1, 'run.json'), JSON.stringify({ ...info, options: { ...info.options, seed: 1 } }));
+    const metrics = fake.ALPHA_03_METRICS.map((m) => ({ ...m, testAccuracy: m.testAccuracy + 0.1 }));
+    fs.writeFileSync(path.join(seed1, 'metrics.jsonl'), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
+    const means = await reportCommand(
+      { run, compare: [other, seed1], meanOverSeeds: true, out: path.join(root, 'means.html') },
+      silentLogger,
+    );
+    const page = fs.readFileSync(means.file, 'utf8');
+    const compared = embeddedData(page).compared!;
+    expect(compared.map((r) => r.label)).toEqual(['alpha 0.5', 'alpha 0.3 (mean of seeds 0, 1)']);
+    expect(compared[1]!.metrics.map((m) => m.testAccuracy)).toEqual([expect.closeTo(0.6, 12), expect.closeTo(0.75, 12)]);
+    expect(page).toContain('A line marked "mean of seeds" stands for runs that differ only in their seed');
+    await expect(reportCommand({ run, meanOverSeeds: true }, silentLogger)).rejects.toThrow(
+      /^--mean-over-seeds: .*give them with --compare$/,
+    );
   });
 
   it('leaves the section out without --compare', async () => {

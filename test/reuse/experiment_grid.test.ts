@@ -260,13 +260,13 @@ describe('mwt experiment grid', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
-  it('--parallel trains two runs at a time, the second in a child process: the same figures as one after the other', async () => {
+  it('--parallel trains and modularizes two runs at a time, the second in a child process: the same figures as one after the other', async () => {
     const other = path.join(root, 'parallel');
     const side = await experimentGridCommand({ ...input, out: other, parallel: true, backend: testBackend() }, silentLogger);
     expect(side.rows).toEqual(first.rows);
-    expect(fs.readFileSync(path.join(other, 'a0.9-b1.5-s0.log'), 'utf8')).toMatch(
-      /^# \S+: mwt train --model simcnn .*--alpha 0\.9 .*--seed 0 --out \S+a0\.9-b1\.5-s0$/m,
-    );
+    const childLog = fs.readFileSync(path.join(other, 'a0.9-b1.5-s0.log'), 'utf8');
+    expect(childLog).toMatch(/^# \S+: mwt train --model simcnn .*--alpha 0\.9 .*--seed 0 --out \S+a0\.9-b1\.5-s0$/m);
+    expect(childLog).toMatch(/^# \S+: mwt modularize --run \S+a0\.9-b1\.5-s0 --threshold 0\.9( --backend \w+)?$/m);
     expect(fs.existsSync(path.join(other, 'a0.3-b1.5-s0.log'))).toBe(false); // trained in this process
   }, 240_000);
 

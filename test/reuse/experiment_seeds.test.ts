@@ -177,14 +177,14 @@ describe('mwt experiment seeds', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
-  it('--parallel trains two seeds at a time, the second in a child process: the same figures as one after the other', async () => {
+  it('--parallel trains and modularizes two seeds at a time, the second in a child process: the same figures as one after the other', async () => {
     const other = path.join(root, 'parallel');
     const side = await experimentSeedsCommand({ ...input, out: other, parallel: true, backend: testBackend() }, silentLogger);
     expect(side.rows).toEqual(first.rows);
     expect(side.settings).toEqual(first.settings);
-    expect(fs.readFileSync(path.join(other, 'seed-1.log'), 'utf8')).toMatch(
-      /^# \S+: mwt train --model simcnn .*--seed 1 --out \S+seed-1$/m,
-    );
+    const childLog = fs.readFileSync(path.join(other, 'seed-1.log'), 'utf8');
+    expect(childLog).toMatch(/^# \S+: mwt train --model simcnn .*--seed 1 --out \S+seed-1$/m);
+    expect(childLog).toMatch(/^# \S+: mwt modularize --run \S+seed-1 --threshold 0\.9( --backend \w+)?$/m);
     expect(fs.existsSync(path.join(other, 'seed-0.log'))).toBe(false); // seed 0 trained in this process
   }, 240_000);
 
