@@ -67,7 +67,7 @@ export { measureLatency, measureLatencies } from './reuse/latency.js';
 export { mixedModuleKeep } from './reuse/mixed_module.js';
 export { buildRestrictedSubtaskModel } from './reuse/restricted_model.js';
 export type { UnionCalibration } from './reuse/restricted_model.js';
-export { writeReport, collectComparedRuns, comparisonMarkdown } from './report/index.js';
+export { writeReport, collectComparedRuns, meanOverSeeds, comparisonMarkdown } from './report/index.js';
 export type { WrittenReport, ComparedRun } from './report/index.js';
 export { modularizeCommand } from './commands/modularize.js';
 export { reuseCommand } from './commands/reuse.js';

@@ -26,7 +26,7 @@ export type {
   EpochPoint,
   SectionName,
 } from './data.js';
-export { collectComparedRuns, comparisonLabels, readComparedRun, COMPARED_SETTINGS } from './compare.js';
+export { collectComparedRuns, comparisonLabels, meanOverSeeds, readComparedRun, COMPARED_SETTINGS } from './compare.js';
 export type { ComparedRun } from './compare.js';
 export { comparisonMarkdown, tableEpochs } from './markdown_compare.js';
 export { renderReportHtml } from './html.js';
