@@ -6,13 +6,17 @@
  * weights must be equal: running beside another process changes the timing, not the arithmetic).
  * With `--sweep DIR` (a finished `mwt experiment trends` OUT: DIR/modular and DIR/standard), the
  * same for a sub-task sweep: `mwt experiment reuse` alone against `--parallel`, whose figures
- * must be equal too.
+ * must be equal too. With `--modularize RUN1,RUN2` (two finished training runs), the same for
+ * cutting them into modules, what `mwt experiment grid --parallel` and `seeds --parallel` do after
+ * training: two `mwt modularize` one after the other against side by side, on copies of the runs;
+ * the modules must be equal to the byte.
  * Rewrites its part of the "## Two runs side by side" section of BENCHMARKS.md (one part per mode).
  *
  *   npx tsx scripts/bench_side_by_side.ts [--model rescnn] [--width 0.5] [--dataset fashion-mnist]
  *     [--data-dir data/fashion-mnist-sample] [--limit N] [--epochs 3] [--second standard|modular]
  *     [--repeats 3] [--out BENCHMARKS.md]
  *   npx tsx scripts/bench_side_by_side.ts --sweep DIR [--sizes 2-3] [--per-size 1] [--reuse-epochs 1] [--repeats 3]
+ *   npx tsx scripts/bench_side_by_side.ts --modularize RUN1,RUN2 [--threshold 0.9] [--repeats 3]
  *
  * Each `mwt` command is a fresh process of the compiled CLI, on the backend it picks by default;
  * the two ways alternate, so a change in the machine's load falls on both.
@@ -32,7 +36,8 @@ const INTRO = `${HEADING}
 Two \`mwt train\` runs one after the other, and the same two at once: what \`mwt experiment trends
 --parallel\` (its modular and standard runs) and \`mwt experiment seeds --parallel\` (two seeds at a
 time) do; and a sub-task sweep in one process and in two (\`mwt experiment reuse --parallel\`, which
-\`mwt experiment trends --parallel\` runs too). One process leaves cores idle between the many small
+\`mwt experiment trends --parallel\` runs too), and two runs cut into modules one after the other and
+at once (\`mwt experiment grid --parallel\` and \`seeds --parallel\`). One process leaves cores idle between the many small
 ops it dispatches one at a time; a second process fills them. The two ways alternate, so a change
 in the machine's load falls on both, and what they compute must be the same to the byte.`;
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -58,6 +63,15 @@ const sweep = {
   perSize: option('--per-size', '1'),
   epochs: option('--reuse-epochs', '1'),
 };
+/** --modularize: two finished runs cut into modules, instead of training. */
+const modularize = {
+  runs: option('--modularize', '')
+    .split(',')
+    .filter((r) => r !== ''),
+  threshold: option('--threshold', '0.9'),
+};
+if (modularize.runs.length !== 0 && modularize.runs.length !== 2)
+  throw new Error(`--modularize: expected two run directories, comma-separated, got ${modularize.runs.join(',')}`);
 const repeats = Number(option('--repeats', '3'));
 const out = option('--out', path.join(ROOT, 'BENCHMARKS.md'));
 
@@ -106,12 +120,28 @@ function mwtOnce(args: string[], dir: string): Promise<void> {
 
 const trainOnce = (dir: string, second: boolean) => mwtOnce(trainArgs(dir, second), dir);
 
+/** `mwt modularize` of a copy of a --modularize run. */
+const modularizeOnce = (dir: string) => mwtOnce([MWT, 'modularize', '--run', dir, '--threshold', modularize.threshold, '--quiet'], dir);
+
+/** Copies of the --modularize runs into dir/first and dir/second: their model and files, no modules or checkpoints. */
+function copyRuns(dir: string): string[] {
+  return modularize.runs.map((run, i) => {
+    const copy = path.join(dir, i === 0 ? 'first' : 'second');
+    fs.cpSync(run, copy, { recursive: true, filter: (f) => !['modules', 'checkpoints'].includes(path.relative(run, f)) });
+    return copy;
+  });
+}
+
 /** Seconds to train the first and the second run (or to run the sweep), one way or the other. */
 async function timeWay(way: 'sequential' | 'side by side', dir: string): Promise<number> {
   fs.rmSync(dir, { recursive: true, force: true });
+  const copies = modularize.runs.length ? copyRuns(dir) : []; // before the clock starts
   const started = performance.now();
   if (sweep.dir) await mwtOnce(sweepArgs(dir, way === 'side by side'), dir);
-  else if (way === 'sequential') {
+  else if (copies.length) {
+    if (way === 'sequential') for (const copy of copies) await modularizeOnce(copy);
+    else await Promise.all(copies.map(modularizeOnce));
+  } else if (way === 'sequential') {
     await trainOnce(path.join(dir, 'first'), false);
     await trainOnce(path.join(dir, 'second'), true);
   } else await Promise.all([trainOnce(path.join(dir, 'first'), false), trainOnce(path.join(dir, 'second'), true)]);
@@ -128,6 +158,23 @@ function sweepOutcome(dir: string): { figures: string; accuracy: string; backend
     backend: result.backend,
     subtasks: subtasks.length,
   };
+}
+
+/** What the modules of the two runs of a way are: their figures (less where and how long), the modules' weights. */
+function modulesOutcome(dir: string): { figures: string; weights: Buffer[] } {
+  const modulesDirs = ['first', 'second'].map((r) => path.join(dir, r, 'modules'));
+  const figures = modulesDirs.map((m) => {
+    const { run: _run, seconds: _seconds, timings: _timings, ...rest } = JSON.parse(fs.readFileSync(path.join(m, 'modules.json'), 'utf8'));
+    return rest as { kernelRetentionRate: number; coupling: number };
+  });
+  const weights = modulesDirs.flatMap((m) =>
+    fs
+      .readdirSync(m)
+      .filter((c) => fs.existsSync(path.join(m, c, 'weights.bin')))
+      .sort()
+      .map((c) => fs.readFileSync(path.join(m, c, 'weights.bin'))),
+  );
+  return { figures: JSON.stringify(figures), weights };
 }
 
 /** What the two runs of a way ended with: final test accuracies and the weights' bytes. */
@@ -180,6 +227,31 @@ async function main() {
         ...table('one process', 'two processes (--parallel)'),
         '',
         `Two processes are **${(seq / par).toFixed(2)}x** the throughput. Both ways gave the same figures for every sub-task (mean m-ACC ${a.accuracy}).`,
+        '',
+      ].join('\n');
+      writePart(out, HEADING, INTRO, heading, part);
+      process.stderr.write(`${(seq / par).toFixed(2)}x; written to ${out}\n`);
+      return;
+    }
+    if (modularize.runs.length) {
+      const a = modulesOutcome(path.join(tmp, 'sequential'));
+      const b = modulesOutcome(path.join(tmp, 'side-by-side'));
+      if (a.figures !== b.figures || a.weights.length !== b.weights.length || !a.weights.every((w, i) => w.equals(b.weights[i]!)))
+        throw new Error('the two ways cut different modules');
+      const figures = JSON.parse(a.figures) as { kernelRetentionRate: number; coupling: number }[];
+      const runs = modularize.runs.map((r) => path.relative(ROOT, r));
+      const command = `npx tsx scripts/bench_side_by_side.ts --modularize ${runs.join(',')} --threshold ${modularize.threshold} --repeats ${repeats}`;
+      const heading = `${PART} Cutting two runs into modules (experiment grid and seeds --parallel)`;
+      const part = [
+        heading,
+        '',
+        `\`${command}\`, ${header} two \`mwt modularize --threshold ${modularize.threshold}\` (kernels counted over each run's`,
+        `training images, modules built with their cards), each a fresh process on its default backend, on copies of the runs.`,
+        '',
+        ...table('one after the other', 'side by side'),
+        '',
+        `Side by side is **${(seq / par).toFixed(2)}x** the throughput. Both ways cut the same modules (KRR ${figures.map((f) => `${(f.kernelRetentionRate * 100).toFixed(2)}%`).join(' / ')},`,
+        `coupling ${figures.map((f) => f.coupling.toFixed(3)).join(' / ')}, and the same weights to the byte).`,
         '',
       ].join('\n');
       writePart(out, HEADING, INTRO, heading, part);
