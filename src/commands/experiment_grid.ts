@@ -34,9 +34,8 @@ import { figureSpread, type FigureSpread } from '../stats/spread.js';
 import { writeReport } from '../report/index.js';
 import {
   modelSettingsText,
-  modularizeInPairs,
   modularizeStep,
-  trainInPairs,
+  trainAndModularizeInPairs,
   trainInputOf,
   trainStep,
   type ExperimentRun,
@@ -325,10 +324,7 @@ async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHook
     what: `grid: ${gridRunName(p.alpha, p.beta, p.seed)}`,
     logFile: `${dirOf(p)}.log`,
   }));
-  if (opts.parallel) {
-    await trainInPairs(runs, log, hooks.shouldStop);
-    await modularizeInPairs(runs, opts.threshold, opts.backend, log, hooks.shouldStop);
-  }
+  if (opts.parallel) await trainAndModularizeInPairs(runs, opts.threshold, opts.backend, log, hooks.shouldStop);
   const rows: GridRow[] = [];
   for (const [i, p] of points.entries()) {
     const run = runs[i]!;

@@ -33,9 +33,8 @@ import { MODULES_DIR, mtimeOf } from '../train/run_info.js';
 import {
   maskSettingsText,
   modelSettingsText,
-  modularizeInPairs,
   modularizeStep,
-  trainInPairs,
+  trainAndModularizeInPairs,
   trainInputOf,
   trainStep,
   type ExperimentRun,
@@ -208,10 +207,7 @@ async function runSeeds(opts: ExperimentSeedsOptions, log: Logger, hooks: SeedsH
     what: `seeds: seed ${seed}`,
     logFile: path.join(opts.out, `seed-${seed}.log`),
   }));
-  if (opts.parallel) {
-    await trainInPairs(runs, log, hooks.shouldStop);
-    await modularizeInPairs(runs, opts.threshold, opts.backend, log, hooks.shouldStop);
-  }
+  if (opts.parallel) await trainAndModularizeInPairs(runs, opts.threshold, opts.backend, log, hooks.shouldStop);
   const rows: SeedRow[] = [];
   for (const [i, seed] of opts.seeds.entries()) {
     const run = runs[i]!;

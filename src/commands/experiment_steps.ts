@@ -1,5 +1,5 @@
 /**
- * The steps the experiment runners (`mwt experiment trends`, `mwt experiment seeds`) share: a
+ * The steps the experiment runners (`mwt experiment trends`, `seeds`, `grid`) share: a
  * training run is trained once and skipped on a rerun, but only when it was trained with the same
  * settings, and a step's output counts as done only when it is newer than what it was made from.
  * So a long experiment stopped with Ctrl-C continues where it stopped, and a rerun with other
@@ -81,7 +81,7 @@ export interface ExperimentRun {
  * the first of each pair here and the second in a child process. An odd one out is left to the
  * caller's loop, which trains every run in order (trainStep skips the finished ones).
  */
-export async function trainInPairs(runs: ExperimentRun[], log: Logger, shouldStop?: () => boolean): Promise<void> {
+async function trainInPairs(runs: ExperimentRun[], log: Logger, shouldStop?: () => boolean): Promise<void> {
   const untrained = runs.filter((r) => !trainedTo(r.input.out, r.input.epochs));
   for (let i = 0; i + 1 < untrained.length; i += 2) {
     const [here, there] = [untrained[i]!, untrained[i + 1]!];
@@ -108,20 +108,22 @@ export async function modularizeStep(
 }
 
 /**
- * `--parallel` for modularizing: the trained runs whose modules are not done, two at a time, the
- * first of each pair here and the second in a child process (`mwt modularize`, its output
- * appended to the run's log). Counting kernels over the training set is as much a chain of small
- * ops as training is, so a second process fills the idle core here too. An odd one out, and a run
- * whose child failed, are left to the caller's loop (modularizeStep skips the finished ones); an
- * interrupt stops both.
+ * `--parallel` of `mwt experiment seeds` and `grid`: the runs trained two at a time
+ * (trainInPairs), then the trained runs whose modules are not done cut into modules two at a
+ * time, the first of each pair here and the second in a child process (`mwt modularize`, its
+ * output appended to the run's log). Counting kernels over the training set is as much a chain of
+ * small ops as training is, so a second process fills the idle core here too. What is left (an
+ * odd one out, a run whose child failed) is the caller's loop's, whose steps skip what is done; an
+ * interrupt stops both processes.
  */
-export async function modularizeInPairs(
+export async function trainAndModularizeInPairs(
   runs: ExperimentRun[],
   threshold: number,
   backend: TrainOptionsInput['backend'],
   log: Logger,
   shouldStop?: () => boolean,
 ): Promise<void> {
+  await trainInPairs(runs, log, shouldStop);
   const pending = runs.filter((r) => trainedTo(r.input.out, r.input.epochs) && !modulesDone(r.input.out, threshold));
   if (pending.length > 1) await ensureBackend(backend);
   for (let i = 0; i + 1 < pending.length; i += 2) {
