@@ -5,6 +5,7 @@
  * modules' figures side by side.
  */
 import * as path from 'node:path';
+import { mean } from 'mathjs';
 import { MODULES_FORMAT, RUN_INFO_FORMAT } from '../io/formats.js';
 import { recordedSettings, RUN_FILE } from '../train/run_info.js';
 import { readJsonFile, readMetricsFile, type EpochPoint, type Read } from './read_files.js';
@@ -92,8 +93,6 @@ export function readComparedRun(dir: string): Read<RunRead> {
     },
   };
 }
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** At each epoch every run reached, the mean of each measure every run recorded there. Pure. */
 function meanCurve(curves: EpochPoint[][]): EpochPoint[] {
