@@ -28,7 +28,6 @@ import { checkWritableDir } from '../io/writable.js';
 import { whileInUse } from '../io/in_use.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { EPOCH_METRICS_FORMAT, readFormat, readLines, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
-import { ensureBackend } from '../engine/index.js';
 import { loadModules } from '../modularize/run.js';
 import { figureSpread, type FigureSpread } from '../stats/spread.js';
 import { writeReport } from '../report/index.js';
@@ -329,9 +328,6 @@ async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHook
   for (const [i, p] of points.entries()) {
     const run = runs[i]!;
     await trainStep(run.input, run.what, log, hooks.shouldStop);
-    // A skipped training run started no backend: start it before the first tensor op, or tfjs
-    // would stay on the cpu backend it picks lazily.
-    await ensureBackend(opts.backend);
     await modularizeStep(dirOf(p), opts.threshold, opts.backend, run.what, log);
     rows.push(rowOf(p, dirOf(p)));
   }

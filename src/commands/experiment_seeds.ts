@@ -27,7 +27,6 @@ import { writeExperimentRecord } from './experiment_record.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
-import { ensureBackend } from '../engine/index.js';
 import { loadModules, MODULES_FILE } from '../modularize/run.js';
 import { MODULES_DIR, mtimeOf } from '../train/run_info.js';
 import {
@@ -214,9 +213,6 @@ async function runSeeds(opts: ExperimentSeedsOptions, log: Logger, hooks: SeedsH
     const runDir = runDirOf(seed);
     const reuseDir = path.join(opts.out, `seed-${seed}-reuse`);
     await trainStep(run.input, run.what, log, hooks.shouldStop);
-    // A skipped training run started no backend: start it before the first tensor op, or tfjs
-    // would stay on the cpu backend it picks lazily.
-    await ensureBackend(opts.backend);
 
     // What follows is stale when older than what it was made from (file times decide).
     await modularizeStep(runDir, opts.threshold, opts.backend, run.what, log);

@@ -99,10 +99,14 @@ function modulesDone(dir: string, threshold: number): boolean {
 export async function modularizeStep(
   dir: string,
   threshold: number,
-  backend: string | undefined,
+  backend: TrainOptionsInput['backend'],
   what: string,
   log: Logger,
 ): Promise<void> {
+  // modulesDone builds the model to check the modules fit the run: start the backend before that
+  // first tensor op, or after a skipped training run tfjs would stay on the cpu backend it picks
+  // lazily.
+  await ensureBackend(backend);
   if (modulesDone(dir, threshold)) log.info(`${what}: ${dir} holds modules at tau ${threshold}, skipped`);
   else await modularizeRun(dir, { threshold, backend, log });
 }
@@ -124,8 +128,8 @@ export async function trainAndModularizeInPairs(
   shouldStop?: () => boolean,
 ): Promise<void> {
   await trainInPairs(runs, log, shouldStop);
+  await ensureBackend(backend); // before modulesDone's first tensor op, as in modularizeStep
   const pending = runs.filter((r) => trainedTo(r.input.out, r.input.epochs) && !modulesDone(r.input.out, threshold));
-  if (pending.length > 1) await ensureBackend(backend);
   for (let i = 0; i + 1 < pending.length; i += 2) {
     const [here, there] = [pending[i]!, pending[i + 1]!];
     const dir = there.input.out;
