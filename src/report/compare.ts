@@ -30,7 +30,7 @@ export const COMPARED_SETTINGS = [
 
 export interface ComparedRun {
   dir: string;
-  /** The run directory's name. */
+  /** The run directory's name, with as many parent folders as tell the compared runs apart. */
   name: string;
   /** The settings that differ between the compared runs ("alpha 0.3, beta 1.5"), else the name. */
   label: string;
@@ -67,6 +67,26 @@ export function comparisonLabels(settings: Record<string, unknown>[], names: str
 }
 
 type RunRead = Omit<ComparedRun, 'label'>;
+
+/**
+ * The shortest path endings that tell the directories apart: `a1-b1.5-s0` for a grid's runs,
+ * `trends-s0/modular` and `trends-s1/modular` for runs that `mwt experiment trends` put in
+ * same-named folders, where the base names alone would read "modular, modular". Pure.
+ */
+export function distinctNames(dirs: string[]): string[] {
+  const parts = dirs.map((d) =>
+    path
+      .resolve(d)
+      .split(path.sep)
+      .filter((p) => p !== ''),
+  );
+  const distinct = new Set(parts.map((p) => p.join('/'))).size;
+  const longest = Math.max(1, ...parts.map((p) => p.length));
+  for (let depth = 1; ; depth++) {
+    const names = parts.map((p) => p.slice(-depth).join('/'));
+    if (new Set(names).size === distinct || depth >= longest) return names;
+  }
+}
 
 /** A run's settings, curves and module figures; a problem when it has no run.json or no epochs. */
 export function readComparedRun(dir: string): Read<RunRead> {
@@ -152,7 +172,9 @@ export function meanOverSeeds(runs: RunRead[]): RunRead[] {
 export function collectComparedRuns(dirs: string[], opts: { meanOverSeeds?: boolean } = {}): { runs: ComparedRun[]; problems: string[] } {
   const read = dirs.map(readComparedRun);
   const problems = read.flatMap((r) => (r.problem != null ? [r.problem] : []));
-  const each = read.flatMap((r) => (r.value ? [r.value] : []));
+  const readable = read.flatMap((r) => (r.value ? [r.value] : []));
+  const names = distinctNames(readable.map((r) => r.dir));
+  const each = readable.map((r, i) => ({ ...r, name: names[i]! }));
   const runs = opts.meanOverSeeds ? meanOverSeeds(each) : each;
   const labels = comparisonLabels(
     runs.map((r) => r.settings),

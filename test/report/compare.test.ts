@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { comparisonLabels, lastValue, meanOverSeeds } from '../../src/report/compare.js';
+import { comparisonLabels, distinctNames, lastValue, meanOverSeeds } from '../../src/report/compare.js';
 import { chartIds, embeddedData, tempDir } from './page.js';
 import * as fake from './fake_run.js';
 
@@ -71,6 +71,22 @@ describe('comparisonLabels', () => {
     expect(lastValue(metrics, 'testAccuracy')).toBe(0.6);
     expect(lastValue(metrics, 'kernelRate')).toBe(0.9);
     expect(lastValue(metrics, 'couplingLoss')).toBeNull();
+  });
+});
+
+describe('distinctNames', () => {
+  it('names each directory by the shortest ending that tells it from the others', () => {
+    expect(distinctNames(['/runs/grid/a1-b2-s0', '/runs/grid/a1-b3-s0'])).toEqual(['a1-b2-s0', 'a1-b3-s0']);
+    // What mwt experiment trends writes: OUT/modular in each experiment.
+    expect(distinctNames(['/runs/trends-s0/modular', '/runs/trends-s1/modular', '/runs/trends-s1/standard'])).toEqual([
+      'trends-s0/modular',
+      'trends-s1/modular',
+      'trends-s1/standard',
+    ]);
+    expect(distinctNames(['/a/x/run', '/b/x/run'])).toEqual(['a/x/run', 'b/x/run']);
+    // One directory given twice is one run: its base name is enough.
+    expect(distinctNames(['/runs/m', '/runs/m/', '/runs/s'])).toEqual(['m', 'm', 's']);
+    expect(distinctNames(['/runs/only'])).toEqual(['only']);
   });
 });
 
@@ -206,6 +222,15 @@ describe('report with --compare', async () => {
     expect(compared.map((r) => r.label)).toEqual(['alpha 0.5', 'alpha 0.3 (mean of seeds 0, 1)']);
     expect(compared[1]!.metrics.map((m) => m.testAccuracy)).toEqual([expect.closeTo(0.6, 12), expect.closeTo(0.75, 12)]);
     expect(page).toContain('A line marked "mean of seeds" stands for runs that differ only in their seed');
+    // Seed-mates in same-named folders (OUT/modular of two trends runs) are named by their parents.
+    const twin = path.join(root, 'twin', path.basename(seed1));
+    fs.cpSync(seed1, twin, { recursive: true });
+    const twins = await reportCommand(
+      { run: seed1, compare: [twin], meanOverSeeds: true, out: path.join(root, 'twins.html') },
+      silentLogger,
+    );
+    const pair = embeddedData(fs.readFileSync(twins.file, 'utf8')).compared!;
+    expect(pair.map((r) => r.name)).toEqual([`${path.basename(root)}/alpha-0.3-seed-1, twin/alpha-0.3-seed-1`]);
     await expect(reportCommand({ run, meanOverSeeds: true }, silentLogger)).rejects.toThrow(
       /^--mean-over-seeds: .*give them with --compare$/,
     );
