@@ -1,10 +1,12 @@
 /**
- * `mwt experiment reuse --run DIR --standard-run DIR2 --sizes 2-9 --per-size 10 [--seed S] --out OUT`:
+ * `mwt experiment reuse --run DIR [--standard-run DIR2] --sizes 2-9 --per-size 10 [--seed S] --out OUT`:
  * the paper's Tables 5-7 for any dataset. For every sub-task size M, `perSize` random M-class
  * subsets (seeded; all of them when fewer exist), each reused as in `mwt reuse` (mixed module,
  * new head, fine-tuned, epoch chosen on validation data); per size, the means of kernel retention
  * rate, FLOPs and their reduction, the module's accuracy (m-ACC), the standard model's accuracy
- * restricted to the M classes (M-ACC) and the loss M-ACC - m-ACC.
+ * restricted to the M classes (M-ACC) and the loss M-ACC - m-ACC. Without a standard run, M-ACC
+ * and the loss are null ('-' in the tables): modules of runs along alpha or beta can then be
+ * compared on the same sub-tasks without training a standard model for each budget.
  *
  * Writes OUT/reuse.json (every sub-task and the per-size means; rewritten after each sub-task,
  * `complete: false` until the end), OUT/reuse.csv (per size), OUT/subtasks.csv (per sub-task)
@@ -54,10 +56,10 @@ export interface ReuseFigures {
   flopReduction: number;
   /** m-ACC: the fine-tuned sub-task model. */
   moduleAccuracy: number;
-  /** M-ACC: the standard model, logits restricted to the classes. */
-  modelAccuracy: number;
-  /** modelAccuracy - moduleAccuracy (positive: the module is worse). */
-  accuracyLoss: number;
+  /** M-ACC: the standard model, logits restricted to the classes; null without --standard-run. */
+  modelAccuracy: number | null;
+  /** modelAccuracy - moduleAccuracy (positive: the module is worse); null without --standard-run. */
+  accuracyLoss: number | null;
   /** The mixed modules' own logits of the classes, not fine-tuned (what `mwt reuse --epochs 0` ships). */
   restrictedAccuracy: number;
 }
@@ -92,7 +94,8 @@ export interface SizeResult extends ReuseFigures {
 
 export interface ExperimentReuseResult {
   run: string;
-  standardRun: string;
+  /** Null when the sweep ran without one (no M-ACC). */
+  standardRun: string | null;
   model: string;
   dataset: string;
   backend: string;
@@ -108,17 +111,22 @@ export interface ExperimentReuseResult {
   seconds: number;
 }
 
+/** The mean, or null when a value is missing (a figure the sweep could not measure has no mean). */
+const meanOrNull = (values: (number | null)[]): number | null =>
+  values.every((v) => v != null) ? (mean(values as number[]) as number) : null;
+
 export function summarizeBySize(subtasks: SubtaskResult[], numClasses: number): SizeResult[] {
   const sizes = [...new Set(subtasks.map((s) => s.size))].sort((a, b) => a - b);
   return sizes.map((size) => {
     const group = subtasks.filter((s) => s.size === size);
-    const figures = {} as ReuseFigures;
-    for (const key of REUSE_FIGURES) figures[key] = mean(group.map((s) => s[key]));
+    const figures = Object.fromEntries(REUSE_FIGURES.map((key) => [key, meanOrNull(group.map((s) => s[key]))])) as unknown as ReuseFigures;
     return { size, subtasks: group.length, possible: countSubsets(numClasses, size), ...figures };
   });
 }
 
 const pct = (x: number) => (x * 100).toFixed(2);
+/** A figure in %, or '-' where it was not measured (M-ACC without a standard run, not fine-tuned in old files). */
+const pctOrDash = (x: number | null | undefined) => (x != null && Number.isFinite(x) ? pct(x) : '-');
 
 /** The per-size table in the paper's units: % for rates and accuracies, millions for FLOPs, points for the loss. */
 export function formatReuseMarkdown(
@@ -136,7 +144,7 @@ export function formatReuseMarkdown(
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...result.bySize.map(
       (s) =>
-        `| ${s.size}-class | ${s.subtasks} of ${s.possible} | ${pct(s.kernelRate)} | ${(s.flops / 1e6).toFixed(2)} | ${pct(s.flopReduction)} | ${pct(s.moduleAccuracy)} | ${pct(s.modelAccuracy)} | ${pct(s.accuracyLoss)} | ${Number.isFinite(s.restrictedAccuracy) ? pct(s.restrictedAccuracy) : '-'} |`,
+        `| ${s.size}-class | ${s.subtasks} of ${s.possible} | ${pct(s.kernelRate)} | ${(s.flops / 1e6).toFixed(2)} | ${pct(s.flopReduction)} | ${pct(s.moduleAccuracy)} | ${pctOrDash(s.modelAccuracy)} | ${pctOrDash(s.accuracyLoss)} | ${pctOrDash(s.restrictedAccuracy)} |`,
     ),
   ];
   return lines.join('\n') + '\n';
@@ -187,12 +195,13 @@ function finishedSubtasks(
 ): Map<number, SubtaskResult> {
   const kept = new Map<number, SubtaskResult>();
   if (!fs.existsSync(file)) return kept;
-  if (mtimeOf(file) < Math.max(modelTimeOf(current.run), modelTimeOf(current.standardRun))) return kept;
+  const standardTime = current.standardRun != null ? modelTimeOf(current.standardRun) : -Infinity;
+  if (mtimeOf(file) < Math.max(modelTimeOf(current.run), standardTime)) return kept;
   const previous = readJson<ExperimentReuseResult>(file, 'reuse experiment');
   const sameExperiment =
     previous.complete === false &&
     path.resolve(previous.run) === path.resolve(current.run) &&
-    path.resolve(previous.standardRun) === path.resolve(current.standardRun) &&
+    sameOptionalDir(previous.standardRun, current.standardRun) &&
     previous.threshold === current.threshold &&
     // Through JSON, as the file went: keys of undefined settings are not in it.
     isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(current.settings)));
@@ -204,6 +213,10 @@ function finishedSubtasks(
   return kept;
 }
 
+/** The same directory, or both absent (older files wrote no null: undefined counts as absent). */
+const sameOptionalDir = (a: string | null | undefined, b: string | null): boolean =>
+  a == null || b == null ? a == null && b == null : path.resolve(a) === path.resolve(b);
+
 export interface ExperimentReuseHooks {
   /** Polled between sub-tasks (Ctrl-C): stop there, reuse.json holding the finished ones. */
   shouldStop?: () => boolean;
@@ -211,7 +224,7 @@ export interface ExperimentReuseHooks {
 
 /** One line of the log for a finished sub-task. */
 function subtaskLine(i: number, total: number, s: SubtaskResult, where = ''): string {
-  return `[${i + 1}/${total}] classes ${s.classes.join(',')}: KRR ${pct(s.kernelRate)}%, FLOPs ${s.flopReduction >= 0 ? '-' : '+'}${pct(Math.abs(s.flopReduction))}%, m-ACC ${pct(s.moduleAccuracy)}% vs M-ACC ${pct(s.modelAccuracy)}% (${s.seconds.toFixed(1)} s${where})`;
+  return `[${i + 1}/${total}] classes ${s.classes.join(',')}: KRR ${pct(s.kernelRate)}%, FLOPs ${s.flopReduction >= 0 ? '-' : '+'}${pct(Math.abs(s.flopReduction))}%, m-ACC ${pct(s.moduleAccuracy)}%${s.modelAccuracy != null ? ` vs M-ACC ${pct(s.modelAccuracy)}%` : ''} (${s.seconds.toFixed(1)} s${where})`;
 }
 
 export async function experimentReuseCommand(
@@ -271,7 +284,7 @@ async function runSweep(
       const { size, classes } = plan[i]!;
       const { summary, model } = reuseSubtask(context, { classes, ...subtaskSettings(opts), log: silentLogger });
       model.dispose();
-      const modelAccuracy = summary.standardModelAccuracy!;
+      const modelAccuracy = summary.standardModelAccuracy ?? null;
       return {
         size,
         classes,
@@ -280,7 +293,7 @@ async function runSweep(
         flopReduction: summary.flopReduction,
         moduleAccuracy: summary.accuracy,
         modelAccuracy,
-        accuracyLoss: modelAccuracy - summary.accuracy,
+        accuracyLoss: modelAccuracy != null ? modelAccuracy - summary.accuracy : null,
         restrictedAccuracy: summary.restrictedAccuracy,
         accuracyBeforeFineTune: summary.accuracyBeforeFineTune,
         bestEpoch: summary.fineTune.bestEpoch,
@@ -297,7 +310,7 @@ async function runSweep(
 
     const result: ExperimentReuseResult = {
       run: opts.run,
-      standardRun: opts.standardRun,
+      standardRun: opts.standardRun ?? null,
       model: context.info.spec.name,
       dataset: context.info.dataset,
       backend: context.backend,

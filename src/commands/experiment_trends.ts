@@ -266,6 +266,7 @@ async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: Tren
     !rebuiltOtherThreshold &&
     mtimeOf(reuseFile) >= Math.max(modelTimeOf(modularDir), modelTimeOf(standardDir)) &&
     previous?.complete === true &&
+    previous.standardRun != null &&
     path.resolve(previous.standardRun) === path.resolve(standardDir) &&
     recordedEpochSelection(previous.settings) === DEFAULT_REUSE.selectBy &&
     previous.threshold === modules.threshold &&

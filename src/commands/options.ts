@@ -99,7 +99,9 @@ const sizeRangeSchema = z
   .refine(([a, b]) => a >= 2 && b >= a, 'expected MIN-MAX with 2 <= MIN <= MAX, e.g. 2-5');
 
 export const experimentReuseOptionsSchema = z.object({
-  standardRun: option(z.string().min(1, 'expected a standard run directory'), { help: 'standard run for M-ACC' }),
+  standardRun: option(z.string().min(1, 'expected a standard run directory').optional(), {
+    help: "standard run for M-ACC (without one, M-ACC and the loss are left out: '-' in the tables)",
+  }),
   sizes: option(sizeRangeSchema, {
     help: 'sub-task sizes, e.g. 2-9',
     arg: '<min-max>',

@@ -305,7 +305,8 @@ interface SizeRow {
   size: number;
   subtasks?: number;
   moduleAccuracy: number;
-  modelAccuracy: number;
+  /** Null when the sweep ran without a standard run. */
+  modelAccuracy: number | null;
   kernelRate: number;
   flopReduction: number;
   /** Not fine-tuned (absent in results from before 2026-12-05). */
@@ -319,7 +320,8 @@ export function reuseBySize(experiments: unknown): SizeRow[] | null {
   const ok = rows.every(
     (r) =>
       r &&
-      ['size', 'moduleAccuracy', 'modelAccuracy', 'kernelRate', 'flopReduction'].every((k) => isNum((r as Record<string, unknown>)[k])),
+      ['size', 'moduleAccuracy', 'kernelRate', 'flopReduction'].every((k) => isNum((r as Record<string, unknown>)[k])) &&
+      (isNum((r as SizeRow).modelAccuracy) || (r as SizeRow).modelAccuracy === null),
   );
   return ok ? (rows as SizeRow[]) : null;
 }
@@ -335,12 +337,12 @@ ${[...bySize]
   .sort((a, b) => a.size - b.size)
   .map(
     (r) =>
-      `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${esc(pct(r.modelAccuracy))}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td>${untuned ? `<td>${isNum(r.restrictedAccuracy) ? esc(pct(r.restrictedAccuracy)) : DASH}</td>` : ''}</tr>`,
+      `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${isNum(r.modelAccuracy) ? esc(pct(r.modelAccuracy)) : DASH}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td>${untuned ? `<td>${isNum(r.restrictedAccuracy) ? esc(pct(r.restrictedAccuracy)) : DASH}</td>` : ''}</tr>`,
   )
   .join('\n')}
 </tbody></table>`;
   return `<div class="grid halves">
-${chartCard(`chart-reuse-sizes-${index}`, 'reuse-sizes', String(index), 'Sub-tasks by number of classes', 'Each point averages the sub-tasks with that many classes. Module accuracy is the fine-tuned sub-task model (dotted: its modules before any training), model accuracy the whole standard model on the same classes. More classes need more kernels, so the savings shrink.', 'reuse experiment results by number of classes')}
+${chartCard(`chart-reuse-sizes-${index}`, 'reuse-sizes', String(index), 'Sub-tasks by number of classes', 'Each point averages the sub-tasks with that many classes. Module accuracy is the fine-tuned sub-task model (dotted: its modules before any training), model accuracy the whole standard model on the same classes (when the sweep had a standard run). More classes need more kernels, so the savings shrink.', 'reuse experiment results by number of classes')}
 <div class="card"><h3>Averages by number of classes</h3><div class="scroll">${table}</div></div>
 </div>
 <details class="card"><summary>Settings and every sub-task</summary>${genericTables(rest)}${subtasks != null ? genericTables(subtasks, 'sub-tasks') : ''}</details>`;

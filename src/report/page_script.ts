@@ -189,6 +189,8 @@ export const PAGE_SCRIPT = String.raw`
   // Reuse experiment: averages per sub-task size (number of classes reused).
   function reuseSizesChart(canvas, index) {
     var rows = data.reuse[index].experiments.bySize.slice().sort(function (a, b) { return a.size - b.size; });
+    // A figure the sweep did not measure (M-ACC without a standard run) gets no line.
+    function has(key) { return rows.some(function (r) { return typeof r[key] === 'number'; }); }
     function line(label, key, color, dash) {
       return { label: label, borderColor: color, backgroundColor: color, borderDash: dash || [], tension: 0.1,
         data: rows.map(function (r) { return { x: r.size, y: r[key] }; }) };
@@ -197,11 +199,11 @@ export const PAGE_SCRIPT = String.raw`
       type: 'line',
       data: { datasets: [
         line('module accuracy', 'moduleAccuracy', BLUE),
-        line('whole model accuracy', 'modelAccuracy', ORANGE, [6, 4]),
+        has('modelAccuracy') ? line('whole model accuracy', 'modelAccuracy', ORANGE, [6, 4]) : null,
         line('kernels kept', 'kernelRate', GREEN),
-        line('FLOPs saved', 'flopReduction', PURPLE)
-      ].concat(rows.some(function (r) { return typeof r.restrictedAccuracy === 'number'; })
-        ? [line('modules, not fine-tuned', 'restrictedAccuracy', BLUE, [2, 3])] : []) },
+        line('FLOPs saved', 'flopReduction', PURPLE),
+        has('restrictedAccuracy') ? line('modules, not fine-tuned', 'restrictedAccuracy', BLUE, [2, 3]) : null
+      ].filter(Boolean) },
       options: {
         parsing: false,
         scales: { x: { type: 'linear', title: { display: true, text: 'classes in the sub-task' }, ticks: { precision: 0 } }, y: { min: 0, max: 1, ticks: { callback: percent } } },

@@ -142,6 +142,26 @@ describe.skipIf(!browserInstalled)('report page in headless Chromium', () => {
     ]);
   });
 
+  it('draws no whole-model line for a reuse sweep run without a standard run', async () => {
+    const sizes = path.join(root, 'no-standard.json');
+    const bySize = fake.REUSE_EXPERIMENT.bySize.map((r) => ({ ...r, modelAccuracy: null, accuracyLoss: null }));
+    fs.writeFileSync(sizes, JSON.stringify({ ...fake.REUSE_EXPERIMENT, standardRun: null, bySize }));
+    const { file } = await reportCommand({ run, reuse: [sizes], out: path.join(root, 'no-standard.html') }, silentLogger);
+    const dom = dumpDom(file);
+    expect(bodyAttributes(dom)['data-errors']).toBeUndefined();
+    const labels = [...chartDump(dom).entries()]
+      .filter(([id]) => id.startsWith('chart-reuse-sizes-'))
+      .map(([, c]) => c.datasets.map((d) => d.label));
+    // RUN/reuse-experiment (with M-ACC) and the sweep given here (without).
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        ['module accuracy', 'whole model accuracy', 'kernels kept', 'FLOPs saved'],
+        ['module accuracy', 'kernels kept', 'FLOPs saved'],
+      ]),
+    );
+    expect(labels).toHaveLength(2);
+  });
+
   it('renders a run with only training curves', async () => {
     const dir = path.join(root, 'curves-only');
     fs.mkdirSync(dir);

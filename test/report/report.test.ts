@@ -240,6 +240,18 @@ describe('report page from an unfinished run', () => {
     const older = html.slice(html.indexOf('<h3 class="entry">reuse-experiment</h3>'));
     expect(older.slice(0, older.indexOf('</article>'))).not.toContain('not fine-tuned');
   });
+
+  it('a reuse experiment run without a standard run shows its module figures and a dash for M-ACC', async () => {
+    const out = tempDir();
+    const sizes = path.join(out, 'no-standard.json');
+    const bySize = fake.REUSE_EXPERIMENT.bySize.map((r) => ({ ...r, modelAccuracy: null, accuracyLoss: null }));
+    fs.writeFileSync(sizes, JSON.stringify({ ...fake.REUSE_EXPERIMENT, standardRun: null, bySize }));
+    const { file } = await reportCommand({ run, reuse: [sizes], out }, silentLogger);
+    const html = fs.readFileSync(file, 'utf8');
+    const entry = html.slice(html.indexOf('<h3 class="entry">no-standard.json</h3>'));
+    // The per-size table, not the generic one: module accuracy 90%, model accuracy a dash.
+    expect(entry.slice(0, entry.indexOf('</article>'))).toMatch(/<tr><td>3<\/td><td>1<\/td><td>90\.00%<\/td><td>\u2013<\/td>/);
+  });
 });
 
 describe('report options', () => {

@@ -218,7 +218,7 @@ describe('mwt experiment reuse', () => {
       [2, 1, 45],
       [3, 1, 120],
     ]);
-    for (const s of result.subtasks) expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy - s.moduleAccuracy, 12);
+    for (const s of result.subtasks) expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy! - s.moduleAccuracy, 12);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toHaveLength(2);
     const csvLines = fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n');
     expect(csvLines).toHaveLength(3);
@@ -284,6 +284,46 @@ describe('mwt experiment reuse', () => {
     const restarted = await experimentReuseCommand(input, silentLogger);
     expect(restarted.subtasks.map((s) => s.moduleAccuracy)).not.toContain(0.125);
     expect(restarted.subtasks).toHaveLength(2);
+  });
+});
+
+describe('mwt experiment reuse without a standard run', () => {
+  it('measures the same modules, leaves M-ACC and the loss out, and is not resumed by a sweep with one', async () => {
+    const input = { run, sizes: [2, 2] as [number, number], perSize: 1, epochs: 1, seed: 3 };
+    const out = path.join(root, 'experiment-no-standard');
+    const alone = await experimentReuseCommand({ ...input, out }, silentLogger);
+    const held = await experimentReuseCommand({ ...input, standardRun, out: path.join(root, 'experiment-held') }, silentLogger);
+    expect(alone.standardRun).toBeNull();
+    const [s] = alone.subtasks;
+    expect([s!.modelAccuracy, s!.accuracyLoss, alone.bySize[0]!.modelAccuracy, alone.bySize[0]!.accuracyLoss]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
+    // The modules and their fine-tuning do not depend on the standard run.
+    const moduleFigures = (r: ExperimentReuseResult) => r.subtasks.map((t) => [t.classes, t.kernelRate, t.flops, t.moduleAccuracy]);
+    expect(moduleFigures(alone)).toEqual(moduleFigures(held));
+    expect(held.subtasks[0]!.modelAccuracy).toEqual(expect.any(Number));
+    const row = fs
+      .readFileSync(path.join(out, 'reuse.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| 2-class'));
+    expect(
+      row!
+        .split('|')
+        .map((c) => c.trim())
+        .slice(6, 9),
+    ).toEqual([(s!.moduleAccuracy * 100).toFixed(2), '-', '-']);
+    const csvRow = fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n')[1]!.split(',');
+    expect(csvRow.slice(6, 9)).toEqual([String(s!.moduleAccuracy), '', '']);
+
+    // An interrupted sweep without a standard run is not continued by one with a standard run.
+    const file = path.join(out, 'reuse.json');
+    fs.writeFileSync(file, JSON.stringify({ ...alone, complete: false, subtasks: [{ ...s!, moduleAccuracy: 0.125 }] }));
+    const withStandard = await experimentReuseCommand({ ...input, standardRun, out }, silentLogger);
+    expect(withStandard.subtasks[0]!.moduleAccuracy).not.toBe(0.125);
+    expect(withStandard.standardRun).toBe(standardRun);
   });
 });
 
