@@ -27,13 +27,15 @@ import { InputError, parseOptions, UsageError } from '../errors.js';
 import { checkWritableDir } from '../io/writable.js';
 import { whileInUse } from '../io/in_use.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { EPOCH_METRICS_FORMAT, readFormat, readLines, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
+import { EPOCH_METRICS_FORMAT, readFormat, readLines, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { loadModules } from '../modularize/run.js';
 import { figureSpread, type FigureSpread } from '../stats/spread.js';
 import { writeReport } from '../report/index.js';
 import {
+  checkClasses,
   modelSettingsText,
   modularizeStep,
+  reuseStep,
   trainAndModularizeInPairs,
   trainInputOf,
   trainStep,
@@ -47,7 +49,12 @@ export { experimentGridOptionsSchema, ALPHA_SWEEP, BETA_SWEEP } from './options.
 export type ExperimentGridInput = z.input<typeof experimentGridOptionsSchema>;
 export type ExperimentGridOptions = z.output<typeof experimentGridOptionsSchema>;
 
-/** The figures of Figure 6 (accuracy and the two losses) and of the modules cut from each run. */
+/**
+ * The figures of Figure 6 (accuracy and the two losses) and of the modules cut from each run;
+ * with --classes, then those of the sub-task model reused from each run (its accuracy after
+ * fine-tuning, the share of the whole model's FLOPs it saves). A grid has the figures every one
+ * of its runs has (`gridFigures`).
+ */
 export const GRID_FIGURES = [
   'accuracy',
   'cohesionLoss',
@@ -56,18 +63,28 @@ export const GRID_FIGURES = [
   'kernelRetentionRate',
   'cohesion',
   'coupling',
+  'reuseAccuracy',
+  'flopReduction',
 ] as const;
 export type GridFigure = (typeof GRID_FIGURES)[number];
+type ReuseFigure = 'reuseAccuracy' | 'flopReduction';
+/** A value per figure: every run has those of training and modules, only a grid with --classes the reuse ones. */
+type PerFigure<T> = Record<Exclude<GridFigure, ReuseFigure>, T> & Partial<Record<ReuseFigure, T>>;
 
 /** One run of the grid: its weights, its seed and its figures. */
-export type GridRow = { alpha: number; beta: number; seed: number } & Record<GridFigure, number>;
+export type GridRow = { alpha: number; beta: number; seed: number } & PerFigure<number>;
 
-/** One (alpha, beta) of the grid: each figure over its seeds. */
+/** One (alpha, beta) of the grid: each figure its runs have, over its seeds. */
 export interface GridPoint {
   alpha: number;
   beta: number;
   seeds: number[];
-  spread: Record<GridFigure, FigureSpread>;
+  spread: PerFigure<FigureSpread>;
+}
+
+/** The figures, in GRID_FIGURES' order, that every one of `holders` has. Pure. */
+export function gridFigures(holders: Partial<Record<GridFigure, unknown>>[]): GridFigure[] {
+  return GRID_FIGURES.filter((f) => holders.every((h) => h[f] != null));
 }
 
 export type Direction = 'rising' | 'falling' | 'neither';
@@ -79,7 +96,7 @@ export interface GridTrend {
   at: number;
   /** The swept values, ascending. */
   values: number[];
-  figures: Record<GridFigure, TrendFigure>;
+  figures: PerFigure<TrendFigure>;
 }
 
 /** One figure along a swept weight. */
@@ -150,18 +167,23 @@ export function gridPoints(rows: GridRow[]): GridPoint[] {
     alpha: p.alpha,
     beta: p.beta,
     seeds: p.rows.map((r) => r.seed),
-    spread: Object.fromEntries(GRID_FIGURES.map((f) => [f, figureSpread(p.rows.map((r) => r[f]))])) as Record<GridFigure, FigureSpread>,
+    spread: Object.fromEntries(gridFigures(p.rows).map((f) => [f, figureSpread(p.rows.map((r) => r[f]!))])) as PerFigure<FigureSpread>,
   }));
 }
 
 /** A figure along a line of points (ascending in the swept weight): means, direction, change of the ends and its standard error. Pure. */
 export function trendFigure(line: GridPoint[], f: GridFigure): TrendFigure {
-  const means = line.map((p) => p.spread[f].mean);
+  const spreadOf = (p: GridPoint) => {
+    const spread = p.spread[f];
+    if (spread == null) throw new Error(`trendFigure: the point alpha ${p.alpha}, beta ${p.beta} has no ${f}`);
+    return spread;
+  };
+  const means = line.map((p) => spreadOf(p).mean);
   const [first, last] = [line[0]!, line.at(-1)!];
   const withSd = line.filter((p) => p.seeds.length > 1);
   // Pooled over the points with two seeds or more, each weighted by its degrees of freedom.
   const df = withSd.reduce((n, p) => n + p.seeds.length - 1, 0);
-  const pooledSd = df > 0 ? Math.sqrt(withSd.reduce((v, p) => v + (p.seeds.length - 1) * p.spread[f].sd ** 2, 0) / df) : null;
+  const pooledSd = df > 0 ? Math.sqrt(withSd.reduce((v, p) => v + (p.seeds.length - 1) * spreadOf(p).sd ** 2, 0) / df) : null;
   const changeSe =
     pooledSd != null && first.seeds.length > 1 && last.seeds.length > 1
       ? pooledSd * Math.sqrt(1 / first.seeds.length + 1 / last.seeds.length)
@@ -183,7 +205,9 @@ export function gridTrends(points: GridPoint[]): GridTrend[] {
     for (const at of [...new Set(points.map((p) => p[other]))]) {
       const line = points.filter((p) => p[other] === at).sort((a, b) => a[along] - b[along]);
       if (line.length < 2) continue;
-      const figures = Object.fromEntries(GRID_FIGURES.map((f) => [f, trendFigure(line, f)])) as GridTrend['figures'];
+      const figures = Object.fromEntries(
+        gridFigures(line.map((p) => p.spread)).map((f) => [f, trendFigure(line, f)]),
+      ) as PerFigure<TrendFigure>;
       trends.push({ along, at, values: line.map((p) => p[along]), figures });
     }
   }
@@ -198,9 +222,11 @@ const LABELS: Record<GridFigure, string> = {
   kernelRetentionRate: 'KRR',
   cohesion: 'cohesion',
   coupling: 'coupling',
+  reuseAccuracy: 'reuse accuracy',
+  flopReduction: 'FLOPs saved',
 };
 /** Read as percentages; the rest as numbers. */
-const PERCENT = new Set<GridFigure>(['accuracy', 'kernelRate', 'kernelRetentionRate']);
+const PERCENT = new Set<GridFigure>(['accuracy', 'kernelRate', 'kernelRetentionRate', 'reuseAccuracy', 'flopReduction']);
 
 function formatFigure(f: GridFigure, x: number): string {
   return PERCENT.has(f) ? `${(x * 100).toFixed(2)}%` : x.toFixed(3);
@@ -229,19 +255,21 @@ function formatSpread(f: GridFigure, s: FigureSpread, seeds: number): string {
 /** The result as Markdown: the points (means over seeds), the trends, then every run. */
 export function formatGridMarkdown(r: GridResult): string {
   const s = r.settings;
-  const header = ['alpha', 'beta', ...GRID_FIGURES.map((f) => LABELS[f])];
+  const figures = gridFigures(r.points.map((p) => p.spread));
+  const header = ['alpha', 'beta', ...figures.map((f) => LABELS[f])];
   const rule = `|${header.map(() => '---:').join('|')}|`;
+  const reuseText = figures.includes('reuseAccuracy')
+    ? `; the sub-task model of classes ${s.classes?.join(',') ?? '?'} reused from each run (${s.reuseEpochs} fine-tuning epochs): its test accuracy and the share of the whole model's FLOPs it saves`
+    : '';
   const seedsText = s.seeds.length > 1 ? `mean ± sample sd over seeds ${s.seeds.join(', ')}` : `seed ${s.seeds[0]}`;
   const lines = [
     `# ${modelSettingsText(r.model, s)} on ${r.dataset}: ${s.epochs} epochs, mask lr x${s.maskLrFactor}${s.limit != null ? `, ${s.limit} training images` : ''}, alpha ${s.alpha.join(', ')} x beta ${s.beta.join(', ')}`,
     '',
-    `Test accuracy and the last epoch's training losses and kernel rate; KRR, cohesion and coupling of the modules at tau ${s.threshold}. ${seedsText[0]!.toUpperCase()}${seedsText.slice(1)}.`,
+    `Test accuracy and the last epoch's training losses and kernel rate; KRR, cohesion and coupling of the modules at tau ${s.threshold}${reuseText}. ${seedsText[0]!.toUpperCase()}${seedsText.slice(1)}.`,
     '',
     `| ${header.join(' | ')} |`,
     rule,
-    ...r.points.map(
-      (p) => `| ${p.alpha} | ${p.beta} | ${GRID_FIGURES.map((f) => formatSpread(f, p.spread[f], p.seeds.length)).join(' | ')} |`,
-    ),
+    ...r.points.map((p) => `| ${p.alpha} | ${p.beta} | ${figures.map((f) => formatSpread(f, p.spread[f]!, p.seeds.length)).join(' | ')} |`),
   ];
   if (r.trends.length > 0) {
     lines.push(
@@ -249,14 +277,11 @@ export function formatGridMarkdown(r: GridResult): string {
       "Along each weight swept over two values or more: whether the mean of each figure rises, or falls, at every step up the weight; then the mean at its largest value less the mean at its smallest (percentage points for percentages), and with two seeds or more the standard error of that change from the seeds' spread (a change under two of them is inside what the seeds alone move).",
       '',
     );
-    lines.push(
-      `| along | at | ${GRID_FIGURES.map((f) => LABELS[f]).join(' | ')} |`,
-      `|---|---|${GRID_FIGURES.map(() => '---').join('|')}|`,
-    );
+    lines.push(`| along | at | ${figures.map((f) => LABELS[f]).join(' | ')} |`, `|---|---|${figures.map(() => '---').join('|')}|`);
     for (const t of r.trends) {
       const other = t.along === 'alpha' ? 'beta' : 'alpha';
       lines.push(
-        `| ${t.along} ${t.values.join(', ')} | ${other} ${t.at} | ${GRID_FIGURES.map((f) => formatTrendFigure(f, t.figures[f])).join(' | ')} |`,
+        `| ${t.along} ${t.values.join(', ')} | ${other} ${t.at} | ${figures.map((f) => formatTrendFigure(f, t.figures[f]!)).join(' | ')} |`,
       );
     }
   }
@@ -265,17 +290,17 @@ export function formatGridMarkdown(r: GridResult): string {
       '',
       'Every run:',
       '',
-      `| alpha | beta | seed | ${GRID_FIGURES.map((f) => LABELS[f]).join(' | ')} |`,
-      `|---:|---:|---:|${GRID_FIGURES.map(() => '---:').join('|')}|`,
+      `| alpha | beta | seed | ${figures.map((f) => LABELS[f]).join(' | ')} |`,
+      `|---:|---:|---:|${figures.map(() => '---:').join('|')}|`,
     );
     for (const row of r.rows)
-      lines.push(`| ${row.alpha} | ${row.beta} | ${row.seed} | ${GRID_FIGURES.map((f) => formatFigure(f, row[f])).join(' | ')} |`);
+      lines.push(`| ${row.alpha} | ${row.beta} | ${row.seed} | ${figures.map((f) => formatFigure(f, row[f]!)).join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
 }
 
-/** The figures of one run, read back from what its training and modularizing wrote. */
-function rowOf(run: GridRun, runDir: string): GridRow {
+/** The figures of one run, read back from what its training, modularizing and (with --classes) reuse wrote. */
+function rowOf(run: GridRun, runDir: string, reuseDir: string | null): GridRow {
   const trained = readFormat(path.join(runDir, 'summary.json'), TRAIN_SUMMARY_FORMAT);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const last = readLines(metricsFile, EPOCH_METRICS_FORMAT).at(-1);
@@ -286,6 +311,7 @@ function rowOf(run: GridRun, runDir: string): GridRow {
     return v;
   };
   const modules = loadModules(runDir);
+  const reused = reuseDir != null ? readFormat(path.join(reuseDir, 'summary.json'), REUSE_SUMMARY_FORMAT) : null;
   return {
     ...run,
     accuracy: trained.testAccuracy,
@@ -295,6 +321,7 @@ function rowOf(run: GridRun, runDir: string): GridRow {
     kernelRetentionRate: modules.kernelRetentionRate,
     cohesion: modules.cohesion,
     coupling: modules.coupling,
+    ...(reused != null ? { reuseAccuracy: reused.accuracy, flopReduction: reused.flopReduction } : {}),
   };
 }
 
@@ -309,6 +336,7 @@ export async function experimentGridCommand(input: ExperimentGridInput, log: Log
   for (const key of ['alpha', 'beta', 'seeds'] as const)
     if (new Set(opts[key]).size !== opts[key].length)
       throw new UsageError(`--${key}: expected distinct values, got ${opts[key].join(',')}`, { option: key });
+  if (opts.classes != null) checkClasses(opts.dataset, opts.classes);
   checkWritableDir(opts.out, '--out');
   return whileInUse(opts.out, 'mwt experiment grid', () => runGrid(opts, log, hooks));
 }
@@ -318,6 +346,7 @@ async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHook
   writeExperimentRecord(opts.out, 'grid', opts);
   const points = gridRuns(opts.alpha, opts.beta, opts.seeds);
   const dirOf = (p: GridRun) => path.join(opts.out, gridRunName(p.alpha, p.beta, p.seed));
+  const reuseDirOf = (p: GridRun) => (opts.classes != null ? `${dirOf(p)}-reuse` : null);
   const runs: ExperimentRun[] = points.map((p) => ({
     input: trainInputOf({ ...opts, alpha: p.alpha, beta: p.beta }, { out: dirOf(p), seed: p.seed, standard: false }),
     what: `grid: ${gridRunName(p.alpha, p.beta, p.seed)}`,
@@ -329,7 +358,9 @@ async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHook
     const run = runs[i]!;
     await trainStep(run.input, run.what, log, hooks.shouldStop);
     await modularizeStep(dirOf(p), opts.threshold, opts.backend, run.what, log);
-    rows.push(rowOf(p, dirOf(p)));
+    const reuseDir = reuseDirOf(p);
+    if (reuseDir != null) await reuseStep(dirOf(p), reuseDir, { ...opts, classes: opts.classes! }, run.what, log);
+    rows.push(rowOf(p, dirOf(p), reuseDir));
   }
 
   const gridded = gridPoints(rows);
@@ -350,8 +381,8 @@ async function runGrid(opts: ExperimentGridOptions, log: Logger, hooks: GridHook
   const moving = result.trends.map(
     (t) =>
       `along ${t.along} (${t.along === 'alpha' ? 'beta' : 'alpha'} ${t.at}): ${
-        GRID_FIGURES.filter((f) => t.figures[f].direction !== 'neither')
-          .map((f) => `${LABELS[f]} ${t.figures[f].direction}`)
+        GRID_FIGURES.filter((f) => t.figures[f] != null && t.figures[f].direction !== 'neither')
+          .map((f) => `${LABELS[f]} ${t.figures[f]!.direction}`)
           .join(', ') || 'no figure in order'
       }`,
   );

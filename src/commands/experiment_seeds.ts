@@ -20,25 +20,24 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { parseOptions, UsageError } from '../errors.js';
-import { DATASETS } from '../data/load.js';
 import { checkWritableDir } from '../io/writable.js';
 import { whileInUse } from '../io/in_use.js';
 import { writeExperimentRecord } from './experiment_record.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
-import { loadModules, MODULES_FILE } from '../modularize/run.js';
-import { MODULES_DIR, mtimeOf } from '../train/run_info.js';
+import { loadModules } from '../modularize/run.js';
 import {
   maskSettingsText,
   modelSettingsText,
+  checkClasses,
   modularizeStep,
+  reuseStep,
   trainAndModularizeInPairs,
   trainInputOf,
   trainStep,
   type ExperimentRun,
 } from './experiment_steps.js';
-import { reuseCommand } from './reuse.js';
 import { writeReport } from '../report/index.js';
 import { experimentSeedsOptionsSchema, REFERENCE_FIGURES } from './options.js';
 import { resultSettings, type ResultSettings } from './result_settings.js';
@@ -184,13 +183,7 @@ export interface SeedsHooks {
 
 export async function experimentSeedsCommand(input: ExperimentSeedsInput, log: Logger, hooks: SeedsHooks = {}): Promise<SeedsResult> {
   const opts = parseOptions(experimentSeedsOptionsSchema, input);
-  // Checked before hours of training, not when the reuse step gets there.
-  const classes = DATASETS[opts.dataset].numClasses;
-  const bad = opts.classes.find((c) => c < 0 || c >= classes);
-  if (bad != null || new Set(opts.classes).size !== opts.classes.length)
-    throw new UsageError(`--classes: expected distinct classes in 0..${classes - 1} (${opts.dataset}), got ${opts.classes.join(',')}`, {
-      option: 'classes',
-    });
+  checkClasses(opts.dataset, opts.classes);
   if (new Set(opts.seeds).size !== opts.seeds.length)
     throw new UsageError(`--seeds: expected distinct seeds, got ${opts.seeds.join(',')}`, { option: 'seeds' });
   checkWritableDir(opts.out, '--out');
@@ -216,30 +209,7 @@ async function runSeeds(opts: ExperimentSeedsOptions, log: Logger, hooks: SeedsH
 
     // What follows is stale when older than what it was made from (file times decide).
     await modularizeStep(runDir, opts.threshold, opts.backend, run.what, log);
-    const modulesFile = path.join(runDir, MODULES_DIR, MODULES_FILE);
-
-    const reuseFile = path.join(reuseDir, 'summary.json');
-    const done =
-      mtimeOf(reuseFile) >= mtimeOf(modulesFile) &&
-      (() => {
-        const s = readFormat(reuseFile, REUSE_SUMMARY_FORMAT);
-        const fineTune = s.fineTune as { epochs?: number } | undefined;
-        return s.classes.join(',') === opts.classes.join(',') && s.threshold === opts.threshold && fineTune?.epochs === opts.reuseEpochs;
-      })();
-    if (done) log.info(`seeds: seed ${seed}: ${reuseFile} is there with these settings, skipped`);
-    else
-      await reuseCommand(
-        {
-          run: runDir,
-          classes: opts.classes,
-          threshold: opts.threshold,
-          epochs: opts.reuseEpochs,
-          backend: opts.backend,
-          out: reuseDir,
-          latencyRepeats: 0,
-        },
-        log,
-      );
+    await reuseStep(runDir, reuseDir, opts, run.what, log);
     rows.push(rowOf(seed, runDir, reuseDir));
   }
 

@@ -83,7 +83,7 @@ export interface ExperimentStatus {
   runs: RunProgress[];
   modules: ModulesProgress[];
   sweeps: SweepProgress[];
-  /** `mwt experiment seeds`: the 2-class sub-task model of each seed (OUT/seed-S-reuse), built or not. */
+  /** The sub-task model reused from each run (`mwt experiment seeds`, `grid --classes`: OUT/RUN-reuse), built or not. */
   reuses: { dir: string; built: boolean }[];
   /**
    * The processes that marked DIR or a run in it as theirs (io/in_use.ts), and whether each still
@@ -150,6 +150,10 @@ function gridRunDirs(dir: string): string[] {
     .sort()
     .map((name) => path.join(dir, name));
 }
+
+/** The sub-task model reused from each run (RUN-reuse, by `mwt experiment seeds` and `grid --classes`), built or not. */
+const reusesOf = (runDirs: string[]) =>
+  runDirs.map((d) => ({ dir: `${d}-reuse`, built: fs.existsSync(path.join(`${d}-reuse`, SUMMARY_FILE)) }));
 
 /** The training runs of `mwt experiment seeds`, seed-0, seed-1, ... in seed order. */
 function seedDirs(dir: string): string[] {
@@ -257,13 +261,15 @@ export function experimentStatus(out: string, kind: ExperimentKind = kindOf(out)
       const seeds = seedDirs(out);
       status.runs = trainingRuns(seeds);
       status.modules = status.runs.map((r) => modulesProgress(r.dir));
-      status.reuses = seeds.map((d) => ({ dir: `${d}-reuse`, built: fs.existsSync(path.join(`${d}-reuse`, SUMMARY_FILE)) }));
+      status.reuses = reusesOf(seeds);
       status.plannedRuns = plannedRunsOf(out);
       break;
     }
     case 'grid':
       status.runs = trainingRuns(gridRunDirs(out));
       status.modules = status.runs.map((r) => modulesProgress(r.dir));
+      // With --classes, each run's sub-task model (OUT/aA-bB-sS-reuse).
+      if (readExperimentRecord(out)?.options.classes != null) status.reuses = reusesOf(status.runs.map((r) => r.dir));
       status.plannedRuns = plannedRunsOf(out);
       break;
     case 'reuse':
@@ -432,7 +438,9 @@ export function formatExperimentStatus(status: ExperimentStatus, now: number): s
     );
   }
   if (status.reuses.length > 0)
-    lines.push(`  sub-task models: ${status.reuses.filter((r) => r.built).length} of ${status.reuses.length} seeds built`);
+    lines.push(
+      `  sub-task models: ${status.reuses.filter((r) => r.built).length} of ${status.reuses.length} ${status.kind === 'grid' ? 'runs' : 'seeds'} built`,
+    );
   return lines.join('\n');
 }
 

@@ -15,6 +15,12 @@ import { modulesAreCurrent, trainedTo } from '../train/run_info.js';
 import { loadModules } from '../modularize/run.js';
 import { modularizeRun } from '../modules/modularize_run.js';
 import { besideTraining, startTrainingAside } from './train_aside.js';
+import { reuseCommand } from './reuse.js';
+import { DATASETS } from '../data/load.js';
+import { MODULES_DIR, mtimeOf } from '../train/run_info.js';
+import { MODULES_FILE } from '../modularize/run.js';
+import { readFormat, REUSE_SUMMARY_FORMAT } from '../io/formats.js';
+import * as path from 'node:path';
 import { startAside } from './aside.js';
 import type { TrainOptionsInput } from '../train/options.js';
 import { experimentTrainingFields, modularizeOptionsSchema, type experimentTrendsOptionsSchema } from './options.js';
@@ -109,6 +115,55 @@ export async function modularizeStep(
   await ensureBackend(backend);
   if (modulesDone(dir, threshold)) log.info(`${what}: ${dir} holds modules at tau ${threshold}, skipped`);
   else await modularizeRun(dir, { threshold, backend, log });
+}
+
+/** Refuses --classes that are not distinct classes of the dataset, before hours of training rather than at the reuse step. */
+export function checkClasses(dataset: keyof typeof DATASETS, classes: number[]): void {
+  const n = DATASETS[dataset].numClasses;
+  if (classes.some((c) => c < 0 || c >= n) || new Set(classes).size !== classes.length)
+    throw new UsageError(`--classes: expected distinct classes in 0..${n - 1} (${dataset}), got ${classes.join(',')}`, {
+      option: 'classes',
+    });
+}
+
+/** The sub-task an experiment reuses from each of its runs (`mwt experiment seeds`, `grid --classes`). */
+export interface ReuseStepSettings {
+  classes: number[];
+  threshold: number;
+  reuseEpochs: number;
+  backend?: TrainOptionsInput['backend'];
+}
+
+/**
+ * Reuses `classes` from the modules of the run in `runDir` into `reuseDir` (mwt reuse, no latency
+ * timing), unless `reuseDir` holds a sub-task model of those classes, threshold and fine-tuning
+ * epochs newer than the modules.
+ */
+export async function reuseStep(runDir: string, reuseDir: string, s: ReuseStepSettings, what: string, log: Logger): Promise<void> {
+  const reuseFile = path.join(reuseDir, 'summary.json');
+  const done =
+    mtimeOf(reuseFile) >= mtimeOf(path.join(runDir, MODULES_DIR, MODULES_FILE)) &&
+    (() => {
+      const r = readFormat(reuseFile, REUSE_SUMMARY_FORMAT);
+      const fineTune = r.fineTune as { epochs?: number } | undefined;
+      return r.classes.join(',') === s.classes.join(',') && r.threshold === s.threshold && fineTune?.epochs === s.reuseEpochs;
+    })();
+  if (done) {
+    log.info(`${what}: ${reuseFile} is there with these settings, skipped`);
+    return;
+  }
+  await reuseCommand(
+    {
+      run: runDir,
+      classes: s.classes,
+      threshold: s.threshold,
+      epochs: s.reuseEpochs,
+      backend: s.backend,
+      out: reuseDir,
+      latencyRepeats: 0,
+    },
+    log,
+  );
 }
 
 /**

@@ -194,18 +194,19 @@ export const experimentTrendsOptionsSchema = z.object({
 /** The issue-15 figures a run is held to: higher accuracy and reuse are better, lower KRR and coupling. */
 export const REFERENCE_FIGURES = ['accuracy', 'kernelRetentionRate', 'coupling', 'reuseAccuracy'] as const;
 
+/** The classes of the sub-task `mwt experiment seeds` and `grid` reuse from every run. */
+const classListSchema = z.array(z.number().int()).min(2, 'expected at least two classes');
+const classListArg = { arg: '<list>', parse: () => (v: string) => parseClassList(v) };
+const reuseEpochsOption = option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of the sub-task' });
+
 export const experimentSeedsOptionsSchema = z.object({
   ...experimentHeadFields('seed-S/, seed-S-reuse/, seeds.md, seeds.json'),
   seeds: seedListOption([0, 1, 2], 'training seeds (comma-separated)'),
   ...experimentTrainingFields,
   augment: train.augment,
   threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
-  classes: option(z.array(z.number().int()).min(2, 'expected at least two classes').default([0, 1]), {
-    help: 'classes of the reused sub-task',
-    arg: '<list>',
-    parse: () => (v) => parseClassList(v),
-  }),
-  reuseEpochs: option(z.number().int().positive().default(DEFAULT_REUSE.epochs), { help: 'fine-tuning epochs of the sub-task' }),
+  classes: option(classListSchema.default([0, 1]), { help: 'classes of the reused sub-task', ...classListArg }),
+  reuseEpochs: reuseEpochsOption,
   reference: option(z.array(z.number()).length(4, 'expected four numbers: accuracy,KRR,coupling,reuse accuracy').optional(), {
     help: 'figures to hold each seed to: accuracy,KRR,coupling,reuse accuracy (e.g. 0.873,0.705,0.647,0.994)',
     arg: '<list>',
@@ -240,6 +241,11 @@ export const experimentGridOptionsSchema = z.object({
   seeds: seedListOption([0], 'training seeds (comma-separated); each point is trained at every seed'),
   augment: train.augment,
   threshold: option(thresholdSchema.default(DEFAULT_REUSE.threshold), { help: 'module threshold in (0,1]', arg: '<tau>' }),
+  classes: option(classListSchema.optional(), {
+    help: "a sub-task reused from every run (OUT/aA-bB-sS-reuse); its model's accuracy and the FLOPs it saves join the grid's figures",
+    ...classListArg,
+  }),
+  reuseEpochs: reuseEpochsOption,
   parallel: option(z.boolean().default(false), {
     help: 'train, then modularize, two runs at a time, the second in another process (log: OUT/RUN.log); more throughput on 2+ cores',
   }),

@@ -138,6 +138,7 @@ describe('grid arithmetic (pure)', () => {
         seeds: [0, 1],
         augment: true,
         threshold: 0.9,
+        reuseEpochs: 5,
       },
       rows,
       points,
@@ -279,6 +280,48 @@ describe('mwt experiment grid', () => {
       /^--alpha: expected distinct values, got 0\.5,0\.5$/,
     );
     await expect(experimentGridCommand({ ...input, out: fresh, beta: [-1] }, silentLogger)).rejects.toThrow(/beta/);
+    await expect(experimentGridCommand({ ...input, out: fresh, classes: [0, 10] }, silentLogger)).rejects.toThrow(
+      /^--classes: expected distinct classes in 0\.\.9 \(fashion-mnist\), got 0,10$/,
+    );
     expect(fs.existsSync(fresh)).toBe(false);
   });
+
+  it('--classes reuses that sub-task from every run, and its accuracy and FLOPs saved join the figures', async () => {
+    // The trained grid, copied with its file times (which decide what is done): only the reuse steps run.
+    const withReuse = path.join(root, 'with-reuse');
+    fs.cpSync(out, withReuse, { recursive: true, preserveTimestamps: true });
+    const said: string[] = [];
+    const grid = await experimentGridCommand(
+      { ...input, out: withReuse, classes: [0, 1], reuseEpochs: 1 },
+      { ...silentLogger, info: (m: string) => said.push(m) },
+    );
+    expect(said.filter((m) => m.endsWith('skipped'))).toHaveLength(4); // two trainings, two modularizings
+    for (const [i, r] of grid.rows.entries()) {
+      const reused = JSON.parse(
+        fs.readFileSync(path.join(withReuse, `${gridRunName(r.alpha, r.beta, r.seed)}-reuse`, 'summary.json'), 'utf8'),
+      );
+      expect(reused.classes).toEqual([0, 1]);
+      expect([r.reuseAccuracy, r.flopReduction]).toEqual([reused.accuracy, reused.flopReduction]);
+      // The training and module figures are the grid's without --classes.
+      expect({ ...r, reuseAccuracy: undefined, flopReduction: undefined }).toEqual({
+        ...first.rows[i]!,
+        reuseAccuracy: undefined,
+        flopReduction: undefined,
+      });
+    }
+    expect(Object.keys(grid.points[0]!.spread)).toContain('flopReduction');
+    expect(grid.trends[0]!.figures.reuseAccuracy!.means).toEqual(grid.rows.map((r) => r.reuseAccuracy));
+    const md = fs.readFileSync(path.join(withReuse, 'grid.md'), 'utf8');
+    expect(md).toContain('the sub-task model of classes 0,1 reused from each run (1 fine-tuning epochs)');
+    expect(md.split('\n').find((l) => l.startsWith('| alpha | beta |'))).toMatch(/\| coupling \| reuse accuracy \| FLOPs saved \|$/);
+    const status = experimentStatus(withReuse);
+    expect(status.reuses.map((r) => [path.basename(r.dir), r.built])).toEqual([
+      ['a0.3-b1.5-s0-reuse', true],
+      ['a0.9-b1.5-s0-reuse', true],
+    ]);
+    expect(status.complete).toBe(true);
+    // The grid without --classes has no reuse figures and no sub-task models.
+    expect(first.rows[0]!.reuseAccuracy).toBeUndefined();
+    expect(experimentStatus(out).reuses).toEqual([]);
+  }, 240_000);
 });
