@@ -39,6 +39,8 @@ import { DEFAULT_REUSE, recordedEpochSelection } from '../reuse/defaults.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
 import { resultSettings, type ResultSettings } from './result_settings.js';
+import { pairedRunDifference } from '../train/paired_runs.js';
+import type { PairedDifference } from '../stats/paired.js';
 export { experimentTrendsOptionsSchema, TREND_THRESHOLDS } from './options.js';
 
 export type ExperimentTrendsInput = z.input<typeof experimentTrendsOptionsSchema>;
@@ -62,6 +64,12 @@ export interface TrendsResult {
   modularAccuracy: number;
   /** standardAccuracy - modularAccuracy, as a fraction (positive: the modular model is worse). */
   accuracyLoss: number;
+  /**
+   * The same loss image by image (standard run first): the images only one model gets right, the
+   * standard error of the loss over the test images and McNemar's p. Absent in files written
+   * before 2026-12-07.
+   */
+  pairedLoss?: PairedDifference;
   /** The modules built (threshold 0.9 when swept). */
   modules: ModulesFigures;
   perEpoch: TrendEpoch[];
@@ -99,6 +107,14 @@ export function trendEpochs(modular: EpochMetrics[], standard: EpochMetrics[]): 
   }));
 }
 
+/** A p-value in three decimals, or as 2.5e-5 where three decimals would read 0.000. */
+const formatP = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
+
+/** What the test images alone could make of the loss: the images it rests on, its standard error, McNemar's p. */
+function pairedLossLine(d: PairedDifference): string {
+  return `The loss image by image, over the ${d.n} test images: only the standard model is right on ${d.onlyFirst}, only the modular model on ${d.onlySecond}; ± is the standard error of the loss over the images, and McNemar's exact p = ${formatP(d.p)} is the chance of a split at least this uneven were both models equally accurate.`;
+}
+
 /** The result as Markdown: the header figures, then one table per trend, in the paper's units. */
 export function formatTrendsMarkdown(r: TrendsResult): string {
   const s = r.settings;
@@ -107,8 +123,9 @@ export function formatTrendsMarkdown(r: TrendsResult): string {
     '',
     `| standard accuracy | modular accuracy | loss (points) | KRR at tau ${r.modules.threshold} | cohesion | coupling |`,
     '|---:|---:|---:|---:|---:|---:|',
-    `| ${pct(r.standardAccuracy)}% | ${pct(r.modularAccuracy)}% | ${pct(r.accuracyLoss)} | ${pct(r.modules.kernelRetentionRate)}% | ${num(r.modules.cohesion, 4)} | ${num(r.modules.coupling, 4)} |`,
+    `| ${pct(r.standardAccuracy)}% | ${pct(r.modularAccuracy)}% | ${pct(r.accuracyLoss)}${r.pairedLoss ? ` ± ${pct(r.pairedLoss.standardError)}` : ''} | ${pct(r.modules.kernelRetentionRate)}% | ${num(r.modules.cohesion, 4)} | ${num(r.modules.coupling, 4)} |`,
     '',
+    ...(r.pairedLoss ? [pairedLossLine(r.pairedLoss), ''] : []),
     trainedOnLine(r.trainedOn),
     '',
     '## Per epoch (paper Fig. 5; kernel rate and losses on the training batches)',
@@ -284,6 +301,7 @@ async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: Tren
   // --- the figures, then the report of the modular run (which draws them all)
   const modular = readMetrics(path.join(modularDir, 'metrics.jsonl'));
   const standard = readMetrics(path.join(standardDir, 'metrics.jsonl'));
+  const pairedLoss = await pairedRunDifference(standardDir, modularDir, opts.dataDir);
   const result: TrendsResult = {
     formatVersion: 1,
     model: opts.model,
@@ -292,6 +310,7 @@ async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: Tren
     standardAccuracy: standard[standard.length - 1]!.testAccuracy,
     modularAccuracy: modular[modular.length - 1]!.testAccuracy,
     accuracyLoss: standard[standard.length - 1]!.testAccuracy - modular[modular.length - 1]!.testAccuracy,
+    pairedLoss,
     modules,
     perEpoch: trendEpochs(modular, standard),
     sweep,
@@ -305,7 +324,7 @@ async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: Tren
   writeFileAtomic(path.join(opts.out, TRENDS_MARKDOWN), formatTrendsMarkdown(result));
   const written = writeReport({ run: modularDir, standardRun: standardDir, reuse: [sizesDir] });
   log.info(
-    `trends: standard ${pct(result.standardAccuracy)}%, modular ${pct(result.modularAccuracy)}%, KRR ${pct(modules.kernelRetentionRate)}%, cohesion ${num(modules.cohesion)}, coupling ${num(modules.coupling)}; ${path.join(opts.out, TRENDS_MARKDOWN)}, report ${written.file}`,
+    `trends: standard ${pct(result.standardAccuracy)}%, modular ${pct(result.modularAccuracy)}%, loss ${pct(result.accuracyLoss)} ± ${pct(pairedLoss.standardError)} points (McNemar p ${formatP(pairedLoss.p)}), KRR ${pct(modules.kernelRetentionRate)}%, cohesion ${num(modules.cohesion)}, coupling ${num(modules.coupling)}; ${path.join(opts.out, TRENDS_MARKDOWN)}, report ${written.file}`,
   );
   if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   return result;

@@ -13,6 +13,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { readMetrics } from '../../src/train/train.js';
 import { UsageError } from '../../src/errors.js';
+import { loadDataset } from '../../src/data/load.js';
 import { experimentTrendsCommand, formatTrendsMarkdown, trainedOnLine, type TrendsResult } from '../../src/commands/experiment_trends.js';
 import { describeMachine, formatMachine } from '../../src/engine/machine.js';
 import { testBackend } from '../support/backend.js';
@@ -73,6 +74,14 @@ describe('mwt experiment trends', () => {
       },
     ]);
     expect(first.accuracyLoss).toBeCloseTo(standard[0]!.testAccuracy - modular[0]!.testAccuracy, 12);
+    // The same loss image by image, on the sample's test images, from the saved final models.
+    const paired = first.pairedLoss!;
+    expect(paired.n).toBe(loadDataset('fashion-mnist', SAMPLE, 'test').count);
+    expect(paired.difference).toBeCloseTo((paired.onlyFirst - paired.onlySecond) / paired.n, 12);
+    expect(paired.difference).toBeCloseTo(first.accuracyLoss, 9);
+    expect(paired.standardError).toBeGreaterThan(0);
+    expect(paired.p).toBeGreaterThan(0);
+    expect(paired.p).toBeLessThanOrEqual(1);
     const sweep = JSON.parse(fs.readFileSync(path.join(out, 'modular/modules/sweep.json'), 'utf8'));
     expect(first.sweep.map((p) => p.threshold)).toEqual([0.5, 0.9]);
     expect(first.sweep[1]!.kernelRetentionRate).toBe(sweep[1].kernelRetentionRate);
@@ -96,6 +105,11 @@ describe('mwt experiment trends', () => {
     );
     expect(md).toContain(`| 0.5 | ${(first.sweep[0]!.kernelRetentionRate * 100).toFixed(2)} |`);
     expect(md).toMatch(/\| 2-class \| 1 of 45 \|/);
+    const d = first.pairedLoss!;
+    expect(md).toContain(`| ${(first.accuracyLoss * 100).toFixed(2)} ± ${(d.standardError * 100).toFixed(2)} |`);
+    expect(md).toContain(
+      `over the ${d.n} test images: only the standard model is right on ${d.onlyFirst}, only the modular model on ${d.onlySecond};`,
+    );
   });
 
   it('names the machine both runs trained on, from their summaries (the figures depend on the CPU)', () => {
