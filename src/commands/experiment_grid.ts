@@ -5,8 +5,10 @@
  *
  *   OUT/aA-bB-sS/   mwt train (modular) with --alpha A --beta B --seed S, then mwt modularize
  *                   at --threshold
+ *   OUT/aA-bB-sS-reuse/  with --classes C: mwt reuse --classes C --epochs --reuse-epochs
  *   OUT/grid.json   per run: test accuracy, the last epoch's cohesion loss, coupling loss and
- *                   kernel rate, the modules' KRR, cohesion and coupling; per point (alpha, beta)
+ *                   kernel rate, the modules' KRR, cohesion and coupling (with --classes, the
+ *                   sub-task model's accuracy and FLOPs saved); per point (alpha, beta)
  *                   the mean, sd, min and max of each over the seeds; along each swept weight,
  *                   whether each figure's means rise, fall or neither
  *   OUT/grid.md     the same as Markdown

@@ -28,9 +28,9 @@ import { readFormat, REUSE_SUMMARY_FORMAT, TRAIN_SUMMARY_FORMAT } from '../io/fo
 import { formatMachine } from '../engine/machine.js';
 import { loadModules } from '../modularize/run.js';
 import {
+  checkClasses,
   maskSettingsText,
   modelSettingsText,
-  checkClasses,
   modularizeStep,
   reuseStep,
   trainAndModularizeInPairs,

@@ -5,22 +5,20 @@
  * So a long experiment stopped with Ctrl-C continues where it stopped, and a rerun with other
  * settings is refused instead of printing another experiment's figures under this one's name.
  */
+import * as path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { ensureBackend } from '../engine/index.js';
 import { optionArgs } from '../cli/options.js';
 import type { z } from 'zod';
 import { differingSetting, holdsRun, train } from '../train/train.js';
-import { modulesAreCurrent, trainedTo } from '../train/run_info.js';
-import { loadModules } from '../modularize/run.js';
+import { modulesAreCurrent, MODULES_DIR, mtimeOf, trainedTo } from '../train/run_info.js';
+import { loadModules, MODULES_FILE } from '../modularize/run.js';
 import { modularizeRun } from '../modules/modularize_run.js';
 import { besideTraining, startTrainingAside } from './train_aside.js';
 import { reuseCommand } from './reuse.js';
 import { DATASETS } from '../data/load.js';
-import { MODULES_DIR, mtimeOf } from '../train/run_info.js';
-import { MODULES_FILE } from '../modularize/run.js';
 import { readFormat, REUSE_SUMMARY_FORMAT } from '../io/formats.js';
-import * as path from 'node:path';
 import { startAside } from './aside.js';
 import type { TrainOptionsInput } from '../train/options.js';
 import { experimentTrainingFields, modularizeOptionsSchema, type experimentTrendsOptionsSchema } from './options.js';
