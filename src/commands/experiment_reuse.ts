@@ -78,6 +78,12 @@ const REUSE_FIGURES = Object.keys({
 export interface SubtaskResult extends ReuseFigures {
   size: number;
   classes: number[];
+  /**
+   * The standard error of accuracyLoss over the sub-task's test images, paired image by image
+   * (src/stats/paired.ts); null without a standard run, absent in files written before 2026-12-07.
+   * Not averaged per size: sub-tasks of one size share classes, so their errors are not independent.
+   */
+  accuracyLossSe?: number | null;
   accuracyBeforeFineTune: number;
   bestEpoch: number;
   parameters: number;
@@ -169,6 +175,7 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
         'size',
         'classes',
         ...REUSE_FIGURES,
+        'accuracyLossSe',
         'accuracyBeforeFineTune',
         'bestEpoch',
         'parameters',
@@ -224,7 +231,7 @@ export interface ExperimentReuseHooks {
 
 /** One line of the log for a finished sub-task. */
 function subtaskLine(i: number, total: number, s: SubtaskResult, where = ''): string {
-  return `[${i + 1}/${total}] classes ${s.classes.join(',')}: KRR ${pct(s.kernelRate)}%, FLOPs ${s.flopReduction >= 0 ? '-' : '+'}${pct(Math.abs(s.flopReduction))}%, m-ACC ${pct(s.moduleAccuracy)}%${s.modelAccuracy != null ? ` vs M-ACC ${pct(s.modelAccuracy)}%` : ''} (${s.seconds.toFixed(1)} s${where})`;
+  return `[${i + 1}/${total}] classes ${s.classes.join(',')}: KRR ${pct(s.kernelRate)}%, FLOPs ${s.flopReduction >= 0 ? '-' : '+'}${pct(Math.abs(s.flopReduction))}%, m-ACC ${pct(s.moduleAccuracy)}%${s.modelAccuracy != null ? ` vs M-ACC ${pct(s.modelAccuracy)}%` : ''}${s.accuracyLossSe != null ? ` (loss ${pct(s.accuracyLoss!)} ± ${pct(s.accuracyLossSe)} points)` : ''} (${s.seconds.toFixed(1)} s${where})`;
 }
 
 export async function experimentReuseCommand(
@@ -294,6 +301,7 @@ async function runSweep(
         moduleAccuracy: summary.accuracy,
         modelAccuracy,
         accuracyLoss: modelAccuracy != null ? modelAccuracy - summary.accuracy : null,
+        accuracyLossSe: summary.pairedLoss?.standardError ?? null,
         restrictedAccuracy: summary.restrictedAccuracy,
         accuracyBeforeFineTune: summary.accuracyBeforeFineTune,
         bestEpoch: summary.fineTune.bestEpoch,

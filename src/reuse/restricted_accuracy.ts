@@ -38,16 +38,27 @@ export function restrictedAccuracyFromLogits(
   labels: ArrayLike<number>,
   classes: readonly number[],
 ): number {
+  const correct = restrictedCorrectFromLogits(logits, width, labels, classes);
+  return correct.reduce((n, c) => n + c, 0) / correct.length;
+}
+
+/** Per sample, whether that argmax is its label (1) or not (0): restrictedAccuracyFromLogits image by image. */
+export function restrictedCorrectFromLogits(
+  logits: ArrayLike<number>,
+  width: number,
+  labels: ArrayLike<number>,
+  classes: readonly number[],
+): Uint8Array {
   const n = labels.length;
   if (logits.length !== n * width) throw new Error(`restricted accuracy: expected ${n}x${width} logits, got ${logits.length} values`);
   if (n === 0) throw new Error('restricted accuracy: no samples');
-  let correct = 0;
+  const correct = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let k = 1; k < classes.length; k++) if (logits[i * width + classes[k]!]! > logits[i * width + classes[best]!]!) best = k;
-    if (best === labels[i]) correct++;
+    if (best === labels[i]) correct[i] = 1;
   }
-  return correct / n;
+  return correct;
 }
 
 /** M-ACC: `ds` holds the sub-task's samples, labels remapped to 0..M-1 in the order of `classes`. */

@@ -21,7 +21,7 @@ import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, selectClasses, splitValidation, type Dataset } from '../data/dataset.js';
 import { loadModel } from '../io/model_io.js';
 import { MODEL_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
-import { evaluate } from '../train/evaluate.js';
+import { correctPerImage, evaluate } from '../train/evaluate.js';
 import { seedGlobalRandom } from '../train/random.js';
 import {
   checkTrainedModel,
@@ -44,7 +44,8 @@ import { meanMasks } from '../modularize/mask_folding.js';
 import { bnTargets, matchBnStatistics } from '../modularize/bn_statistics.js';
 import { BN_STATISTICS_SAMPLES } from '../modularize/bn_statistics_options.js';
 import { fineTune, type FineTuneEpoch, type FineTuneResult } from './fine_tune.js';
-import { predictLogits, restrictedAccuracy, restrictedAccuracyFromLogits } from './restricted_accuracy.js';
+import { predictLogits, restrictedAccuracy, restrictedCorrectFromLogits } from './restricted_accuracy.js';
+import { pairedDifference, type PairedDifference } from '../stats/paired.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_REUSE, type BnStatistics, type EpochSelection } from './defaults.js';
 import { describeMachine, type Machine } from '../engine/machine.js';
@@ -255,6 +256,12 @@ export interface ReuseSummary {
   accuracy: number;
   /** M-ACC: the standard model's logits restricted to the M targets. */
   standardModelAccuracy?: number;
+  /**
+   * M-ACC - m-ACC image by image, the standard model first (src/stats/paired.ts): the standard
+   * error of the loss over the sub-task's test images and McNemar's p. With a standard run only;
+   * absent in files written before 2026-12-07.
+   */
+  pairedLoss?: PairedDifference;
   latencyMs?: { module: LatencyMs; model: LatencyMs };
   /** Module latency / model latency, to set against flops / modelFlops. */
   latencyRatio?: LatencyMs;
@@ -286,7 +293,7 @@ export interface ReuseSummary {
 }
 
 /** The standard model's accuracy on the sub-task, from its precomputed test logits. */
-function standardAccuracy(std: NonNullable<ReuseContext['standard']>, classes: number[]): number {
+function standardCorrect(std: NonNullable<ReuseContext['standard']>, classes: number[]): Uint8Array {
   const rank = new Map(classes.map((c, k) => [c, k]));
   const rows: number[] = [];
   const labels: number[] = [];
@@ -296,7 +303,7 @@ function standardAccuracy(std: NonNullable<ReuseContext['standard']>, classes: n
     for (let j = 0; j < std.width; j++) rows.push(std.logits[i * std.width + j]!);
     labels.push(k);
   }
-  return restrictedAccuracyFromLogits(rows, std.width, labels, classes);
+  return restrictedCorrectFromLogits(rows, std.width, labels, classes);
 }
 
 /** One sub-task: returns the summary and the fine-tuned sub-task model (the caller disposes it). */
@@ -388,8 +395,11 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
       machine: describeMachine(),
     };
     if (ctx.standard) {
+      // The standard model's test images of these classes, in the order selectClasses keeps them.
+      const standard = standardCorrect(ctx.standard, classes);
       summary.standardRun = ctx.standard.runDir;
-      summary.standardModelAccuracy = standardAccuracy(ctx.standard, classes);
+      summary.standardModelAccuracy = standard.reduce((n, c) => n + c, 0) / standard.length;
+      summary.pairedLoss = pairedDifference(standard, correctPerImage(model, test));
     }
     if (opts.latency !== false) {
       const latency = { warmup: 2, repeats: 10, ...(opts.latency || {}) };
@@ -404,7 +414,9 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     summary.seconds = (performance.now() - started) / 1000;
     log.info(
       `sub-task accuracy ${(accuracy * 100).toFixed(2)}% (${trainingFree ? 'not fine-tuned' : `epoch ${tuned.bestEpoch} by validation`})` +
-        (summary.standardModelAccuracy != null ? `, standard model ${(summary.standardModelAccuracy * 100).toFixed(2)}%` : '') +
+        (summary.standardModelAccuracy != null
+          ? `, standard model ${(summary.standardModelAccuracy * 100).toFixed(2)}% (loss ${(summary.pairedLoss!.difference * 100).toFixed(2)} ± ${(summary.pairedLoss!.standardError * 100).toFixed(2)} points over the ${test.count} test images)`
+          : '') +
         `; ${(flops / 1e6).toFixed(2)} M MACs vs ${(ctx.reference.flops / 1e6).toFixed(2)} M (${summary.flopReduction >= 0 ? '-' : '+'}${Math.abs(summary.flopReduction * 100).toFixed(1)}%)`,
     );
     return { summary, model };

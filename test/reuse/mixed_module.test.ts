@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import { kernelRetentionRate, keptKernels, mixedModuleKeep, validateClasses, type ModuleMask } from '../../src/reuse/mixed_module.js';
-import { restrictedAccuracyFromLogits } from '../../src/reuse/restricted_accuracy.js';
+import { restrictedAccuracyFromLogits, restrictedCorrectFromLogits } from '../../src/reuse/restricted_accuracy.js';
 import { countSubsets, sampleSubsets, unrankSubset } from '../../src/reuse/subsets.js';
 import { parseClassList } from '../../src/commands/reuse.js';
 import { formatReuseMarkdown, parseSizeRange, summarizeBySize, type SubtaskResult } from '../../src/commands/experiment_reuse.js';
@@ -78,6 +78,7 @@ describe('restricted logits (M-ACC)', () => {
     ];
     expect(restrictedAccuracyFromLogits(logits, 4, [0, 1, 0], [3, 1])).toBe(1);
     expect(restrictedAccuracyFromLogits(logits, 4, [1, 1, 1], [3, 1])).toBeCloseTo(1 / 3, 12);
+    expect([...restrictedCorrectFromLogits(logits, 4, [1, 1, 1], [3, 1])]).toEqual([0, 1, 0]);
     expect(() => restrictedAccuracyFromLogits(logits, 4, [0, 1], [3, 1])).toThrow(/expected 2x4 logits/);
   });
 });

@@ -70,6 +70,10 @@ describe('mwt reuse', () => {
     for (const key of SUMMARY_KEYS) expect(written, key).toHaveProperty(key);
     expect(written.classes).toEqual([0, 3]);
     expect(written.machine).toEqual(describeMachine());
+    // M-ACC - m-ACC image by image over the sub-task's test images: the same loss, with its error.
+    expect(written.pairedLoss.n).toBe(written.testSamples);
+    expect(written.pairedLoss.difference).toBeCloseTo(written.standardModelAccuracy - written.accuracy, 12);
+    expect(written.pairedLoss.standardError).toBeGreaterThanOrEqual(0);
     expect(Object.keys(written.latencyMs).sort()).toEqual(['model', 'module']);
     for (const part of ['module', 'model']) {
       expect(written.latencyMs[part].batch1).toBeGreaterThan(0);
@@ -218,7 +222,10 @@ describe('mwt experiment reuse', () => {
       [2, 1, 45],
       [3, 1, 120],
     ]);
-    for (const s of result.subtasks) expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy! - s.moduleAccuracy, 12);
+    for (const s of result.subtasks) {
+      expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy! - s.moduleAccuracy, 12);
+      expect(s.accuracyLossSe).toEqual(expect.any(Number));
+    }
     expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toHaveLength(2);
     const csvLines = fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n');
     expect(csvLines).toHaveLength(3);
@@ -228,7 +235,7 @@ describe('mwt experiment reuse', () => {
     const subtaskLines = fs.readFileSync(path.join(out, 'subtasks.csv'), 'utf8').trim().split('\n');
     expect(subtaskLines).toHaveLength(3);
     expect(subtaskLines[0]).toBe(
-      'size,classes,kernelRate,flops,flopReduction,moduleAccuracy,modelAccuracy,accuracyLoss,restrictedAccuracy,' +
+      'size,classes,kernelRate,flops,flopReduction,moduleAccuracy,modelAccuracy,accuracyLoss,restrictedAccuracy,accuracyLossSe,' +
         'accuracyBeforeFineTune,bestEpoch,parameters,latencyBatch1,latencyBatch128,seconds',
     );
     expect(subtaskLines[1]!.split(',').slice(0, 2)).toEqual(['2', `"${result.subtasks[0]!.classes.join(' ')}"`]);
@@ -295,6 +302,7 @@ describe('mwt experiment reuse without a standard run', () => {
     const held = await experimentReuseCommand({ ...input, standardRun, out: path.join(root, 'experiment-held') }, silentLogger);
     expect(alone.standardRun).toBeNull();
     const [s] = alone.subtasks;
+    expect(s!.accuracyLossSe).toBeNull();
     expect([s!.modelAccuracy, s!.accuracyLoss, alone.bySize[0]!.modelAccuracy, alone.bySize[0]!.accuracyLoss]).toEqual([
       null,
       null,
