@@ -39,7 +39,7 @@ import { DEFAULT_REUSE, recordedEpochSelection } from '../reuse/defaults.js';
 
 import { experimentTrendsOptionsSchema } from './options.js';
 import { resultSettings, type ResultSettings } from './result_settings.js';
-import { pairedRunDifference } from '../train/paired_runs.js';
+import { pairedRunDifference } from './paired_runs.js';
 import type { PairedDifference } from '../stats/paired.js';
 export { experimentTrendsOptionsSchema, TREND_THRESHOLDS } from './options.js';
 

@@ -9,6 +9,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { BatchIterator } from '../data/batches.js';
 import { splitOutputs } from '../losses/objective.js';
+import { checkInputShape } from '../train/evaluate.js';
 
 /** The model's first output (the logits) for every sample, row-major [count, outputs]. */
 export function predictLogits(model: LayersModel, ds: Dataset, batchSize = 256): { logits: Float32Array; width: number } {
@@ -38,9 +39,11 @@ export function restrictedAccuracyFromLogits(
   labels: ArrayLike<number>,
   classes: readonly number[],
 ): number {
-  const correct = restrictedCorrectFromLogits(logits, width, labels, classes);
-  return correct.reduce((n, c) => n + c, 0) / correct.length;
+  return accuracyOf(restrictedCorrectFromLogits(logits, width, labels, classes));
 }
+
+/** The share of 1s among per-sample hits (1 right, 0 wrong). */
+export const accuracyOf = (correct: Uint8Array): number => correct.reduce((n, c) => n + c, 0) / correct.length;
 
 /** Per sample, whether that argmax is its label (1) or not (0): restrictedAccuracyFromLogits image by image. */
 export function restrictedCorrectFromLogits(
@@ -59,6 +62,16 @@ export function restrictedCorrectFromLogits(
     if (best === labels[i]) correct[i] = 1;
   }
   return correct;
+}
+
+/**
+ * Whether the model's top logit over all its outputs is each sample's label (1) or not (0), in the
+ * dataset's order: the argmax over every class, so ties go to the lower class as in tf.argMax.
+ */
+export function correctPerImage(model: LayersModel, ds: Dataset, batchSize = 256): Uint8Array {
+  checkInputShape(model, ds.shape, 'evaluate');
+  const { logits, width } = predictLogits(model, ds, batchSize);
+  return restrictedCorrectFromLogits(logits, width, ds.labels, [...Array(width).keys()]);
 }
 
 /** M-ACC: `ds` holds the sub-task's samples, labels remapped to 0..M-1 in the order of `classes`. */

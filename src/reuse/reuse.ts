@@ -21,7 +21,7 @@ import { loadDataset } from '../data/load.js';
 import { balancedSubset, normalize, selectClasses, splitValidation, type Dataset } from '../data/dataset.js';
 import { loadModel } from '../io/model_io.js';
 import { MODEL_DIR, readRunInfo, type RunInfo } from '../train/run_info.js';
-import { correctPerImage, evaluate } from '../train/evaluate.js';
+import { evaluate } from '../train/evaluate.js';
 import { seedGlobalRandom } from '../train/random.js';
 import {
   checkTrainedModel,
@@ -44,7 +44,7 @@ import { meanMasks } from '../modularize/mask_folding.js';
 import { bnTargets, matchBnStatistics } from '../modularize/bn_statistics.js';
 import { BN_STATISTICS_SAMPLES } from '../modularize/bn_statistics_options.js';
 import { fineTune, type FineTuneEpoch, type FineTuneResult } from './fine_tune.js';
-import { predictLogits, restrictedAccuracy, restrictedCorrectFromLogits } from './restricted_accuracy.js';
+import { accuracyOf, correctPerImage, predictLogits, restrictedAccuracy, restrictedCorrectFromLogits } from './restricted_accuracy.js';
 import { pairedDifference, type PairedDifference } from '../stats/paired.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_REUSE, type BnStatistics, type EpochSelection } from './defaults.js';
@@ -356,7 +356,9 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
     const tuned = trainingFree
       ? untuned(model, validation)
       : fineTune(model, train, validation, { ...settings, augment, log, monitor: test });
-    const accuracy = trainingFree ? before : evaluate(model, test).accuracy;
+    // Image by image: the accuracy and, with a standard run, the loss against it come from one pass.
+    const correct = correctPerImage(model, test);
+    const accuracy = accuracyOf(correct);
 
     const flops = countFlops(model).total;
     const summary: ReuseSummary = {
@@ -398,8 +400,8 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
       // The standard model's test images of these classes, in the order selectClasses keeps them.
       const standard = standardCorrect(ctx.standard, classes);
       summary.standardRun = ctx.standard.runDir;
-      summary.standardModelAccuracy = standard.reduce((n, c) => n + c, 0) / standard.length;
-      summary.pairedLoss = pairedDifference(standard, correctPerImage(model, test));
+      summary.standardModelAccuracy = accuracyOf(standard);
+      summary.pairedLoss = pairedDifference(standard, correct);
     }
     if (opts.latency !== false) {
       const latency = { warmup: 2, repeats: 10, ...(opts.latency || {}) };

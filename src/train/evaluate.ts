@@ -53,21 +53,3 @@ export function evaluate(model: LayersModel, ds: Dataset, batchSize = 256, progr
   progress?.stop();
   return { accuracy: correct / ds.count, loss: lossSum / ds.count, kernelRate: entries > 0 ? active / entries : null, samples: ds.count };
 }
-
-/** Whether the model's top logit is each image's label (1) or not (0), in the dataset's order. */
-export function correctPerImage(model: LayersModel, ds: Dataset, batchSize = 256): Uint8Array {
-  checkInputShape(model, ds.shape, 'evaluate');
-  const correct = new Uint8Array(ds.count);
-  let offset = 0;
-  const it = new BatchIterator(ds, { batchSize, shuffle: false });
-  for (const batch of it.epoch(0)) {
-    const hits = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
-      const { logits } = splitOutputs(model.predict(x) as tf.Tensor | tf.Tensor[]);
-      return tf.equal(tf.argMax(logits, 1), tf.tensor1d(batch.y, 'int32')).dataSync();
-    });
-    correct.set(hits, offset);
-    offset += batch.size;
-  }
-  return correct;
-}

@@ -8,8 +8,8 @@ import { loadDataset } from '../data/load.js';
 import { normalize } from '../data/dataset.js';
 import { loadModel } from '../io/model_io.js';
 import { pairedDifference, type PairedDifference } from '../stats/paired.js';
-import { correctPerImage } from './evaluate.js';
-import { MODEL_DIR, readRunInfo } from './run_info.js';
+import { correctPerImage } from '../reuse/restricted_accuracy.js';
+import { MODEL_DIR, readRunInfo } from '../train/run_info.js';
 
 /** Whether the run's final model gets each test image right, on the run's own dataset and normalization. */
 async function correctOnTestSet(runDir: string, dataDir?: string): Promise<{ correct: Uint8Array; labels: Int32Array }> {
