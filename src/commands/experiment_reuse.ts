@@ -29,7 +29,8 @@ import { whileInUse } from '../io/in_use.js';
 import { writeExperimentRecord } from './experiment_record.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { modelTimeOf, mtimeOf } from '../train/run_info.js';
-import { closeReuseContext, openReuseContext, reuseSubtask } from '../reuse/reuse.js';
+import { closeReuseContext, openReuseContext, reuseSubtask, type Disagreements } from '../reuse/reuse.js';
+import { meanPairedDifference } from '../stats/paired.js';
 import { optionArgs } from '../cli/options.js';
 import { startAside, type Aside } from './aside.js';
 import { PARTS_DIR, SubtaskQueue } from './subtask_queue.js';
@@ -81,9 +82,10 @@ export interface SubtaskResult extends ReuseFigures {
   /**
    * The standard error of accuracyLoss over the sub-task's test images, paired image by image
    * (src/stats/paired.ts); null without a standard run, absent in files written before 2026-12-07.
-   * Not averaged per size: sub-tasks of one size share classes, so their errors are not independent.
    */
   accuracyLossSe?: number | null;
+  /** The test images only one of the two models gets right, for the per-size error; null without a standard run, absent before 2026-12-08. */
+  disagreements?: Disagreements | null;
   accuracyBeforeFineTune: number;
   bestEpoch: number;
   parameters: number;
@@ -94,6 +96,13 @@ export interface SubtaskResult extends ReuseFigures {
 export interface SizeResult extends ReuseFigures {
   size: number;
   subtasks: number;
+  /**
+   * The standard error of accuracyLoss, the mean over these sub-tasks, over the draw of test
+   * images: sub-tasks of one size share classes, so their errors are not independent and the
+   * shared images are counted once (`meanPairedDifference`). Null where a sub-task has no
+   * per-image record (no standard run, or a file from before 2026-12-08).
+   */
+  accuracyLossSe?: number | null;
   /** C(N, size): how many sub-tasks of this size exist. */
   possible: number;
 }
@@ -121,12 +130,39 @@ export interface ExperimentReuseResult {
 const meanOrNull = (values: (number | null)[]): number | null =>
   values.every((v) => v != null) ? (mean(values as number[]) as number) : null;
 
-export function summarizeBySize(subtasks: SubtaskResult[], numClasses: number): SizeResult[] {
+/**
+ * The standard error of the mean loss of sub-tasks scored on one test set whose labels are
+ * `testLabels`: each sub-task's images are those of its classes, its per-image difference 1 where
+ * only the standard model is right, -1 where only the module is. Null where one lacks the record.
+ */
+export function meanLossStandardError(group: SubtaskResult[], testLabels: ArrayLike<number> | undefined): number | null {
+  if (!testLabels || group.length === 0 || group.some((s) => s.disagreements == null)) return null;
+  const tasks = group.map(({ classes, disagreements }) => {
+    const wanted = new Set(classes);
+    const sign = new Map<number, number>([
+      ...disagreements!.onlyStandard.map((i): [number, number] => [i, 1]),
+      ...disagreements!.onlyModule.map((i): [number, number] => [i, -1]),
+    ]);
+    const images: number[] = [];
+    for (let i = 0; i < testLabels.length; i++) if (wanted.has(testLabels[i]!)) images.push(i);
+    return { images, differences: images.map((i) => sign.get(i) ?? 0) };
+  });
+  return meanPairedDifference(tasks).standardError;
+}
+
+/** The per-size means; with the test set's labels, the loss's standard error too. */
+export function summarizeBySize(subtasks: SubtaskResult[], numClasses: number, testLabels?: ArrayLike<number>): SizeResult[] {
   const sizes = [...new Set(subtasks.map((s) => s.size))].sort((a, b) => a - b);
   return sizes.map((size) => {
     const group = subtasks.filter((s) => s.size === size);
     const figures = Object.fromEntries(REUSE_FIGURES.map((key) => [key, meanOrNull(group.map((s) => s[key]))])) as unknown as ReuseFigures;
-    return { size, subtasks: group.length, possible: countSubsets(numClasses, size), ...figures };
+    return {
+      size,
+      subtasks: group.length,
+      possible: countSubsets(numClasses, size),
+      ...figures,
+      accuracyLossSe: meanLossStandardError(group, testLabels),
+    };
   });
 }
 
@@ -150,7 +186,7 @@ export function formatReuseMarkdown(
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...result.bySize.map(
       (s) =>
-        `| ${s.size}-class | ${s.subtasks} of ${s.possible} | ${pct(s.kernelRate)} | ${(s.flops / 1e6).toFixed(2)} | ${pct(s.flopReduction)} | ${pct(s.moduleAccuracy)} | ${pctOrDash(s.modelAccuracy)} | ${pctOrDash(s.accuracyLoss)} | ${pctOrDash(s.restrictedAccuracy)} |`,
+        `| ${s.size}-class | ${s.subtasks} of ${s.possible} | ${pct(s.kernelRate)} | ${(s.flops / 1e6).toFixed(2)} | ${pct(s.flopReduction)} | ${pct(s.moduleAccuracy)} | ${pctOrDash(s.modelAccuracy)} | ${pctOrDash(s.accuracyLoss)}${s.accuracyLossSe != null ? ` ± ${pct(s.accuracyLossSe)}` : ''} | ${pctOrDash(s.restrictedAccuracy)} |`,
     ),
   ];
   return lines.join('\n') + '\n';
@@ -165,7 +201,7 @@ function writeOutputs(out: string, result: ExperimentReuseResult): void {
   writeJsonAtomic(path.join(out, 'reuse.json'), result);
   writeFileAtomic(
     path.join(out, 'reuse.csv'),
-    csv(result.bySize as unknown as Record<string, unknown>[], ['size', 'subtasks', 'possible', ...REUSE_FIGURES]),
+    csv(result.bySize as unknown as Record<string, unknown>[], ['size', 'subtasks', 'possible', ...REUSE_FIGURES, 'accuracyLossSe']),
   );
   writeFileAtomic(
     path.join(out, 'subtasks.csv'),
@@ -302,6 +338,7 @@ async function runSweep(
         modelAccuracy,
         accuracyLoss: modelAccuracy != null ? modelAccuracy - summary.accuracy : null,
         accuracyLossSe: summary.pairedLoss?.standardError ?? null,
+        disagreements: summary.disagreements ?? null,
         restrictedAccuracy: summary.restrictedAccuracy,
         accuracyBeforeFineTune: summary.accuracyBeforeFineTune,
         bestEpoch: summary.fineTune.bestEpoch,
@@ -370,7 +407,7 @@ async function runSweep(
     // reuse.json lists the finished sub-tasks in the plan's order, whichever process ran them.
     const record = () => {
       result.subtasks = plan.flatMap((_, i) => finished.get(i) ?? []);
-      result.bySize = summarizeBySize(result.subtasks, n);
+      result.bySize = summarizeBySize(result.subtasks, n, context.standard?.labels);
       result.seconds = (performance.now() - started) / 1000;
       writeOutputs(opts.out, result);
     };

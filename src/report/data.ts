@@ -272,6 +272,23 @@ function withoutMasks(modules: ModulesFile): ModulesFile {
   return { ...modules, modules: modules.modules.map(({ mask: _mask, ...rest }) => rest as ModulesFile['modules'][number]) };
 }
 
+/**
+ * A reuse experiment's sub-tasks with their per-image record (test-set indices, kept for the
+ * per-size error) as its two counts: the page embeds its data, and the indices say nothing there.
+ */
+function withDisagreementCounts(experiments: unknown): unknown {
+  const subtasks = (experiments as { subtasks?: unknown } | null)?.subtasks;
+  if (!Array.isArray(subtasks)) return experiments;
+  return {
+    ...(experiments as object),
+    subtasks: subtasks.map((row) => {
+      const { disagreements, ...rest } = (row ?? {}) as { disagreements?: { onlyStandard?: unknown[]; onlyModule?: unknown[] } | null };
+      if (disagreements == null) return rest;
+      return { ...rest, onlyStandardRight: disagreements.onlyStandard?.length, onlyModuleRight: disagreements.onlyModule?.length };
+    }),
+  };
+}
+
 function readReuseEntry(target: string): ReuseEntry | { problem: string } {
   if (!fs.existsSync(target)) return { problem: `${target} not found` };
   const name = path.basename(target);
@@ -287,7 +304,13 @@ function readReuseEntry(target: string): ReuseEntry | { problem: string } {
       ? readJsonFile(path.join(target, CARD_FILE), CARD_FORMAT, 'module card')
       : null;
     if (card?.problem) return { problem: card.problem };
-    return { name, path: target, summary: summary?.value ?? null, experiments: experiments?.value ?? null, card: card?.value ?? null };
+    return {
+      name,
+      path: target,
+      summary: summary?.value ?? null,
+      experiments: experiments?.value != null ? withDisagreementCounts(experiments.value) : null,
+      card: card?.value ?? null,
+    };
   }
   // A single JSON file: a reuse summary if it has that shape, otherwise an experiment table.
   const any = readJsonFile(target, z.unknown(), 'JSON file');
@@ -295,7 +318,7 @@ function readReuseEntry(target: string): ReuseEntry | { problem: string } {
   const asSummary = checkFormat(REUSE_SUMMARY_FORMAT, any.value);
   return asSummary.problem == null
     ? { name, path: target, summary: asSummary.value, experiments: null, card: null }
-    : { name, path: target, summary: null, experiments: any.value, card: null };
+    : { name, path: target, summary: null, experiments: withDisagreementCounts(any.value), card: null };
 }
 
 /**

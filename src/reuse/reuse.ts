@@ -226,6 +226,12 @@ export interface SubtaskOptions {
   onProgress?: ProgressCallback;
 }
 
+/** Indices in the whole test set of the images only one model gets right (the standard model against the sub-task model). */
+export interface Disagreements {
+  onlyStandard: number[];
+  onlyModule: number[];
+}
+
 export interface ReuseSummary {
   run: string;
   standardRun?: string;
@@ -262,6 +268,8 @@ export interface ReuseSummary {
    * absent in files written before 2026-12-07.
    */
   pairedLoss?: PairedDifference;
+  /** Which test images carry `pairedLoss`, so that sub-tasks sharing images can be averaged with one error. */
+  disagreements?: Disagreements;
   latencyMs?: { module: LatencyMs; model: LatencyMs };
   /** Module latency / model latency, to set against flops / modelFlops. */
   latencyRatio?: LatencyMs;
@@ -292,18 +300,34 @@ export interface ReuseSummary {
   machine: Machine;
 }
 
-/** The standard model's accuracy on the sub-task, from its precomputed test logits. */
-function standardCorrect(std: NonNullable<ReuseContext['standard']>, classes: number[]): Uint8Array {
+/**
+ * Whether the standard model gets each of the sub-task's test images right, from its precomputed
+ * test logits, with the images' indices in the whole test set (the order selectClasses keeps them).
+ */
+function standardCorrect(std: NonNullable<ReuseContext['standard']>, classes: number[]): { correct: Uint8Array; images: number[] } {
   const rank = new Map(classes.map((c, k) => [c, k]));
   const rows: number[] = [];
   const labels: number[] = [];
+  const images: number[] = [];
   for (let i = 0; i < std.labels.length; i++) {
     const k = rank.get(std.labels[i]!);
     if (k == null) continue;
     for (let j = 0; j < std.width; j++) rows.push(std.logits[i * std.width + j]!);
     labels.push(k);
+    images.push(i);
   }
-  return restrictedCorrectFromLogits(rows, std.width, labels, classes);
+  return { correct: restrictedCorrectFromLogits(rows, std.width, labels, classes), images };
+}
+
+/** The test images (indices in the whole test set) that only one of the two models gets right. */
+function disagreementsOf(images: number[], standard: ArrayLike<number>, module: ArrayLike<number>): Disagreements {
+  const onlyStandard: number[] = [];
+  const onlyModule: number[] = [];
+  images.forEach((image, j) => {
+    if (standard[j] && !module[j]) onlyStandard.push(image);
+    else if (module[j] && !standard[j]) onlyModule.push(image);
+  });
+  return { onlyStandard, onlyModule };
 }
 
 /** One sub-task: returns the summary and the fine-tuned sub-task model (the caller disposes it). */
@@ -400,8 +424,9 @@ export function reuseSubtask(ctx: ReuseContext, opts: SubtaskOptions): { summary
       // The standard model's test images of these classes, in the order selectClasses keeps them.
       const standard = standardCorrect(ctx.standard, classes);
       summary.standardRun = ctx.standard.runDir;
-      summary.standardModelAccuracy = accuracyOf(standard);
-      summary.pairedLoss = pairedDifference(standard, correct);
+      summary.standardModelAccuracy = accuracyOf(standard.correct);
+      summary.pairedLoss = pairedDifference(standard.correct, correct);
+      summary.disagreements = disagreementsOf(standard.images, standard.correct, correct);
     }
     if (opts.latency !== false) {
       const latency = { warmup: 2, repeats: 10, ...(opts.latency || {}) };

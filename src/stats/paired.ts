@@ -53,3 +53,57 @@ export function pairedDifference(firstCorrect: ArrayLike<number | boolean>, seco
   const p = disagree === 0 ? 1 : Math.min(1, 2 * binomialHalfAtMost(Math.min(onlyFirst, onlySecond), disagree));
   return { n, onlyFirst, onlySecond, difference, standardError, p };
 }
+
+/** One paired comparison over its own images of a shared test set. */
+export interface PairedTask {
+  /** Indices of the task's images in the shared test set, each at most once. */
+  images: ArrayLike<number>;
+  /** The per-image difference (first right minus second right: 1, 0 or -1), in the order of `images`. */
+  differences: ArrayLike<number>;
+}
+
+export interface MeanPairedDifference {
+  tasks: number;
+  /** Distinct test images over all tasks. */
+  images: number;
+  /** The mean over tasks of each task's mean difference. */
+  difference: number;
+  /** Its standard error over the draw of the shared test images. */
+  standardError: number;
+}
+
+/**
+ * The mean of several paired differences whose image sets overlap, with a standard error that
+ * counts the overlap. Why: the sub-tasks of one size share classes, so one hard test image weighs
+ * on several of their losses at once; treating their errors as independent would shrink the
+ * error of the mean by sqrt(tasks) where it does not shrink. Each image is one draw: its
+ * contribution to the mean, linearised (each task's mean is a ratio over its images), is
+ * u_i = sum over tasks k holding i of (d_ki - m_k) / (K n_k), and the variance is
+ * M / (M - 1) * sum u_i^2 over the M distinct images. For one task this is exactly
+ * `pairedDifference`'s standard error; for the same task twice it is the same again. Pure.
+ */
+export function meanPairedDifference(tasks: PairedTask[]): MeanPairedDifference {
+  const K = tasks.length;
+  if (K === 0) throw new Error('meanPairedDifference: expected at least one task');
+  const contribution = new Map<number, number>();
+  let difference = 0;
+  for (const [k, { images, differences }] of tasks.entries()) {
+    const n = images.length;
+    if (n !== differences.length)
+      throw new Error(`meanPairedDifference: task ${k} has ${n} images against ${differences.length} differences`);
+    if (n < 1) throw new Error(`meanPairedDifference: task ${k} has no images`);
+    let m = 0;
+    for (let j = 0; j < n; j++) m += differences[j]!;
+    m /= n;
+    difference += m / K;
+    for (let j = 0; j < n; j++) {
+      const i = images[j]!;
+      contribution.set(i, (contribution.get(i) ?? 0) + (differences[j]! - m) / (K * n));
+    }
+  }
+  const M = contribution.size;
+  if (M < 2) throw new Error(`meanPairedDifference: expected at least 2 distinct images, got ${M}`);
+  let sumSquares = 0;
+  for (const u of contribution.values()) sumSquares += u * u;
+  return { tasks: K, images: M, difference, standardError: Math.sqrt((M / (M - 1)) * sumSquares) };
+}

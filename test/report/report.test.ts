@@ -230,11 +230,17 @@ describe('report page from an unfinished run', () => {
       { ...three, restrictedAccuracy: 0.81 },
       { ...two, restrictedAccuracy: 0.9 },
     ];
-    fs.writeFileSync(sizes, JSON.stringify({ ...fake.REUSE_EXPERIMENT, bySize }));
+    // A sub-task's per-image record (test-set indices) shows as its two counts, not as the indices.
+    const subtasks = [{ ...fake.REUSE_EXPERIMENT.subtasks[0]!, disagreements: { onlyStandard: [3, 7, 9], onlyModule: [11] } }];
+    fs.writeFileSync(sizes, JSON.stringify({ ...fake.REUSE_EXPERIMENT, bySize, subtasks }));
     const { file } = await reportCommand({ run, reuse: [sizes], out }, silentLogger);
     const html = fs.readFileSync(file, 'utf8');
     const entry = html.slice(html.indexOf('<h3 class="entry">sizes.json</h3>'));
     expect(entry).toContain('<th scope="col">modules not fine-tuned</th>');
+    expect(entry).toMatch(
+      /<th scope="col">onlyStandardRight<\/th><th scope="col">onlyModuleRight<\/th><\/tr><\/thead><tbody><tr>.*<td>3<\/td><td>1<\/td><\/tr>/,
+    );
+    expect(entry).not.toContain('[3,7,9]');
     expect(entry).toMatch(/<tr><td>3<\/td>.*<td>81\.00%<\/td><\/tr>/);
     // RUN/reuse-experiment (fake_run.ts) has no such figure: no column.
     const older = html.slice(html.indexOf('<h3 class="entry">reuse-experiment</h3>'));

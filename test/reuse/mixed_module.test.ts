@@ -115,6 +115,37 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
     ]);
   });
 
+  it('gives the per-size loss an error that counts the test images two sub-tasks share', () => {
+    // Test labels of six images: classes 0, 1, 2, twice each. Sub-task {0,1} holds images 0,1,3,4;
+    // {1,2} holds 1,2,4,5. Image 1 (class 1) is right for the standard model only in the first
+    // (difference 1), image 5 for the module only in the second (-1).
+    const labels = [0, 1, 2, 0, 1, 2];
+    const sub = (classes: number[], onlyStandard: number[], onlyModule: number[]): SubtaskResult => ({
+      size: 2,
+      classes,
+      kernelRate: 0.5,
+      flops: 1,
+      flopReduction: 0.5,
+      moduleAccuracy: 0.75,
+      modelAccuracy: 0.75 + (onlyStandard.length - onlyModule.length) / 4,
+      accuracyLoss: (onlyStandard.length - onlyModule.length) / 4,
+      restrictedAccuracy: 0.5,
+      disagreements: { onlyStandard, onlyModule },
+      accuracyBeforeFineTune: 0,
+      bestEpoch: 1,
+      parameters: 0,
+      seconds: 0,
+    });
+    const [size] = summarizeBySize([sub([0, 1], [1], []), sub([1, 2], [], [5])], 3, labels);
+    // Means 0.25 and -0.25, so 0. Per image, (d - m) / (2 * 4): image 0: -1/32; 1: 3/32 + 1/32 = 4/32;
+    // 2: 1/32; 3: -1/32; 4: -1/32 + 1/32 = 0; 5: -3/32. Squares sum to 28/1024; six images, times 6/5.
+    expect(size!.accuracyLoss).toBeCloseTo(0, 12);
+    expect(size!.accuracyLossSe).toBeCloseTo(Math.sqrt((28 / 1024) * (6 / 5)), 12);
+    // One sub-task without its record (a file from before it was kept): no error for the size.
+    const older = { ...sub([0, 2], [], []), disagreements: undefined };
+    expect(summarizeBySize([sub([0, 1], [1], []), older], 3, labels)[0]!.accuracyLossSe).toBeNull();
+  });
+
   it('parses --sizes and averages per size into the table', () => {
     expect(parseSizeRange('2-9')).toEqual([2, 9]);
     expect(parseSizeRange('3')).toEqual([3, 3]);
@@ -153,6 +184,8 @@ describe('sub-task subsets (mathjs combinatorics)', () => {
       modelAccuracy: expect.closeTo(0.95, 12),
       accuracyLoss: expect.closeTo(0.1, 12),
       restrictedAccuracy: expect.closeTo(0.75, 12),
+      // Without the test labels and the sub-tasks' per-image records: no error.
+      accuracyLossSe: null,
     });
     const md = formatReuseMarkdown({
       model: 'simcnn',

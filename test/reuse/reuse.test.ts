@@ -74,6 +74,13 @@ describe('mwt reuse', () => {
     expect(written.pairedLoss.n).toBe(written.testSamples);
     expect(written.pairedLoss.difference).toBeCloseTo(written.standardModelAccuracy - written.accuracy, 12);
     expect(written.pairedLoss.standardError).toBeGreaterThanOrEqual(0);
+    // The images that carry it, by their index in the whole test set: one each, in order.
+    expect([written.disagreements.onlyStandard.length, written.disagreements.onlyModule.length]).toEqual([
+      written.pairedLoss.onlyFirst,
+      written.pairedLoss.onlySecond,
+    ]);
+    const carried = [...written.disagreements.onlyStandard, ...written.disagreements.onlyModule];
+    expect(new Set(carried).size).toBe(carried.length);
     expect(Object.keys(written.latencyMs).sort()).toEqual(['model', 'module']);
     for (const part of ['module', 'model']) {
       expect(written.latencyMs[part].batch1).toBeGreaterThan(0);
@@ -226,11 +233,14 @@ describe('mwt experiment reuse', () => {
       expect(s.accuracyLoss).toBeCloseTo(s.modelAccuracy! - s.moduleAccuracy, 12);
       expect(s.accuracyLossSe).toEqual(expect.any(Number));
     }
+    // One sub-task per size: the per-size error, rebuilt from the images each model alone gets
+    // right and the test labels, is that sub-task's own paired error.
+    for (const [k, size] of result.bySize.entries()) expect(size.accuracyLossSe).toBeCloseTo(result.subtasks[k]!.accuracyLossSe!, 12);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'reuse.json'), 'utf8')).subtasks).toHaveLength(2);
     const csvLines = fs.readFileSync(path.join(out, 'reuse.csv'), 'utf8').trim().split('\n');
     expect(csvLines).toHaveLength(3);
     expect(csvLines[0]).toBe(
-      'size,subtasks,possible,kernelRate,flops,flopReduction,moduleAccuracy,modelAccuracy,accuracyLoss,restrictedAccuracy',
+      'size,subtasks,possible,kernelRate,flops,flopReduction,moduleAccuracy,modelAccuracy,accuracyLoss,restrictedAccuracy,accuracyLossSe',
     );
     const subtaskLines = fs.readFileSync(path.join(out, 'subtasks.csv'), 'utf8').trim().split('\n');
     expect(subtaskLines).toHaveLength(3);
@@ -239,7 +249,7 @@ describe('mwt experiment reuse', () => {
         'accuracyBeforeFineTune,bestEpoch,parameters,latencyBatch1,latencyBatch128,seconds',
     );
     expect(subtaskLines[1]!.split(',').slice(0, 2)).toEqual(['2', `"${result.subtasks[0]!.classes.join(' ')}"`]);
-    expect(fs.readFileSync(path.join(out, 'reuse.md'), 'utf8')).toMatch(/\| 3-class \| 1 of 120 \|/);
+    expect(fs.readFileSync(path.join(out, 'reuse.md'), 'utf8')).toMatch(/\| 3-class \| 1 of 120 \|.*\| -?\d+\.\d\d ± \d+\.\d\d \|/);
     await expect(experimentReuseCommand({ run, standardRun, sizes: [2, 11], out }, silentLogger)).rejects.toThrow(
       /^--sizes: the largest sub-task size is 10/,
     );
@@ -302,7 +312,7 @@ describe('mwt experiment reuse without a standard run', () => {
     const held = await experimentReuseCommand({ ...input, standardRun, out: path.join(root, 'experiment-held') }, silentLogger);
     expect(alone.standardRun).toBeNull();
     const [s] = alone.subtasks;
-    expect(s!.accuracyLossSe).toBeNull();
+    expect([s!.accuracyLossSe, s!.disagreements, alone.bySize[0]!.accuracyLossSe]).toEqual([null, null, null]);
     expect([s!.modelAccuracy, s!.accuracyLoss, alone.bySize[0]!.modelAccuracy, alone.bySize[0]!.accuracyLoss]).toEqual([
       null,
       null,

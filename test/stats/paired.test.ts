@@ -1,6 +1,6 @@
 /** The paired difference of two classifiers against figures worked out by hand. */
 import { describe, expect, it } from 'vitest';
-import { pairedDifference } from '../../src/stats/paired.js';
+import { meanPairedDifference, pairedDifference } from '../../src/stats/paired.js';
 
 /** n images: `onlyFirst` right only for the first, `onlySecond` only for the second, `both` for both, the rest for neither. */
 function scores(n: number, onlyFirst: number, onlySecond: number, both: number): [number[], number[]] {
@@ -52,5 +52,38 @@ describe('pairedDifference', () => {
     const same = pairedDifference([1, 0, 1], [1, 0, 1]);
     expect([same.difference, same.standardError, same.p]).toEqual([0, 0, 1]);
     expect(() => pairedDifference([1, 0], [1])).toThrow('pairedDifference: 2 images against 1');
+  });
+});
+
+describe('meanPairedDifference', () => {
+  it('two tasks sharing an image: the mean gap and an error worked out by hand', () => {
+    // A: images 0,1 with differences 1,0 (mean 0.5); B: images 1,2 with -1,0 (mean -0.5). K = 2.
+    // u0 = (1 - 0.5) / 4 = 0.125; u1 = (0 - 0.5) / 4 + (-1 + 0.5) / 4 = -0.25; u2 = (0 + 0.5) / 4 = 0.125.
+    // Sum of squares 0.09375, times 3 / 2 for three images: 0.140625, whose root is 0.375.
+    const d = meanPairedDifference([
+      { images: [0, 1], differences: [1, 0] },
+      { images: [1, 2], differences: [-1, 0] },
+    ]);
+    expect([d.tasks, d.images]).toEqual([2, 3]);
+    expect(d.difference).toBeCloseTo(0, 12);
+    expect(d.standardError).toBeCloseTo(0.375, 12);
+  });
+
+  it('is the paired standard error for one task, and does not shrink when a task is repeated', () => {
+    const first = [1, 1, 1, 0, 0, 1, 0, 1, 1, 1];
+    const second = [1, 0, 1, 0, 1, 1, 0, 0, 1, 1];
+    const one = pairedDifference(first, second);
+    const task = { images: first.map((_, i) => 100 + i), differences: first.map((a, i) => a - second[i]!) };
+    const single = meanPairedDifference([task]);
+    expect(single.difference).toBeCloseTo(one.difference, 12);
+    expect(single.standardError).toBeCloseTo(one.standardError, 12);
+    // The same images and differences twice: perfectly correlated, so the same error, not one sqrt(2) smaller.
+    expect(meanPairedDifference([task, task]).standardError).toBeCloseTo(one.standardError, 12);
+    // Two tasks on disjoint images with equal spread: about 1 / sqrt(2) of one task's error.
+    const other = { images: task.images.map((i) => i + 50), differences: task.differences };
+    const disjoint = meanPairedDifference([task, other]);
+    expect(disjoint.standardError / one.standardError).toBeCloseTo(Math.SQRT1_2 * Math.sqrt((20 / 19) * (9 / 10)), 12);
+    expect(() => meanPairedDifference([])).toThrow('at least one task');
+    expect(() => meanPairedDifference([{ images: [0, 1], differences: [1] }])).toThrow('task 0 has 2 images against 1');
   });
 });
