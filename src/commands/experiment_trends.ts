@@ -194,6 +194,29 @@ function readModulesFigures(runDir: string): { built: ModulesFigures; sweep: Swe
   };
 }
 
+/**
+ * The paired accuracy loss: kept from an earlier trends.json written after both models (scoring
+ * them again over the test images reloads both, 25-46 s on the 60-epoch ResCNN runs, for the same
+ * figure), else scored now.
+ */
+async function currentPairedLoss(
+  out: string,
+  standardDir: string,
+  modularDir: string,
+  dataDir: string | undefined,
+  log: Logger,
+): Promise<PairedDifference> {
+  const file = path.join(out, TRENDS_FILE);
+  if (fs.existsSync(file) && mtimeOf(file) >= Math.max(modelTimeOf(modularDir), modelTimeOf(standardDir))) {
+    const earlier = readJson<Partial<TrendsResult>>(file, 'trends result').pairedLoss;
+    if (earlier != null) {
+      log.info(`trends: ${file} holds the paired loss of these models, kept`);
+      return earlier;
+    }
+  }
+  return pairedRunDifference(standardDir, modularDir, dataDir);
+}
+
 export interface TrendsHooks {
   /** Polled by training after every step; true stops it after a checkpoint (Ctrl-C), and a rerun continues. */
   shouldStop?: () => boolean;
@@ -301,7 +324,7 @@ async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: Tren
   // --- the figures, then the report of the modular run (which draws them all)
   const modular = readMetrics(path.join(modularDir, 'metrics.jsonl'));
   const standard = readMetrics(path.join(standardDir, 'metrics.jsonl'));
-  const pairedLoss = await pairedRunDifference(standardDir, modularDir, opts.dataDir);
+  const pairedLoss = await currentPairedLoss(opts.out, standardDir, modularDir, opts.dataDir, log);
   const result: TrendsResult = {
     formatVersion: 1,
     model: opts.model,

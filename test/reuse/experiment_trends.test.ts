@@ -126,9 +126,12 @@ describe('mwt experiment trends', () => {
     const before = ['modular/model/model.json', 'standard/model/model.json', 'modular/modules/modules.json', 'sizes/reuse.json'].map(
       (f) => [f, mtime(f)] as const,
     );
-    const again = await experimentTrendsCommand(input, silentLogger);
+    const messages: string[] = [];
+    const again = await experimentTrendsCommand(input, { ...silentLogger, info: (m: string) => messages.push(m) });
     for (const [f, t] of before) expect(mtime(f), f).toBe(t);
     expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
+    // Nor are the two models scored over the test images again for the paired loss.
+    expect(messages).toContain(`trends: ${path.join(out, 'trends.json')} holds the paired loss of these models, kept`);
   });
 
   it('re-modularizes, and keeps the reuse table, when only the threshold list changes (no tensor left behind)', async () => {
@@ -147,7 +150,9 @@ describe('mwt experiment trends', () => {
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(path.join(out, 'modular/model/model.json'), later, later);
     const reuseTime = mtime('sizes/reuse.json');
-    await experimentTrendsCommand(input, silentLogger);
+    const messages: string[] = [];
+    await experimentTrendsCommand(input, { ...silentLogger, info: (m: string) => messages.push(m) });
+    expect(messages.filter((m) => m.includes('holds the paired loss'))).toEqual([]);
     expect(mtime('modular/modules/modules.json')).toBeGreaterThanOrEqual(later.getTime());
     expect(mtime('sizes/reuse.json')).toBeGreaterThan(reuseTime);
   }, 120_000);
