@@ -311,7 +311,17 @@ interface SizeRow {
   flopReduction: number;
   /** Not fine-tuned (absent in results from before 2026-12-05). */
   restrictedAccuracy?: number;
+  /** M-ACC - m-ACC; null without a standard run. */
+  accuracyLoss?: number | null;
+  /** Its standard error over the test images (absent before 2026-12-08). */
+  accuracyLossSe?: number | null;
 }
+
+/** The loss in points, with its standard error where the sweep kept one. */
+const lossCell = (r: SizeRow): string =>
+  isNum(r.accuracyLoss)
+    ? `${(r.accuracyLoss * 100).toFixed(2)}${isNum(r.accuracyLossSe) ? ` \u00b1 ${(r.accuracyLossSe * 100).toFixed(2)}` : ''}`
+    : DASH;
 
 /** The rows of `bySize` when the table is `mwt experiment reuse`'s reuse.json, else null. */
 export function reuseBySize(experiments: unknown): SizeRow[] | null {
@@ -332,12 +342,12 @@ function experimentsBlock(experiments: unknown, index: number): string {
   if (!bySize) return `<div class="card"><h3>Experiments</h3>${genericTables(experiments)}</div>`;
   const { bySize: _sizes, subtasks, ...rest } = experiments as Record<string, unknown>;
   const untuned = bySize.some((r) => isNum(r.restrictedAccuracy));
-  const table = `<table class="numbers"><thead><tr><th scope="col">classes</th><th scope="col">sub-tasks</th><th scope="col">module accuracy</th><th scope="col">model accuracy</th><th scope="col">kernels kept</th><th scope="col">FLOPs saved</th>${untuned ? '<th scope="col">modules not fine-tuned</th>' : ''}</tr></thead><tbody>
+  const table = `<table class="numbers"><thead><tr><th scope="col">classes</th><th scope="col">sub-tasks</th><th scope="col">module accuracy</th><th scope="col">model accuracy</th><th scope="col">loss (points)</th><th scope="col">kernels kept</th><th scope="col">FLOPs saved</th>${untuned ? '<th scope="col">modules not fine-tuned</th>' : ''}</tr></thead><tbody>
 ${[...bySize]
   .sort((a, b) => a.size - b.size)
   .map(
     (r) =>
-      `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${isNum(r.modelAccuracy) ? esc(pct(r.modelAccuracy)) : DASH}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td>${untuned ? `<td>${isNum(r.restrictedAccuracy) ? esc(pct(r.restrictedAccuracy)) : DASH}</td>` : ''}</tr>`,
+      `<tr><td>${esc(r.size)}</td><td>${esc(r.subtasks ?? DASH)}</td><td>${esc(pct(r.moduleAccuracy))}</td><td>${isNum(r.modelAccuracy) ? esc(pct(r.modelAccuracy)) : DASH}</td><td>${esc(lossCell(r))}</td><td>${esc(pct(r.kernelRate, 1))}</td><td>${esc(pct(r.flopReduction, 1))}</td>${untuned ? `<td>${isNum(r.restrictedAccuracy) ? esc(pct(r.restrictedAccuracy)) : DASH}</td>` : ''}</tr>`,
   )
   .join('\n')}
 </tbody></table>`;

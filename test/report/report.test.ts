@@ -227,7 +227,7 @@ describe('report page from an unfinished run', () => {
     const sizes = path.join(out, 'sizes.json');
     const [three, two] = fake.REUSE_EXPERIMENT.bySize;
     const bySize = [
-      { ...three, restrictedAccuracy: 0.81 },
+      { ...three, restrictedAccuracy: 0.81, accuracyLossSe: 0.0123 },
       { ...two, restrictedAccuracy: 0.9 },
     ];
     // A sub-task's per-image record (test-set indices) shows as its two counts, not as the indices.
@@ -237,6 +237,9 @@ describe('report page from an unfinished run', () => {
     const html = fs.readFileSync(file, 'utf8');
     const entry = html.slice(html.indexOf('<h3 class="entry">sizes.json</h3>'));
     expect(entry).toContain('<th scope="col">modules not fine-tuned</th>');
+    // The loss in points with its standard error; the 2-class row has none recorded.
+    expect(entry).toMatch(/<tr><td>3<\/td><td>1<\/td><td>90\.00%<\/td><td>92\.00%<\/td><td>2\.00 \u00b1 1\.23<\/td>/);
+    expect(entry).toMatch(/<tr><td>2<\/td><td>3<\/td><td>96\.00%<\/td><td>97\.00%<\/td><td>1\.00<\/td>/);
     expect(entry).toMatch(
       /<th scope="col">onlyStandardRight<\/th><th scope="col">onlyModuleRight<\/th><\/tr><\/thead><tbody><tr>.*<td>3<\/td><td>1<\/td><\/tr>/,
     );
@@ -256,7 +259,9 @@ describe('report page from an unfinished run', () => {
     const html = fs.readFileSync(file, 'utf8');
     const entry = html.slice(html.indexOf('<h3 class="entry">no-standard.json</h3>'));
     // The per-size table, not the generic one: module accuracy 90%, model accuracy a dash.
-    expect(entry.slice(0, entry.indexOf('</article>'))).toMatch(/<tr><td>3<\/td><td>1<\/td><td>90\.00%<\/td><td>\u2013<\/td>/);
+    expect(entry.slice(0, entry.indexOf('</article>'))).toMatch(
+      /<tr><td>3<\/td><td>1<\/td><td>90\.00%<\/td><td>\u2013<\/td><td>\u2013<\/td>/,
+    );
   });
 });
 
