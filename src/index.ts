@@ -60,7 +60,9 @@ export type {
   BinaryMatrix,
 } from './modularize/index.js';
 export { reuse, openReuseContext, reuseSubtask, closeReuseContext, DEFAULT_REUSE } from './reuse/reuse.js';
-export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions } from './reuse/reuse.js';
+export type { ReuseSummary, ReuseOptions, ReuseContext, SubtaskOptions, Disagreements } from './reuse/reuse.js';
+export { pairedDifference, meanPairedDifference } from './stats/paired.js';
+export type { PairedDifference, PairedTask, MeanPairedDifference } from './stats/paired.js';
 export { countFlops, countParameters } from './modularize/flops.js';
 export type { FlopCount, ParameterCount } from './modularize/flops.js';
 export { measureLatency, measureLatencies } from './reuse/latency.js';
