@@ -84,7 +84,7 @@ export interface SubtaskResult extends ReuseFigures {
    * (src/stats/paired.ts); null without a standard run, absent in files written before 2026-12-07.
    */
   accuracyLossSe?: number | null;
-  /** The test images only one of the two models gets right, for the per-size error; null without a standard run, absent before 2026-12-08. */
+  /** The test images only one of the two models gets right, for the per-size error; null without a standard run, absent in older files. */
   disagreements?: Disagreements | null;
   accuracyBeforeFineTune: number;
   bestEpoch: number;
@@ -100,7 +100,7 @@ export interface SizeResult extends ReuseFigures {
    * The standard error of accuracyLoss, the mean over these sub-tasks, over the draw of test
    * images: sub-tasks of one size share classes, so their errors are not independent and the
    * shared images are counted once (`meanPairedDifference`). Null where a sub-task has no
-   * per-image record (no standard run, or a file from before 2026-12-08).
+   * per-image record (no standard run, or an older file).
    */
   accuracyLossSe?: number | null;
   /** C(N, size): how many sub-tasks of this size exist. */

@@ -313,7 +313,7 @@ interface SizeRow {
   restrictedAccuracy?: number;
   /** M-ACC - m-ACC; null without a standard run. */
   accuracyLoss?: number | null;
-  /** Its standard error over the test images (absent before 2026-12-08). */
+  /** Its standard error over the test images (absent in older files). */
   accuracyLossSe?: number | null;
 }
 
