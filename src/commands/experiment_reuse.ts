@@ -28,7 +28,7 @@ import { checkWritableDir } from '../io/writable.js';
 import { whileInUse } from '../io/in_use.js';
 import { writeExperimentRecord } from './experiment_record.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { modelTimeOf, mtimeOf } from '../train/run_info.js';
+import { writtenAfterModels } from '../train/run_info.js';
 import { closeReuseContext, openReuseContext, reuseSubtask, type Disagreements } from '../reuse/reuse.js';
 import { meanPairedDifference } from '../stats/paired.js';
 import { optionArgs } from '../cli/options.js';
@@ -238,8 +238,7 @@ function finishedSubtasks(
 ): Map<number, SubtaskResult> {
   const kept = new Map<number, SubtaskResult>();
   if (!fs.existsSync(file)) return kept;
-  const standardTime = current.standardRun != null ? modelTimeOf(current.standardRun) : -Infinity;
-  if (mtimeOf(file) < Math.max(modelTimeOf(current.run), standardTime)) return kept;
+  if (!writtenAfterModels(file, current.run, current.standardRun)) return kept;
   const previous = readJson<ExperimentReuseResult>(file, 'reuse experiment');
   const sameExperiment =
     previous.complete === false &&

@@ -30,7 +30,7 @@ import { modularizeRun } from '../modules/modularize_run.js';
 import { readFormat, TRAIN_SUMMARY_FORMAT } from '../io/formats.js';
 import { formatMachine } from '../engine/machine.js';
 import type { SweepEntry } from '../modularize/modules_file.js';
-import { modelTimeOf, modulesAreCurrent, MODULES_DIR, mtimeOf, trainedTo } from '../train/run_info.js';
+import { modulesAreCurrent, MODULES_DIR, trainedTo, writtenAfterModels } from '../train/run_info.js';
 import { experimentReuseCommand, formatReuseMarkdown, type ExperimentReuseResult, type SizeResult } from './experiment_reuse.js';
 import { writeReport } from '../report/index.js';
 import { ensureBackend } from '../engine/index.js';
@@ -207,7 +207,7 @@ async function currentPairedLoss(
   log: Logger,
 ): Promise<PairedDifference> {
   const file = path.join(out, TRENDS_FILE);
-  if (fs.existsSync(file) && mtimeOf(file) >= Math.max(modelTimeOf(modularDir), modelTimeOf(standardDir))) {
+  if (fs.existsSync(file) && writtenAfterModels(file, modularDir, standardDir)) {
     const earlier = readJson<Partial<TrendsResult>>(file, 'trends result').pairedLoss;
     if (earlier != null) {
       log.info(`trends: ${file} holds the paired loss of these models, kept`);
@@ -304,7 +304,7 @@ async function runTrends(opts: ExperimentTrendsOptions, log: Logger, hooks: Tren
   // Modules rebuilt at the same threshold from the same model are the same modules.
   const reuseUpToDate =
     !rebuiltOtherThreshold &&
-    mtimeOf(reuseFile) >= Math.max(modelTimeOf(modularDir), modelTimeOf(standardDir)) &&
+    writtenAfterModels(reuseFile, modularDir, standardDir) &&
     previous?.complete === true &&
     previous.standardRun != null &&
     path.resolve(previous.standardRun) === path.resolve(standardDir) &&

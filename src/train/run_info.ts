@@ -51,6 +51,10 @@ export const mtimeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file
 /** When a run's model was last written: what its modules, sweeps and sub-tasks must be newer than. */
 export const modelTimeOf = (runDir: string) => mtimeOf(path.join(runDir, MODEL_DIR, 'model.json'));
 
+/** Whether `file` was written after the models of these runs (null: no such run), so what it holds was made from them. */
+export const writtenAfterModels = (file: string, ...runDirs: (string | null)[]): boolean =>
+  mtimeOf(file) >= Math.max(...runDirs.map((dir) => (dir == null ? -Infinity : modelTimeOf(dir))));
+
 /** Modules cut from the run's current model: RUN/modules/modules.json written after the model. */
 export function modulesAreCurrent(runDir: string): boolean {
   const model = modelTimeOf(runDir);
