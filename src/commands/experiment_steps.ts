@@ -26,7 +26,7 @@ import { experimentTrainingFields, modularizeOptionsSchema, type experimentTrend
 /** Settings a run does not record as the command gave them. */
 const NOT_COMPARED = ['out', 'resume', 'backend', 'dataDir'];
 /** Settings a standard run does not use. */
-const MASK_SETTINGS = ['alpha', 'beta', 'maskLrFactor', 'maskLossMean'];
+const MASK_SETTINGS = ['alpha', 'beta', 'maskLrFactor', 'maskLossMean', 'maskWeightDecay'];
 
 /**
  * A finished run is only skipped when it was trained with these settings. A standard run has no
@@ -221,15 +221,26 @@ const TRAINING_SETTINGS = [
 ] as const;
 type TrainingSettings = Pick<z.output<typeof experimentTrendsOptionsSchema>, (typeof TRAINING_SETTINGS)[number]>;
 
-/** The model as the headings of trends.md and seeds.md give it: name, width and a chosen classifier init. */
-export function modelSettingsText(model: string, s: Pick<TrainingSettings, 'width' | 'classifierInit'>): string {
-  return `${model} (width ${s.width}${s.classifierInit ? `, ${s.classifierInit} classifier` : ''})`;
+/**
+ * The model as the headings of trends.md and seeds.md give it: name, width, a chosen classifier
+ * init and a weight decay (absent from results written before it existed).
+ */
+export function modelSettingsText(model: string, s: Pick<TrainingSettings, 'width' | 'classifierInit'> & { weightDecay?: number }): string {
+  const init = s.classifierInit ? `, ${s.classifierInit} classifier` : '';
+  const decay = s.weightDecay ? `, weight decay ${s.weightDecay}` : '';
+  return `${model} (width ${s.width}${init}${decay})`;
 }
 
-/** The loss settings of a modular run, as the headings of trends.md and seeds.md give them. */
-export function maskSettingsText(s: Pick<TrainingSettings, 'alpha' | 'beta' | 'maskLrFactor' | 'maskLossMean'>): string {
+/**
+ * The loss settings of a modular run, as the headings of trends.md and seeds.md give them, with
+ * the generators' weight decay where it is not the model's.
+ */
+export function maskSettingsText(
+  s: Pick<TrainingSettings, 'alpha' | 'beta' | 'maskLrFactor' | 'maskLossMean'> & { weightDecay?: number; maskWeightDecay?: number },
+): string {
   const mean = s.maskLossMean === 'pairs' ? ', mask losses averaged over sample pairs' : '';
-  return `alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}${mean}`;
+  const decay = s.maskWeightDecay != null && s.maskWeightDecay !== (s.weightDecay ?? 0) ? `, mask weight decay ${s.maskWeightDecay}` : '';
+  return `alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}${mean}${decay}`;
 }
 
 /** The `mwt train` input of one run of an experiment; a directory holding a run is continued. */

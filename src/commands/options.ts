@@ -136,6 +136,8 @@ export const experimentTrainingFields = {
   beta: train.beta,
   maskLrFactor: train.maskLrFactor,
   maskLossMean: train.maskLossMean,
+  weightDecay: train.weightDecay,
+  maskWeightDecay: train.maskWeightDecay,
   batchSize: train.batchSize,
   lr: train.lr,
   limit: train.limit,

@@ -24,6 +24,8 @@ export const COMPARED_SETTINGS = [
   'beta',
   'maskLrFactor',
   'maskLossMean',
+  'weightDecay',
+  'maskWeightDecay',
   'classifierInit',
   'seed',
 ] as const;

@@ -31,6 +31,13 @@ export const trainOptionsSchema = z.object({
    * same accuracy in short runs: docs/modular-training.md.
    */
   maskLrFactor: option(z.number().positive().default(2), { help: "mask generators' learning rate as a multiple of --lr" }),
+  /**
+   * L2 weight decay on every trainable weight, as PyTorch's SGD applies it. The paper and the
+   * published implementation use none; src/train/weight_decay.ts.
+   */
+  weightDecay: option(z.number().min(0).default(0), { help: 'L2 weight decay on every weight, as PyTorch SGD (paper: 0)' }),
+  /** The mask generators' own decay (their parameter group), resolved to weightDecay when not given. */
+  maskWeightDecay: option(z.number().min(0).optional(), { help: "mask generators' weight decay (default: --weight-decay)" }),
   /** The paper's class-by-class means, or the published code's one mean over sample pairs. */
   maskLossMean: option(z.enum(MASK_LOSS_MEANS).default(DEFAULT_MASK_LOSS_MEAN), {
     help: "how the mask losses average over a batch: classes (the paper's Eq. 4-5) or pairs (the published code)",
@@ -81,10 +88,14 @@ export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 export type TrainOptions = z.output<typeof trainOptionsSchema>;
 
 /**
- * Validated options with the model's own classifier init filled in, so run.json records the init
- * a run started with even after a model's default changes.
+ * Validated options with the model's own classifier init and the generators' decay filled in, so
+ * run.json records what a run started with even after a default changes.
  */
 export function parseTrainOptions(input: TrainOptionsInput): TrainOptions {
   const opts = parseOptions(trainOptionsSchema, input);
-  return { ...opts, classifierInit: opts.classifierInit ?? DEFAULT_CLASSIFIER_INIT[opts.model] };
+  return {
+    ...opts,
+    classifierInit: opts.classifierInit ?? DEFAULT_CLASSIFIER_INIT[opts.model],
+    maskWeightDecay: opts.maskWeightDecay ?? opts.weightDecay,
+  };
 }

@@ -188,6 +188,8 @@ async function trainIn(opts: TrainOptions, log: Logger, hooks: TrainHooks): Prom
         alpha: opts.alpha,
         beta: opts.beta,
         maskLrFactor: opts.maskLrFactor,
+        weightDecay: opts.weightDecay,
+        maskWeightDecay: opts.maskWeightDecay,
         maskLossMean: opts.maskLossMean,
       },
       model: { ...spec, form: modular ? 'modular' : 'standard' },
@@ -369,6 +371,7 @@ export function differingSetting(
   if (given.classifierInit === undefined && typeof given.model === 'string' && isModelName(given.model))
     given.classifierInit = DEFAULT_CLASSIFIER_INIT[given.model];
   if (saved.classifierInit === undefined) delete given.classifierInit;
+  if (given.maskWeightDecay === undefined && 'weightDecay' in given) given.maskWeightDecay = given.weightDecay ?? 0;
   const shown = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
   for (const [key, value] of Object.entries(given)) {
     if (ignored.has(key) || isDeepStrictEqual(saved[key], value)) continue;

@@ -132,6 +132,7 @@ describe('grid arithmetic (pure)', () => {
         beta: [1.5, 2],
         maskLrFactor: 2,
         maskLossMean: 'classes',
+        weightDecay: 0,
         batchSize: 128,
         lr: 0.05,
         limit: 8000,

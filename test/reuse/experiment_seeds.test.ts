@@ -76,6 +76,7 @@ describe('seed spread (pure)', () => {
         beta: 1.5,
         maskLrFactor: 2,
         maskLossMean: 'classes',
+        weightDecay: 0,
         batchSize: 128,
         lr: 0.05,
         limit: 10000,

@@ -16,8 +16,9 @@ const SPEC = {
   width: 0.125,
   form: 'modular' as const,
 };
-// maskLrFactor 2: the replicas scale the generators' summed gradients as the local step does.
-const STEP = { numClasses: 10, alpha: 0.5, beta: 1.5, maskLrFactor: 2 };
+// maskLrFactor 2 and a weight decay of each group: the replicas add the decay to the summed
+// gradients and scale the generators' as the local step does.
+const STEP = { numClasses: 10, alpha: 0.5, beta: 1.5, maskLrFactor: 2, weightDecay: 0.05, maskWeightDecay: 0.02 };
 const BATCH = 8;
 
 function batchArrays(step: number) {

@@ -23,6 +23,7 @@ describe('resume', () => {
     [['--limit', '300'], '--limit: the run in <out> was started with 200, not 300'],
     [['--mask-loss-mean', 'pairs'], '--mask-loss-mean: the run in <out> was started with "classes", not "pairs"'],
     [['--classifier-init', 'fanInUniform'], '--classifier-init: the run in <out> was started with "heNormal", not "fanInUniform"'],
+    [['--mask-weight-decay', '0.01'], '--mask-weight-decay: the run in <out> was started with 0, not 0.01'],
   ])('a changed %j is refused, naming the setting', async (change, expected) => {
     const before = fs.readFileSync(path.join(out, 'run.json'), 'utf8');
     const args = trainArgs({ out, epochs: 2 }, [
@@ -54,16 +55,19 @@ describe('resume', () => {
     expect(readMetrics(path.join(again, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);
   });
 
-  it('a run from before --mask-lr-factor and --mask-loss-mean continues with the values it trained with', async () => {
+  it('a run from before --mask-lr-factor, --mask-loss-mean and --weight-decay continues with the values it trained with', async () => {
     const old = fs.mkdtempSync(path.join(os.tmpdir(), 'mwt-resume-'));
     await train({ ...base, out: old, epochs: 1, maskLrFactor: 1 }, { log: silentLogger });
     const runFile = path.join(old, 'run.json');
     const info = JSON.parse(fs.readFileSync(runFile, 'utf8'));
     delete info.options.maskLrFactor;
     delete info.options.maskLossMean;
+    delete info.options.weightDecay;
+    delete info.options.maskWeightDecay;
     delete info.options.classifierInit; // recorded only when given before 2026-12-05: not compared
     fs.writeFileSync(runFile, JSON.stringify(info));
-    // The defaults now differ (factor 2), so the old factor must be given; the old mean is the default.
+    // The defaults now differ (factor 2), so the old factor must be given; the old mean and decay
+    // (none) are the defaults.
     await expect(train({ ...base, out: old, epochs: 2, resume: true }, { log: silentLogger })).rejects.toThrow(
       `--mask-lr-factor: the run in ${old} was started with 1, not 2`,
     );

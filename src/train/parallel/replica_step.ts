@@ -15,6 +15,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mwtObjective, type WholeBatch } from '../../losses/objective.js';
 import type { StepConfig } from '../step.js';
 import { maskGeneratorVariables, scaleGradients } from '../mask_learning_rate.js';
+import { addWeightDecay, weightDecayOf } from '../weight_decay.js';
 import { setCrossReplicaSum } from '../../engine/index.js';
 import type { ReplicaChannel } from './replica_channel.js';
 
@@ -53,6 +54,7 @@ export type ReplicaStep = (x: tf.Tensor4D, yLocal: tf.Tensor1D, yAll: tf.Tensor1
 export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, config: StepConfig, channel: ReplicaChannel): ReplicaStep {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const generators = maskGeneratorVariables(model);
+  const decay = weightDecayOf(config);
   const sizes = vars.map((v) => v.size);
   const gradientLength = sizes.reduce((a, b) => a + b, 0);
   return (x, yLocal, yAll) => {
@@ -83,6 +85,7 @@ export function makeReplicaStep(model: LayersModel, optimizer: tf.Optimizer, con
         summed[v.name] = tf.tensor(flat.subarray(offset, offset + sizes[i]!), v.shape);
         offset += sizes[i]!;
       });
+      addWeightDecay(summed, vars, decay, generators);
       scaleGradients(summed, generators, config.maskLrFactor ?? 1);
       optimizer.applyGradients(summed);
       tf.dispose(summed);
