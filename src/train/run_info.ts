@@ -33,13 +33,14 @@ export const MODULES_FILE = 'modules.json';
 
 /**
  * A run's recorded options with what runs from before an option existed did without naming it:
- * their generators trained at the model's rate, the mask losses were averaged class by class, and
- * no weight decayed.
+ * their generators trained at the model's rate, the mask losses were averaged class by class, no
+ * weight decayed, and the generators decayed as the model did.
  * (The classifier init is not filled in: the default of runs from before 2026-12-05 is not known,
  * VGG16's and ResCNN's having changed.)
  */
 export function recordedSettings(options: Record<string, unknown>): Record<string, unknown> {
-  return { maskLrFactor: 1, maskLossMean: 'classes', weightDecay: 0, maskWeightDecay: 0, ...options };
+  const settings = { maskLrFactor: 1, maskLossMean: 'classes', weightDecay: 0, ...options };
+  return { maskWeightDecay: settings.weightDecay, ...settings };
 }
 
 export function writeRunInfo(runDir: string, info: RunInfo): void {

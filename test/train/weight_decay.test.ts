@@ -7,6 +7,7 @@ import { makeTrainStep } from '../../src/train/step.js';
 import { maskGeneratorVariables } from '../../src/train/mask_learning_rate.js';
 import { addWeightDecay, weightDecayOf } from '../../src/train/weight_decay.js';
 import { seedGlobalRandom } from '../../src/train/random.js';
+import { recordedSettings } from '../../src/train/run_info.js';
 import { testBackend } from '../support/backend.js';
 
 const SPEC = { numClasses: 4, inputShape: [8, 8, 3] as [number, number, number], width: 0.125, form: 'modular' as const };
@@ -34,6 +35,12 @@ describe('weight decay', () => {
     expect(weightDecayOf({})).toEqual({ model: 0, generators: 0 });
     expect(weightDecayOf({ weightDecay: 5e-4 })).toEqual({ model: 5e-4, generators: 5e-4 });
     expect(weightDecayOf({ weightDecay: 5e-4, maskWeightDecay: 0 })).toEqual({ model: 5e-4, generators: 0 });
+  });
+
+  it("a run that recorded no generators' decay decayed them as the model, and one that recorded no decay had none", () => {
+    expect(recordedSettings({ weightDecay: 5e-4 })).toMatchObject({ weightDecay: 5e-4, maskWeightDecay: 5e-4 });
+    expect(recordedSettings({})).toMatchObject({ weightDecay: 0, maskWeightDecay: 0 });
+    expect(recordedSettings({ weightDecay: 5e-4, maskWeightDecay: 0 })).toMatchObject({ maskWeightDecay: 0 });
   });
 
   it('an SGD step moves each weight lr * decay * w further, generators at their own rate and decay', () => {
