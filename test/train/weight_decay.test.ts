@@ -2,15 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/index.js';
-import { buildModel } from '../../models/registry.js';
-import { makeTrainStep } from '../../src/train/step.js';
 import { maskGeneratorVariables } from '../../src/train/mask_learning_rate.js';
 import { addWeightDecay, weightDecayOf } from '../../src/train/weight_decay.js';
-import { seedGlobalRandom } from '../../src/train/random.js';
 import { recordedSettings } from '../../src/train/run_info.js';
 import { testBackend } from '../support/backend.js';
-
-const SPEC = { numClasses: 4, inputShape: [8, 8, 3] as [number, number, number], width: 0.125, form: 'modular' as const };
+import { oneStep } from '../support/one_step.js';
 
 describe('weight decay', () => {
   beforeAll(async () => {
@@ -44,37 +40,21 @@ describe('weight decay', () => {
   });
 
   it('an SGD step moves each weight lr * decay * w further, generators at their own rate and decay', () => {
-    seedGlobalRandom(3);
-    const { model } = buildModel('simcnn', SPEC);
-    const start = model.getWeights().map((w) => tf.clone(w));
-    const x = tf.tensor4d(
-      Float32Array.from({ length: 8 * 8 * 8 * 3 }, (_, i) => Math.cos(i * 0.3)),
-      [8, 8, 8, 3],
-    );
-    const y = tf.tensor1d([0, 0, 1, 1, 2, 2, 3, 3], 'int32');
+    const one = oneStep(3, (i) => Math.cos(i * 0.3));
     const lr = 0.05;
-    const after = (weightDecay: number, maskWeightDecay?: number): Map<string, Float32Array> => {
-      model.setWeights(start);
-      const optimizer = tf.train.sgd(lr);
-      const step = makeTrainStep(model, optimizer, { numClasses: 4, alpha: 0.5, beta: 1.5, maskLrFactor: 2, weightDecay, maskWeightDecay });
-      tf.dispose(step(x, y));
-      optimizer.dispose();
-      return new Map(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, w.read().dataSync() as Float32Array]));
-    };
+    const after = (weightDecay: number, maskWeightDecay?: number) =>
+      one.after({ alpha: 0.5, beta: 1.5, maskLrFactor: 2, weightDecay, maskWeightDecay }, () => tf.train.sgd(lr));
     const plain = after(0);
     const decayed = after(0.01);
     const modelOnly = after(0.01, 0);
-    const generators = maskGeneratorVariables(model);
-    model.trainableWeights.forEach((w) => {
-      const name = (w.read() as tf.Variable).name;
-      const w0 = start[model.weights.indexOf(w)]!.dataSync();
+    const generators = maskGeneratorVariables(one.model);
+    for (const [name, w0] of one.start) {
       const isGenerator = generators.has(name);
       const rate = isGenerator ? 2 * lr : lr;
       decayed.get(name)!.forEach((v, j) => expect(v).toBeCloseTo(plain.get(name)![j]! - rate * 0.01 * w0[j]!, 5));
       const expected = isGenerator ? plain.get(name)! : decayed.get(name)!;
       modelOnly.get(name)!.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 6));
-    });
-    tf.dispose([x, y, ...start]);
-    model.dispose();
+    }
+    one.dispose();
   });
 });
