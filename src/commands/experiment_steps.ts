@@ -233,13 +233,15 @@ export function modelSettingsText(model: string, s: Pick<TrainingSettings, 'widt
 
 /**
  * The loss settings of a modular run, as the headings of trends.md and seeds.md give them, with
- * the generators' weight decay where it is not the model's.
+ * the generators' weight decay wherever anything decays (theirs is 0 unless given, whatever the
+ * model's is).
  */
 export function maskSettingsText(
   s: Pick<TrainingSettings, 'alpha' | 'beta' | 'maskLrFactor' | 'maskLossMean'> & { weightDecay?: number; maskWeightDecay?: number },
 ): string {
   const mean = s.maskLossMean === 'pairs' ? ', mask losses averaged over sample pairs' : '';
-  const decay = s.maskWeightDecay != null && s.maskWeightDecay !== (s.weightDecay ?? 0) ? `, mask weight decay ${s.maskWeightDecay}` : '';
+  const maskDecay = s.maskWeightDecay ?? 0;
+  const decay = maskDecay || s.weightDecay ? `, mask weight decay ${maskDecay}` : '';
   return `alpha ${s.alpha}, beta ${s.beta}, mask lr x${s.maskLrFactor}${mean}${decay}`;
 }
 

@@ -371,8 +371,6 @@ export function differingSetting(
   if (given.classifierInit === undefined && typeof given.model === 'string' && isModelName(given.model))
     given.classifierInit = DEFAULT_CLASSIFIER_INIT[given.model];
   if (saved.classifierInit === undefined) delete given.classifierInit;
-  // The experiment runners pass the generators' decay as given; parseTrainOptions resolves it so.
-  if (given.maskWeightDecay === undefined && 'weightDecay' in given) given.maskWeightDecay = given.weightDecay ?? 0;
   const shown = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
   for (const [key, value] of Object.entries(given)) {
     if (ignored.has(key) || isDeepStrictEqual(saved[key], value)) continue;

@@ -6,8 +6,9 @@
  * (docs/modular-training.md, "Weight decay at sixty epochs").
  *
  * The mask generators are a parameter group of their own, as in the published implementation,
- * with their own decay. It is added before their gradients are scaled (mask_learning_rate.ts), so
- * they decay at their own learning rate, as in a PyTorch parameter group.
+ * with their own decay, 0 unless given: decaying them enlarged the modules. It is added before
+ * their gradients are scaled (mask_learning_rate.ts), so they decay at their own learning rate,
+ * as in a PyTorch parameter group.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -37,8 +38,7 @@ export function addWeightDecay(
   }
 }
 
-/** The decay of each group from a step's settings: the generators' defaults to the model's. */
+/** The decay of each group from a step's settings; neither decays unless given. */
 export function weightDecayOf(config: { weightDecay?: number; maskWeightDecay?: number }): WeightDecay {
-  const model = config.weightDecay ?? 0;
-  return { model, generators: config.maskWeightDecay ?? model };
+  return { model: config.weightDecay ?? 0, generators: config.maskWeightDecay ?? 0 };
 }

@@ -133,6 +133,7 @@ describe('grid arithmetic (pure)', () => {
         maskLrFactor: 2,
         maskLossMean: 'classes',
         weightDecay: 0,
+        maskWeightDecay: 0,
         batchSize: 128,
         lr: 0.05,
         limit: 8000,

@@ -77,6 +77,7 @@ describe('seed spread (pure)', () => {
         maskLrFactor: 2,
         maskLossMean: 'classes',
         weightDecay: 0,
+        maskWeightDecay: 0,
         batchSize: 128,
         lr: 0.05,
         limit: 10000,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { modelSettingsText, trainInputOf } from '../../src/commands/experiment_steps.js';
+import { maskSettingsText, modelSettingsText, trainInputOf } from '../../src/commands/experiment_steps.js';
 import { experimentTrendsOptionsSchema } from '../../src/commands/options.js';
 import { parseOptions } from '../../src/errors.js';
 
@@ -31,5 +31,21 @@ describe('experiment steps', () => {
   it('names the classifier init in the heading only when one was chosen', () => {
     expect(modelSettingsText('rescnn', opts)).toBe('rescnn (width 0.5, fanInUniform classifier)');
     expect(modelSettingsText('rescnn', { ...opts, classifierInit: undefined })).toBe('rescnn (width 0.5)');
+  });
+
+  it("passes the generators' decay on as 0 when not given, whatever the model's, and names both decays wherever one is set", () => {
+    const decayed = parseOptions(experimentTrendsOptionsSchema, { ...opts, weightDecay: 5e-4 });
+    const input = trainInputOf(decayed, { out: 'none', seed: 0, standard: false });
+    expect(input).toMatchObject({ weightDecay: 5e-4, maskWeightDecay: 0 });
+    expect(modelSettingsText('rescnn', decayed)).toBe('rescnn (width 0.5, fanInUniform classifier, weight decay 0.0005)');
+    const loss = { alpha: 1, beta: 2.2, maskLrFactor: 2, maskLossMean: 'classes' } as const;
+    expect(maskSettingsText({ ...loss, weightDecay: 5e-4, maskWeightDecay: 0 })).toBe('alpha 1, beta 2.2, mask lr x2, mask weight decay 0');
+    expect(maskSettingsText({ ...loss, weightDecay: 5e-4, maskWeightDecay: 5e-4 })).toBe(
+      'alpha 1, beta 2.2, mask lr x2, mask weight decay 0.0005',
+    );
+    expect(maskSettingsText({ ...loss, weightDecay: 0, maskWeightDecay: 1e-3 })).toBe(
+      'alpha 1, beta 2.2, mask lr x2, mask weight decay 0.001',
+    );
+    expect(maskSettingsText({ ...loss, weightDecay: 0, maskWeightDecay: 0 })).toBe('alpha 1, beta 2.2, mask lr x2');
   });
 });

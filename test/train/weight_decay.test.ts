@@ -5,6 +5,7 @@ import { initBackend } from '../../src/engine/index.js';
 import { maskGeneratorVariables } from '../../src/train/mask_learning_rate.js';
 import { addWeightDecay, weightDecayOf } from '../../src/train/weight_decay.js';
 import { recordedSettings } from '../../src/train/run_info.js';
+import { parseTrainOptions } from '../../src/train/options.js';
 import { testBackend } from '../support/backend.js';
 import { oneStep } from '../support/one_step.js';
 
@@ -27,10 +28,14 @@ describe('weight decay', () => {
     tf.dispose([w, grads.wd_test_w!]);
   });
 
-  it("the generators' decay defaults to the model's", () => {
+  it("the generators do not decay unless their decay is given, whatever the model's", () => {
     expect(weightDecayOf({})).toEqual({ model: 0, generators: 0 });
-    expect(weightDecayOf({ weightDecay: 5e-4 })).toEqual({ model: 5e-4, generators: 5e-4 });
-    expect(weightDecayOf({ weightDecay: 5e-4, maskWeightDecay: 0 })).toEqual({ model: 5e-4, generators: 0 });
+    expect(weightDecayOf({ weightDecay: 5e-4 })).toEqual({ model: 5e-4, generators: 0 });
+    expect(weightDecayOf({ weightDecay: 5e-4, maskWeightDecay: 1e-4 })).toEqual({ model: 5e-4, generators: 1e-4 });
+    expect(parseTrainOptions({ model: 'simcnn', dataset: 'cifar10', dataDir: 'd', out: 'x', weightDecay: 5e-4 })).toMatchObject({
+      weightDecay: 5e-4,
+      maskWeightDecay: 0,
+    });
   });
 
   it("a run that recorded no generators' decay decayed them as the model, and one that recorded no decay had none", () => {
@@ -45,8 +50,8 @@ describe('weight decay', () => {
     const after = (weightDecay: number, maskWeightDecay?: number) =>
       one.after({ alpha: 0.5, beta: 1.5, maskLrFactor: 2, weightDecay, maskWeightDecay }, () => tf.train.sgd(lr));
     const plain = after(0);
-    const decayed = after(0.01);
-    const modelOnly = after(0.01, 0);
+    const decayed = after(0.01, 0.01);
+    const modelOnly = after(0.01); // the generators' decay is 0 unless given
     const generators = maskGeneratorVariables(one.model);
     for (const [name, w0] of one.start) {
       const isGenerator = generators.has(name);
