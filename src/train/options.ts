@@ -32,10 +32,12 @@ export const trainOptionsSchema = z.object({
    */
   maskLrFactor: option(z.number().positive().default(2), { help: "mask generators' learning rate as a multiple of --lr" }),
   /**
-   * L2 weight decay on every trainable weight, as PyTorch's SGD applies it. The paper and the
-   * published implementation use none; src/train/weight_decay.ts.
+   * L2 weight decay on every trainable weight but the mask generators', as PyTorch's SGD applies
+   * it. The paper and the published implementation use none; src/train/weight_decay.ts.
    */
-  weightDecay: option(z.number().min(0).default(0), { help: 'L2 weight decay on every weight, as PyTorch SGD (paper: 0)' }),
+  weightDecay: option(z.number().min(0).default(0), {
+    help: "L2 weight decay on the model's weights (not the mask generators'), as PyTorch SGD (paper: 0)",
+  }),
   /**
    * The mask generators' own decay (their parameter group). 0 by default whatever --weight-decay
    * is: decaying them pulls every mask toward the same value, and the modules grew (KRR 38.1%
