@@ -43,7 +43,7 @@ export const trainOptionsSchema = z.object({
    * is: decaying them pulls every mask toward the same value, and the modules grew (KRR 38.1%
    * against 33.8% at 60 epochs, docs/modular-training.md, "Weight decay at sixty epochs").
    */
-  maskWeightDecay: option(z.number().min(0).default(0), { help: "mask generators' weight decay (default 0, whatever --weight-decay is)" }),
+  maskWeightDecay: option(z.number().min(0).default(0), { help: "mask generators' weight decay, whatever --weight-decay is" }),
   /** The paper's class-by-class means, or the published code's one mean over sample pairs. */
   maskLossMean: option(z.enum(MASK_LOSS_MEANS).default(DEFAULT_MASK_LOSS_MEAN), {
     help: "how the mask losses average over a batch: classes (the paper's Eq. 4-5) or pairs (the published code)",
