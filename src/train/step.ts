@@ -14,9 +14,9 @@ import { addWeightDecay, weightDecayOf } from './weight_decay.js';
 export interface StepConfig extends ObjectiveConfig {
   /** The mask generators' learning rate as a multiple of the model's (default 1). */
   maskLrFactor?: number;
-  /** L2 weight decay on every trainable weight, PyTorch's SGD `weight_decay` (default 0). */
+  /** L2 weight decay on every trainable weight but the generators', PyTorch's SGD `weight_decay` (default 0). */
   weightDecay?: number;
-  /** The mask generators' weight decay (default: weightDecay). */
+  /** The mask generators' weight decay (default 0, whatever weightDecay is). */
   maskWeightDecay?: number;
 }
 
